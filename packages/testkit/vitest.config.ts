@@ -1,0 +1,3 @@
+import { portcullisProject } from './src/vitest-preset.ts'
+
+export default portcullisProject('testkit')

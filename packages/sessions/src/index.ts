@@ -1,0 +1,14 @@
+export type { Role, SessionRecord, TicketGrant, RefreshRotation, SessionStore } from './types.ts'
+export { ROLES } from './types.ts'
+export {
+  SessionEventSchema,
+  SessionRevokedSchema,
+  UserRolesChangedSchema,
+  parseSessionEvent,
+  eventsChannel,
+  sessionRevoked,
+  userRolesChanged,
+  type SessionEvent,
+  type SessionRevoked,
+  type UserRolesChanged,
+} from './events.ts'

@@ -1,0 +1,82 @@
+import type { SessionEvent } from './events.ts'
+
+/** A role a user can hold. The current roles in the store govern authorization, not token claims. */
+export type Role = 'user' | 'admin'
+
+/** Every role that exists, in a stable order. */
+export const ROLES: readonly Role[] = ['user', 'admin']
+
+/** One login session. Times are epoch milliseconds. */
+export interface SessionRecord {
+  /** Session id (opaque, URL-safe). */
+  sid: string
+  userId: string
+  username: string
+  /** When the session was created (ms). */
+  createdAt: number
+  /** End of the refresh lifetime (ms); the session is gone after this. */
+  expiresAt: number
+}
+
+/** What a WebSocket ticket grants to the realtime server that redeems it. */
+export interface TicketGrant {
+  sid: string
+  userId: string
+  /** The `Origin` header of the ticket request, or null when none was sent. */
+  origin: string | null
+  /** `exp` (ms) of the access token that minted the ticket: the socket's lifetime. */
+  accessExp: number
+  /** W3C `traceparent` of the ticket request, to continue the trace into the upgrade. */
+  traceparent: string | null
+}
+
+/** Outcome of `rotateRefresh`: `rotated` (the new hash is live), `reused` (session revoked), `unknown`. */
+export type RefreshRotation = 'rotated' | 'reused' | 'unknown'
+
+/**
+ * The session store shared by apps/api and apps/realtime. Implementations: `RedisSessionStore`
+ * (production, `@portcullis/sessions/redis`) and `MemorySessionStore` (unit tests, `@portcullis/sessions/memory`).
+ * Every method rejects (never hangs) when the backing store is unreachable; callers fail closed (503 / 1013).
+ */
+export interface SessionStore {
+  /** Stores a new session; it expires by itself at `expiresAt`. */
+  createSession(s: SessionRecord): Promise<void>
+  /** The session, or null when unknown, expired or revoked. */
+  getSession(sid: string): Promise<SessionRecord | null>
+  /** Atomically deletes the session and publishes `session.revoked`. False when it did not exist. */
+  revokeSession(sid: string, reason: string): Promise<boolean>
+  /** Revokes every session of the user (each with a `session.revoked` event); returns the revoked ids. */
+  revokeUserSessions(userId: string, reason: string): Promise<string[]>
+  /** Ids of the user's live sessions. */
+  listUserSessions(userId: string): Promise<string[]>
+  /** The user's current roles, or null for an unknown user. */
+  getRoles(userId: string): Promise<Role[] | null>
+  /** Writes the user's roles and publishes `user.roles_changed`. */
+  setRoles(userId: string, roles: Role[]): Promise<void>
+  /** Stores a ticket grant for `ttlS` seconds under a hash of the ticket (the ticket itself is never stored). */
+  saveTicket(ticket: string, grant: TicketGrant, ttlS: number): Promise<void>
+  /** Atomically reads and deletes the grant: exactly one caller ever gets it. Null when unknown, spent or expired. */
+  consumeTicket(ticket: string): Promise<TicketGrant | null>
+  /**
+   * Makes `refreshHash` (SHA-256 of a refresh token) the session's one live refresh token. Used at login;
+   * `rotateRefresh` replaces it on every use. The token family is the session.
+   */
+  saveRefresh(sid: string, refreshHash: string): Promise<void>
+  /**
+   * Atomically spends `oldHash` and makes `newHash` the session's live refresh token, moving the session's
+   * `expiresAt` (ms) forward. Presenting an already spent hash of the session means theft: the session is revoked
+   * (with a `session.revoked` event, reason `refresh_reused`).
+   */
+  rotateRefresh(sid: string, oldHash: string, newHash: string, expiresAt: number): Promise<RefreshRotation>
+  /** Publishes an event to every subscriber (every app instance). */
+  publish(event: SessionEvent): Promise<void>
+  /**
+   * Calls `handler` for each valid event (invalid ones are dropped). `onLink(false)` when the subscription
+   * link drops, `onLink(true)` when it is back. Resolves to an unsubscribe function.
+   */
+  subscribe(handler: (e: SessionEvent) => void, onLink?: (up: boolean) => void): Promise<() => Promise<void>>
+  /** Resolves when the store answers; rejects when it is unreachable. */
+  ping(): Promise<void>
+  /** Releases connections (not the store's data). */
+  close(): Promise<void>
+}

@@ -1,4 +1,4 @@
-import Type from 'typebox'
+import { Type } from 'typebox'
 import { CHANNEL_PATTERN, MAX_ID_LENGTH, MAX_TEXT_CODE_POINTS } from '../limits.ts'
 
 /** Options every message object shares: closed (unknown fields are rejected). */

@@ -1,4 +1,4 @@
-import Type, { type Static } from 'typebox'
+import { Type, type Static } from 'typebox'
 import { AuthRefreshSchema } from './client/auth-refresh.ts'
 import { PingSchema } from './client/ping.ts'
 import { PublishSchema } from './client/publish.ts'

@@ -1,4 +1,4 @@
-import Type, { type Static } from 'typebox'
+import { Type, type Static } from 'typebox'
 import { Channel, closed, RequestId, Text } from '../common.ts'
 
 /** Send text to every subscriber of a channel, on every instance; answered by `published`. */

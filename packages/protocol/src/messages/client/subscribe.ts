@@ -1,4 +1,4 @@
-import Type, { type Static } from 'typebox'
+import { Type, type Static } from 'typebox'
 import { Channel, closed, RequestId } from '../common.ts'
 
 /** Join a channel; answered by `subscribed` or an `error` (`forbidden`, …). */

@@ -1,4 +1,4 @@
-import Type, { type Static } from 'typebox'
+import { Type, type Static } from 'typebox'
 import { Channel, closed, RequestId } from '../common.ts'
 
 /** Leave a channel; answered by `unsubscribed {reason: "requested"}`. */

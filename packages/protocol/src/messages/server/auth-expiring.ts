@@ -1,4 +1,4 @@
-import Type, { type Static } from 'typebox'
+import { Type, type Static } from 'typebox'
 import { closed, EpochMs } from '../common.ts'
 
 export const AuthExpiringSchema = Type.Object(

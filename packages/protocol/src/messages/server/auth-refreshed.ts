@@ -1,4 +1,4 @@
-import Type, { type Static } from 'typebox'
+import { Type, type Static } from 'typebox'
 import { closed, EpochMs, RequestId } from '../common.ts'
 
 export const AuthRefreshedSchema = Type.Object(

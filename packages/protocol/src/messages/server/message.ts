@@ -1,4 +1,4 @@
-import Type, { type Static } from 'typebox'
+import { Type, type Static } from 'typebox'
 import { Channel, closed, EpochMs, MessageId, Text } from '../common.ts'
 import { USER_ID_PATTERN } from '../../limits.ts'
 

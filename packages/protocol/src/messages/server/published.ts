@@ -1,4 +1,4 @@
-import Type, { type Static } from 'typebox'
+import { Type, type Static } from 'typebox'
 import { Channel, closed, MessageId, RequestId } from '../common.ts'
 
 export const PublishedSchema = Type.Object(

@@ -1,4 +1,4 @@
-import Type, { type Static } from 'typebox'
+import { Type, type Static } from 'typebox'
 import { closed, Roles } from '../common.ts'
 
 export const SessionUpdatedSchema = Type.Object(

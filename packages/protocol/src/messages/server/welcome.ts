@@ -1,4 +1,4 @@
-import Type, { type Static } from 'typebox'
+import { Type, type Static } from 'typebox'
 import { closed, EpochMs, Roles } from '../common.ts'
 import { USER_ID_PATTERN } from '../../limits.ts'
 

@@ -1,0 +1,5 @@
+export { ConfigError } from './errors.ts'
+export { loadConfig, describeExpected, type Env, type EnvAnnotations } from './env.ts'
+export { sharedEnv, LogLevelSchema } from './shared.ts'
+export { runMain } from './run-main.ts'
+export { productionProblems, assertProductionSafe, type ProductionFacts } from './production.ts'

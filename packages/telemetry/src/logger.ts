@@ -1,0 +1,77 @@
+import type { LoggerOptions } from 'pino'
+
+/** Fields whose values are secrets wherever they appear in a log object (top level or one level down). */
+export const SECRET_FIELDS = [
+  'password',
+  'token',
+  'ticket',
+  'refreshToken',
+  'accessToken',
+  'access_token',
+  'authorization',
+  'cookie',
+] as const
+
+/** Request/response headers that carry credentials. */
+const SECRET_HEADERS = [
+  'authorization',
+  'cookie',
+  'sec-websocket-protocol',
+  'set-cookie',
+  'proxy-authorization',
+]
+
+/** Pino `redact` paths for the secret fields and headers. */
+export const REDACT_PATHS: string[] = [
+  ...SECRET_HEADERS.flatMap((h) => [`req.headers["${h}"]`, `res.headers["${h}"]`, `headers["${h}"]`]),
+  ...SECRET_FIELDS.flatMap((f) => [f, `*.${f}`]),
+]
+
+/**
+ * A URL path without its query string, plus the query keys (never values): `/v1/ws?ticket=abc` →
+ * `/v1/ws?[ticket]`. Tickets and tokens travel in query strings, so values are never logged.
+ */
+export function redactUrl(url: string): string {
+  const q = url.indexOf('?')
+  if (q === -1) return url
+  const keys = [...new URLSearchParams(url.slice(q + 1)).keys()]
+  return keys.length ? `${url.slice(0, q)}?[${keys.join(',')}]` : url.slice(0, q)
+}
+
+/** The part of a Fastify request the serializer reads (kept structural: no fastify dependency here). */
+export interface SerializableRequest {
+  method: string
+  url: string
+  ip?: string
+  host?: string
+  hostname?: string
+  id?: string
+  socket?: { remotePort?: number | undefined } | null
+}
+
+/** Request serializer: method, path without query values, host, client ip. Never headers or bodies. */
+export function serializeRequest(req: SerializableRequest): Record<string, unknown> {
+  return {
+    method: req.method,
+    url: redactUrl(req.url),
+    host: req.host ?? req.hostname,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort,
+  }
+}
+
+/**
+ * Logger options for Fastify (`Fastify({ logger: loggerOptions({ level }) })`) or pino: JSON lines, credentials
+ * redacted (`[redacted]`), requests logged without query values.
+ * @example const app = Fastify({ logger: loggerOptions({ level: config.LOG_LEVEL }) })
+ */
+export function loggerOptions(options: { level: string; name?: string }): LoggerOptions {
+  return {
+    level: options.level,
+    ...(options.name ? { name: options.name } : {}),
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    serializers: {
+      req: (req: SerializableRequest) => serializeRequest(req),
+    },
+  }
+}

@@ -1,0 +1,49 @@
+import { trace } from '@opentelemetry/api'
+
+/** The minimal logger `securityEvent` writes to (pino and Fastify loggers fit). */
+export interface EventLogger {
+  info(obj: object, msg?: string): void
+  warn(obj: object, msg?: string): void
+}
+
+/** Fields of a security event. Never put passwords, tokens, tickets or message bodies here. */
+export interface SecurityEventFields {
+  /** Stable lowercase reason, e.g. `bad_password`, `unknown_user`, `throttled`. */
+  reason?: string
+  ip?: string
+  origin?: string | null
+  userId?: string
+  sessionId?: string
+  connectionId?: string
+  /** Taken from the active OpenTelemetry span when not given. */
+  traceId?: string
+  /** `warn` for refusals and attacks; default `info`. Not written as a field. */
+  level?: 'info' | 'warn'
+  [extra: string]: string | number | boolean | null | undefined
+}
+
+/**
+ * An app's event vocabulary: a readonly tuple of stable dotted names, kept in one file per app
+ * (`apps/api/src/security-events.ts`). Use `SecurityEventName<typeof LIST>` for the union.
+ * @example export const API_EVENTS = ['auth.login.succeeded', 'auth.login.failed'] as const satisfies SecurityEventList
+ */
+export type SecurityEventList = readonly string[]
+/** The union of names in a vocabulary. */
+export type SecurityEventName<L extends SecurityEventList> = L[number]
+
+/**
+ * Writes ONE structured log line for a security decision: `{ event, reason?, ip?, origin?, userId?, sessionId?,
+ * connectionId?, traceId?, ... }` with message = event name. Undefined fields are dropped.
+ * @example securityEvent(req.log, 'auth.login.failed', { reason: 'bad_password', ip: req.ip, level: 'warn' })
+ */
+export function securityEvent(log: EventLogger, name: string, fields: SecurityEventFields = {}): void {
+  const { level = 'info', ...rest } = fields
+  const line: Record<string, unknown> = { event: name }
+  for (const [k, v] of Object.entries(rest)) if (v !== undefined) line[k] = v
+  if (line.traceId === undefined) {
+    const ctx = trace.getActiveSpan()?.spanContext()
+    if (ctx && ctx.traceFlags !== undefined && ctx.traceId !== '00000000000000000000000000000000')
+      line.traceId = ctx.traceId
+  }
+  log[level](line, name)
+}

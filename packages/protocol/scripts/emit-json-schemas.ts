@@ -17,4 +17,4 @@ for (const [name, schema] of Object.entries(all)) {
   const document = { $schema: 'https://json-schema.org/draft/2020-12/schema', ...(schema as object) }
   writeFileSync(new URL(`${name}.json`, out), `${JSON.stringify(document, null, 2)}\n`)
 }
-process.stdout.write(`emitted ${Object.keys(all).length} JSON Schemas into dist/schemas/` + '\n')
+process.stdout.write(`emitted ${Object.keys(all).length} JSON Schemas into dist/schemas/\n`)

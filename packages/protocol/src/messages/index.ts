@@ -55,18 +55,35 @@ export const SERVER_MESSAGE_SCHEMAS = {
 } as const
 
 /** Every message a client may send: a closed union discriminated on `type`. */
-export const ClientMessageSchema = Type.Union(Object.values(CLIENT_MESSAGE_SCHEMAS), {
-  $id: 'ClientMessage',
-  description: 'Any client → server message.',
-})
+export const ClientMessageSchema = Type.Union(
+  [PingSchema, SubscribeSchema, UnsubscribeSchema, PublishSchema, AuthRefreshSchema],
+  {
+    $id: 'ClientMessage',
+    description: 'Any client → server message.',
+  },
+)
 export type ClientMessage = Static<typeof ClientMessageSchema>
 export type ClientMessageType = ClientMessage['type']
 
 /** Every message a server may send: a closed union discriminated on `type`. */
-export const ServerMessageSchema = Type.Union(Object.values(SERVER_MESSAGE_SCHEMAS), {
-  $id: 'ServerMessage',
-  description: 'Any server → client message.',
-})
+export const ServerMessageSchema = Type.Union(
+  [
+    WelcomeSchema,
+    PongSchema,
+    SubscribedSchema,
+    UnsubscribedSchema,
+    PublishedSchema,
+    AuthRefreshedSchema,
+    ChannelMessageSchema,
+    AuthExpiringSchema,
+    SessionUpdatedSchema,
+    ErrorMessageSchema,
+  ],
+  {
+    $id: 'ServerMessage',
+    description: 'Any server → client message.',
+  },
+)
 export type ServerMessage = Static<typeof ServerMessageSchema>
 export type ServerMessageType = ServerMessage['type']
 

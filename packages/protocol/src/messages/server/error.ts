@@ -1,15 +1,14 @@
 import { Type, type Static } from 'typebox'
 import { closed, RequestId } from '../common.ts'
-import { ERROR_CODE_NAMES } from '../../error-codes.ts'
+import { ERROR_CODE_NAMES, type ErrorCode } from '../../error-codes.ts'
 
 /** An error reply (with the request's `id` when it could be read) or push. */
 export const ErrorMessageSchema = Type.Object(
   {
     type: Type.Literal('error', { description: 'Message type.' }),
     id: Type.Optional(RequestId),
-    code: Type.Union(
-      ERROR_CODE_NAMES.map((c) => Type.Literal(c)),
-      { description: 'Stable error code (see the error-code table).' },
+    code: Type.Unsafe<ErrorCode>(
+      Type.Enum(ERROR_CODE_NAMES, { description: 'Stable error code (see the error-code table).' }),
     ),
     message: Type.String({ maxLength: 500, description: 'Human-readable detail; never contains secrets.' }),
     retryAfterMs: Type.Optional(

@@ -2,4 +2,13 @@ export { ConfigError } from './errors.ts'
 export { loadConfig, describeExpected, type Env, type EnvAnnotations } from './env.ts'
 export { sharedEnv, LogLevelSchema } from './shared.ts'
 export { runMain } from './run-main.ts'
-export { productionProblems, assertProductionSafe, type ProductionFacts } from './production.ts'
+export {
+  assertProductionSafe,
+  productionChecks,
+  productionProblems,
+  ProductionConfigError,
+  MAX_MESSAGE_BYTES_CAP,
+  type CheckStatus,
+  type ProductionCheck,
+  type ProductionFacts,
+} from './production.ts'

@@ -1,50 +1,246 @@
+import { isIP } from 'node:net'
 import { ConfigError } from './errors.ts'
 
 /**
- * What the production check needs to know about an app's settings. Fields an app does not have
- * (e.g. `allowQueryToken` in the api) are left out and not checked.
+ * The settings the production check reads: pass an app's parsed config as it is (`loadConfig`'s result).
+ * Each check applies only when its variable is there, so the api's config (no `ALLOW_QUERY_TOKEN`) and the
+ * realtime config (no `DEMO_USERS`) both fit. The lower-case aliases are derived facts an app may add.
  */
 export interface ProductionFacts {
-  NODE_ENV: string
+  NODE_ENV?: string | undefined
   ALLOWED_ORIGINS: readonly string[]
   TLS_CERT_FILE?: string | undefined
   TLS_KEY_FILE?: string | undefined
   TLS_TERMINATED_BY_PROXY: boolean
-  /** api: demo users seeded. */
-  demoUsers?: boolean
-  /** api: signing keys generated at start instead of provided. */
-  ephemeralKeys?: boolean
-  /** realtime: `?access_token=` accepted. */
-  allowQueryToken?: boolean
+  /** Explicit list of proxy addresses/CIDRs whose `X-Forwarded-For` is believed (default: none). */
+  TRUSTED_PROXIES?: readonly string[] | undefined
+  /** What the app hands to Fastify's `trustProxy`, when it derives one itself. */
+  trustProxy?: unknown
+  REDIS_URL?: string | undefined
+  /** api: seed the demo users. */
+  DEMO_USERS?: boolean | undefined
+  /** api: the JWK file; unset means keys are generated at start. */
+  SIGNING_KEYS_FILE?: string | undefined
+  /** api: marks the config as the api's, so a missing `SIGNING_KEYS_FILE` counts. */
+  API_PORT?: number | undefined
+  /** realtime: accept `?access_token=`. */
+  ALLOW_QUERY_TOKEN?: boolean | undefined
+  /** realtime: the frame size cap, bytes. */
+  MAX_MESSAGE_BYTES?: number | undefined
+  /** Alias of `DEMO_USERS`. */
+  demoUsers?: boolean | undefined
+  /** True when the app generated its signing keys instead of loading them. */
+  ephemeralKeys?: boolean | undefined
+  /** Alias of `ALLOW_QUERY_TOKEN`. */
+  allowQueryToken?: boolean | undefined
 }
 
-/** Every unsafe setting under `NODE_ENV=production` as `[variable, problem]` (empty outside production). */
-export function productionProblems(facts: ProductionFacts): Array<[string, string]> {
+/** `fail` refuses a production start; `warn` is shown by `pnpm doctor` only; `skip` = not this app's setting. */
+export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip'
+
+/** One row of the production check (and of the `pnpm doctor` table). */
+export interface ProductionCheck {
+  /** Stable id, e.g. `tls`, `origins`, `redis-auth`. */
+  readonly id: string
+  /** The environment variable to change. */
+  readonly variable: string
+  readonly status: CheckStatus
+  /** One line, never containing a secret: why it fails, or what passed. */
+  readonly detail: string
+}
+
+/** Largest `MAX_MESSAGE_BYTES` accepted in production: 1 MiB. Bigger frames make memory exhaustion cheap. */
+export const MAX_MESSAGE_BYTES_CAP = 1_048_576
+
+/** Smallest CIDR prefix accepted in `TRUSTED_PROXIES` (IPv4 / IPv6): anything wider is "trust everyone". */
+const MIN_PREFIX = { 4: 8, 6: 32 } as const
+const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal'])
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1'])
+
+type Row = Omit<ProductionCheck, 'id'>
+const pass = (variable: string, detail: string): Row => ({ variable, status: 'pass', detail })
+const fail = (variable: string, detail: string): Row => ({ variable, status: 'fail', detail })
+const warn = (variable: string, detail: string): Row => ({ variable, status: 'warn', detail })
+const skip = (variable: string): Row => ({ variable, status: 'skip', detail: 'not a setting of this app' })
+
+function tls(f: ProductionFacts): Row {
+  const cert = Boolean(f.TLS_CERT_FILE)
+  const key = Boolean(f.TLS_KEY_FILE)
+  if (cert !== key)
+    return fail(
+      cert ? 'TLS_KEY_FILE' : 'TLS_CERT_FILE',
+      'TLS_CERT_FILE and TLS_KEY_FILE must be set together',
+    )
+  if (cert) return pass('TLS_CERT_FILE', 'serves https/wss itself')
+  if (f.TLS_TERMINATED_BY_PROXY) return pass('TLS_TERMINATED_BY_PROXY', 'a proxy terminates TLS')
+  return fail(
+    'TLS_CERT_FILE',
+    'plaintext: set TLS_CERT_FILE and TLS_KEY_FILE, or TLS_TERMINATED_BY_PROXY=true behind a TLS proxy',
+  )
+}
+
+function origins(f: ProductionFacts): Row {
+  const list = f.ALLOWED_ORIGINS
+  if (list.length === 0)
+    return fail(
+      'ALLOWED_ORIGINS',
+      'ALLOWED_ORIGINS is empty: list the exact https:// origins of your web app',
+    )
+  const wild = list.filter((o) => o.includes('*'))
+  if (wild.length > 0)
+    return fail('ALLOWED_ORIGINS', `ALLOWED_ORIGINS must not contain wildcards (got ${wild.join(', ')})`)
+  const plain = list.filter((o) => !o.startsWith('https://'))
+  if (plain.length > 0)
+    return fail('ALLOWED_ORIGINS', `ALLOWED_ORIGINS must be https:// origins (got ${plain.join(', ')})`)
+  return pass('ALLOWED_ORIGINS', `${list.length} exact https origin(s)`)
+}
+
+function demoUsers(f: ProductionFacts): Row {
+  const on = f.DEMO_USERS ?? f.demoUsers
+  if (on === undefined) return skip('DEMO_USERS')
+  return on
+    ? fail('DEMO_USERS', 'demo users with known passwords are enabled: set DEMO_USERS=false')
+    : pass('DEMO_USERS', 'off')
+}
+
+function signingKeys(f: ProductionFacts): Row {
+  const isApi = f.API_PORT !== undefined || 'SIGNING_KEYS_FILE' in f || f.ephemeralKeys !== undefined
+  if (!isApi) return skip('SIGNING_KEYS_FILE')
+  if (f.ephemeralKeys || !f.SIGNING_KEYS_FILE)
+    return fail(
+      'SIGNING_KEYS_FILE',
+      'signing keys would be generated: set SIGNING_KEYS_FILE to your JWK file',
+    )
+  // `.dev-keys/` is where development start-up writes generated keys (git-ignored, not a secret store).
+  if (/(^|[\\/])\.dev-keys([\\/]|$)/.test(f.SIGNING_KEYS_FILE))
+    return fail('SIGNING_KEYS_FILE', 'SIGNING_KEYS_FILE points at generated development keys (.dev-keys/)')
+  return pass('SIGNING_KEYS_FILE', 'keys loaded from a file')
+}
+
+function queryToken(f: ProductionFacts): Row {
+  const on = f.ALLOW_QUERY_TOKEN ?? f.allowQueryToken
+  if (on === undefined) return skip('ALLOW_QUERY_TOKEN')
+  return on
+    ? fail(
+        'ALLOW_QUERY_TOKEN',
+        '?access_token= leaks tokens into proxy and access logs: set ALLOW_QUERY_TOKEN=false',
+      )
+    : pass('ALLOW_QUERY_TOKEN', 'off')
+}
+
+/** Why a `TRUSTED_PROXIES` entry is not an explicit proxy address, or null when it is one. */
+function broadProxyEntry(entry: string): string | null {
+  if (NAMED_RANGES.has(entry)) return null
+  const [address = '', prefix, ...rest] = entry.split('/')
+  const family = isIP(address)
+  if (family === 0 || rest.length > 0) return `${entry} is not an IP address or CIDR range`
+  if (prefix === undefined) return null
+  const bits = Number(prefix)
+  const max = family === 4 ? 32 : 128
+  if (!/^\d{1,3}$/.test(prefix) || bits > max) return `${entry} has an invalid prefix length`
+  if (bits < MIN_PREFIX[family === 4 ? 4 : 6]) return `${entry} trusts (almost) every address`
+  return null
+}
+
+function trustedProxies(f: ProductionFacts): Row {
+  const t = f.trustProxy
+  if (t === true || typeof t === 'number' || typeof t === 'function')
+    return fail('TRUSTED_PROXIES', 'trustProxy must be an explicit address list, not true or a hop count')
+  const list = f.TRUSTED_PROXIES ?? []
+  const bad = list.map(broadProxyEntry).filter((why): why is string => why !== null)
+  if (bad.length > 0)
+    return fail('TRUSTED_PROXIES', `TRUSTED_PROXIES must list your proxies exactly: ${bad.join('; ')}`)
+  if (list.length === 0 && f.TLS_TERMINATED_BY_PROXY)
+    return warn(
+      'TRUSTED_PROXIES',
+      'behind a proxy but TRUSTED_PROXIES is empty: per-IP limits see the proxy, not clients',
+    )
+  return pass('TRUSTED_PROXIES', list.length === 0 ? 'trusts no proxy' : `trusts ${list.join(', ')}`)
+}
+
+function redisAuth(f: ProductionFacts): Row {
+  if (f.REDIS_URL === undefined) return skip('REDIS_URL')
+  let url: URL
+  try {
+    url = new URL(f.REDIS_URL)
+  } catch {
+    return fail('REDIS_URL', 'REDIS_URL is not a URL')
+  }
+  // The URL is secret (it carries the password): only its scheme, user and host are ever echoed.
+  if (!url.password)
+    return fail(
+      'REDIS_URL',
+      'REDIS_URL has no credentials: use redis[s]://<user>:<password>@host (requirepass or an ACL user)',
+    )
+  const user = url.username ? `ACL user ${decodeURIComponent(url.username)}` : 'password'
+  if (url.protocol === 'redis:' && !LOCAL_HOSTS.has(url.hostname))
+    return warn('REDIS_URL', `${user} sent in plaintext to ${url.hostname}: prefer rediss:// off-host`)
+  return pass('REDIS_URL', `${url.protocol}// with ${user}`)
+}
+
+function messageCap(f: ProductionFacts): Row {
+  const bytes = f.MAX_MESSAGE_BYTES
+  if (bytes === undefined) return skip('MAX_MESSAGE_BYTES')
+  return bytes > MAX_MESSAGE_BYTES_CAP
+    ? fail(
+        'MAX_MESSAGE_BYTES',
+        `MAX_MESSAGE_BYTES=${bytes} is over the ${MAX_MESSAGE_BYTES_CAP}-byte (1 MiB) cap`,
+      )
+    : pass('MAX_MESSAGE_BYTES', `${bytes} bytes`)
+}
+
+const CHECKS: ReadonlyArray<readonly [string, (f: ProductionFacts) => Row]> = [
+  ['tls', tls],
+  ['origins', origins],
+  ['demo-users', demoUsers],
+  ['signing-keys', signingKeys],
+  ['query-token', queryToken],
+  ['trusted-proxies', trustedProxies],
+  ['redis-auth', redisAuth],
+  ['message-cap', messageCap],
+]
+
+/**
+ * Every production check as a row, whatever `NODE_ENV` says (`pnpm doctor` shows them all).
+ * @example productionChecks(loadRealtimeConfig({ ...process.env, NODE_ENV: 'production' })).filter((c) => c.status === 'fail')
+ */
+export function productionChecks(facts: ProductionFacts): ProductionCheck[] {
+  return CHECKS.map(([id, check]) => ({ id, ...check(facts) }))
+}
+
+/** The failing checks when `NODE_ENV=production`; always empty outside production. */
+export function productionProblems(facts: ProductionFacts): ProductionCheck[] {
   if (facts.NODE_ENV !== 'production') return []
-  const problems: Array<[string, string]> = []
-  const tls = Boolean(facts.TLS_CERT_FILE && facts.TLS_KEY_FILE)
-  if (!tls && !facts.TLS_TERMINATED_BY_PROXY)
-    problems.push([
-      'TLS_CERT_FILE',
-      'TLS_CERT_FILE and TLS_KEY_FILE (or TLS_TERMINATED_BY_PROXY=true) are required',
-    ])
-  if (facts.ALLOWED_ORIGINS.length === 0)
-    problems.push(['ALLOWED_ORIGINS', 'ALLOWED_ORIGINS must list exact origins'])
-  if (facts.ALLOWED_ORIGINS.some((o) => o.includes('*')))
-    problems.push(['ALLOWED_ORIGINS', 'ALLOWED_ORIGINS must not contain wildcards'])
-  if (facts.demoUsers) problems.push(['DEMO_USERS', 'DEMO_USERS must be false'])
-  if (facts.ephemeralKeys)
-    problems.push(['SIGNING_KEYS_FILE', 'SIGNING_KEYS_FILE is required (no generated keys)'])
-  if (facts.allowQueryToken) problems.push(['ALLOW_QUERY_TOKEN', 'ALLOW_QUERY_TOKEN must be false'])
-  return problems
+  return productionChecks(facts).filter((c) => c.status === 'fail')
+}
+
+/** A production refusal: `problems` has every failing check; the message is one line per problem. */
+export class ProductionConfigError extends ConfigError {
+  readonly problems: readonly ProductionCheck[]
+
+  constructor(problems: readonly ProductionCheck[]) {
+    super(
+      problems[0]?.variable ?? 'NODE_ENV',
+      problems.map((p) => `refusing to start in production: ${p.detail}`).join('\n'),
+    )
+    this.name = 'ProductionConfigError'
+    this.problems = problems
+  }
 }
 
 /**
- * Throws a one-line `ConfigError` for the first unsafe setting under `NODE_ENV=production`
- * (no TLS and no TLS-terminating proxy, empty or wildcard origins, demo users, generated keys, query tokens).
- * @example assertProductionSafe({ ...config, demoUsers: config.DEMO_USERS, ephemeralKeys: !config.SIGNING_KEYS_FILE })
+ * Under `NODE_ENV=production`, throws a `ProductionConfigError` naming EVERY unsafe setting (one line each:
+ * plaintext without a TLS proxy, empty/wildcard/http origins, demo users, generated or missing signing keys,
+ * query tokens, a trust-everyone proxy list, Redis without credentials, `MAX_MESSAGE_BYTES` over 1 MiB).
+ * `runMain` prints the message and exits 1. Does nothing outside production.
+ * @example
+ * export function loadApiConfig(env: Env): ApiConfig {
+ *   const config = loadConfig(ApiEnv, env)
+ *   assertProductionSafe(config)
+ *   return config
+ * }
  */
 export function assertProductionSafe(facts: ProductionFacts): void {
-  const first = productionProblems(facts)[0]
-  if (first) throw new ConfigError(first[0], `refusing to start in production: ${first[1]}`)
+  const problems = productionProblems(facts)
+  if (problems.length > 0) throw new ProductionConfigError(problems)
 }

@@ -1,44 +1,224 @@
+import { Type } from 'typebox'
 import { describe, expect, it } from 'vitest'
-import { assertProductionSafe, ConfigError, productionProblems } from '../src/index.ts'
+import {
+  assertProductionSafe,
+  ConfigError,
+  loadConfig,
+  productionChecks,
+  productionProblems,
+  ProductionConfigError,
+  sharedEnv,
+  type ProductionFacts,
+} from '../src/index.ts'
 
-const safe = {
+const api: ProductionFacts = {
   NODE_ENV: 'production',
+  API_PORT: 3001,
   ALLOWED_ORIGINS: ['https://app.example'],
   TLS_TERMINATED_BY_PROXY: true,
-  demoUsers: false,
-  ephemeralKeys: false,
-  allowQueryToken: false,
+  TRUSTED_PROXIES: ['10.0.0.5'],
+  REDIS_URL: 'rediss://portcullis:s3cret-pw@redis.internal:6380',
+  DEMO_USERS: false,
+  SIGNING_KEYS_FILE: '/run/secrets/signing-keys.json',
+}
+
+const realtime: ProductionFacts = {
+  NODE_ENV: 'production',
+  ALLOWED_ORIGINS: ['https://app.example'],
+  TLS_CERT_FILE: '/tls/cert.pem',
+  TLS_KEY_FILE: '/tls/key.pem',
+  TLS_TERMINATED_BY_PROXY: false,
+  TRUSTED_PROXIES: [],
+  REDIS_URL: 'redis://:s3cret-pw@127.0.0.1:6379',
+  ALLOW_QUERY_TOKEN: false,
+  MAX_MESSAGE_BYTES: 16_384,
+}
+
+function byId(facts: ProductionFacts): Record<string, string> {
+  return Object.fromEntries(productionChecks(facts).map((c) => [c.id, c.status]))
+}
+
+function refusal(facts: ProductionFacts): ProductionConfigError {
+  try {
+    assertProductionSafe(facts)
+  } catch (err) {
+    if (err instanceof ProductionConfigError) return err
+    throw err
+  }
+  throw new Error('expected a refusal')
 }
 
 describe('production check', () => {
-  it('accepts safe settings and ignores development', () => {
-    expect(productionProblems(safe)).toEqual([])
-    expect(productionProblems({ ...safe, NODE_ENV: 'development', demoUsers: true })).toEqual([])
+  it('accepts safe api and realtime settings', () => {
+    expect(productionProblems(api)).toEqual([])
+    expect(productionProblems(realtime)).toEqual([])
+    expect(() => assertProductionSafe(api)).not.toThrow()
+    expect(() => assertProductionSafe(realtime)).not.toThrow()
   })
 
-  it.each([
-    [{ TLS_TERMINATED_BY_PROXY: false }, 'TLS_CERT_FILE'],
-    [{ ALLOWED_ORIGINS: [] }, 'ALLOWED_ORIGINS'],
-    [{ ALLOWED_ORIGINS: ['*'] }, 'ALLOWED_ORIGINS'],
-    [{ demoUsers: true }, 'DEMO_USERS'],
-    [{ ephemeralKeys: true }, 'SIGNING_KEYS_FILE'],
-    [{ allowQueryToken: true }, 'ALLOW_QUERY_TOKEN'],
-  ])('refuses %o', (change, variable) => {
-    const err = (() => {
-      try {
-        assertProductionSafe({ ...safe, ...change })
-      } catch (e) {
-        return e
-      }
-      return null
-    })()
+  it('checks nothing outside production', () => {
+    const unsafe = { ...realtime, ALLOWED_ORIGINS: ['*'], ALLOW_QUERY_TOKEN: true }
+    for (const NODE_ENV of ['development', 'test', undefined]) {
+      expect(productionProblems({ ...unsafe, NODE_ENV })).toEqual([])
+      expect(() => assertProductionSafe({ ...unsafe, NODE_ENV })).not.toThrow()
+    }
+  })
+
+  it.each<[string, ProductionFacts, string, RegExp]>([
+    [
+      'plaintext without a TLS proxy',
+      { ...api, TLS_TERMINATED_BY_PROXY: false },
+      'TLS_CERT_FILE',
+      /plaintext/,
+    ],
+    ['a certificate without its key', { ...realtime, TLS_KEY_FILE: undefined }, 'TLS_KEY_FILE', /together/],
+    ['empty origins', { ...api, ALLOWED_ORIGINS: [] }, 'ALLOWED_ORIGINS', /empty/],
+    ['a wildcard origin', { ...api, ALLOWED_ORIGINS: ['*'] }, 'ALLOWED_ORIGINS', /wildcards/],
+    [
+      'an http: origin',
+      { ...realtime, ALLOWED_ORIGINS: ['https://a.example', 'http://b.example'] },
+      'ALLOWED_ORIGINS',
+      /https:\/\/ origins \(got http:\/\/b\.example\)/,
+    ],
+    ['demo users', { ...api, DEMO_USERS: true }, 'DEMO_USERS', /DEMO_USERS=false/],
+    [
+      'demo users (derived fact)',
+      { ...api, DEMO_USERS: undefined, demoUsers: true },
+      'DEMO_USERS',
+      /demo users/,
+    ],
+    [
+      'a missing signing key file',
+      { ...api, SIGNING_KEYS_FILE: undefined },
+      'SIGNING_KEYS_FILE',
+      /generated/,
+    ],
+    ['generated signing keys', { ...api, ephemeralKeys: true }, 'SIGNING_KEYS_FILE', /generated/],
+    [
+      'development keys',
+      { ...api, SIGNING_KEYS_FILE: '/srv/app/.dev-keys/signing-keys.json' },
+      'SIGNING_KEYS_FILE',
+      /\.dev-keys/,
+    ],
+    [
+      'the query token',
+      { ...realtime, ALLOW_QUERY_TOKEN: true },
+      'ALLOW_QUERY_TOKEN',
+      /ALLOW_QUERY_TOKEN=false/,
+    ],
+    ['trustProxy: true', { ...api, trustProxy: true }, 'TRUSTED_PROXIES', /explicit/],
+    ['trustProxy as a hop count', { ...api, trustProxy: 1 }, 'TRUSTED_PROXIES', /hop count/],
+    ['a trust-everyone CIDR', { ...api, TRUSTED_PROXIES: ['0.0.0.0/0'] }, 'TRUSTED_PROXIES', /every address/],
+    [
+      'a trust-everyone IPv6 CIDR',
+      { ...api, TRUSTED_PROXIES: ['10.0.0.5', '::/0'] },
+      'TRUSTED_PROXIES',
+      /::\/0 trusts/,
+    ],
+    ['a non-address proxy entry', { ...api, TRUSTED_PROXIES: ['1'] }, 'TRUSTED_PROXIES', /not an IP address/],
+    [
+      'Redis without credentials',
+      { ...api, REDIS_URL: 'redis://redis.internal:6379' },
+      'REDIS_URL',
+      /no credentials/,
+    ],
+    [
+      'Redis with a user but no password',
+      { ...realtime, REDIS_URL: 'rediss://app@redis:6380' },
+      'REDIS_URL',
+      /no credentials/,
+    ],
+    [
+      'a frame cap over 1 MiB',
+      { ...realtime, MAX_MESSAGE_BYTES: 1_048_577 },
+      'MAX_MESSAGE_BYTES',
+      /1048577 is over/,
+    ],
+  ])('refuses %s', (_, facts, variable, detail) => {
+    const err = refusal(facts)
     expect(err).toBeInstanceOf(ConfigError)
-    expect((err as ConfigError).variable).toBe(variable)
-    expect((err as ConfigError).message).toMatch(/^refusing to start in production: /)
+    expect(err.problems).toHaveLength(1)
+    expect(err.variable).toBe(variable)
+    expect(err.message).toMatch(/^refusing to start in production: /)
+    expect(err.message).toMatch(detail)
+    expect(err.message).not.toContain('\n')
   })
 
-  it('accepts TLS files instead of a proxy', () => {
-    const facts = { ...safe, TLS_TERMINATED_BY_PROXY: false, TLS_CERT_FILE: '/c.pem', TLS_KEY_FILE: '/k.pem' }
+  it('lists every problem, one line each', () => {
+    const err = refusal({
+      NODE_ENV: 'production',
+      API_PORT: 3001,
+      ALLOWED_ORIGINS: ['*'],
+      TLS_TERMINATED_BY_PROXY: false,
+      TRUSTED_PROXIES: [],
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      DEMO_USERS: true,
+    })
+    expect(err.problems.map((p) => p.id)).toEqual([
+      'tls',
+      'origins',
+      'demo-users',
+      'signing-keys',
+      'redis-auth',
+    ])
+    const lines = err.message.split('\n')
+    expect(lines).toHaveLength(5)
+    for (const line of lines) expect(line).toMatch(/^refusing to start in production: \S/)
+  })
+
+  it('never echoes the Redis password', () => {
+    const rows = productionChecks({ ...api, REDIS_URL: 'redis://app:hunter2-pw@redis.internal:6379' })
+    const redis = rows.find((r) => r.id === 'redis-auth')
+    expect(redis?.status).toBe('warn')
+    expect(redis?.detail).toContain('redis.internal')
+    expect(JSON.stringify(rows)).not.toContain('hunter2')
+    expect(refusal({ ...api, REDIS_URL: 'redis://redis.internal:6379/0?x=hunter2' }).message).not.toContain(
+      'hunter2',
+    )
+  })
+
+  it('accepts the edge of the frame cap, named proxy ranges and narrow CIDRs', () => {
+    expect(productionProblems({ ...realtime, MAX_MESSAGE_BYTES: 1_048_576 })).toEqual([])
+    const proxies = ['loopback', 'uniquelocal', '10.0.0.0/8', 'fd00::/32', '2001:db8::1']
+    expect(productionProblems({ ...api, TRUSTED_PROXIES: proxies })).toEqual([])
+  })
+
+  it('warns, without refusing, about a proxy that is not trusted and plaintext Redis off-host', () => {
+    const facts = { ...api, TRUSTED_PROXIES: [], REDIS_URL: 'redis://:pw@redis.internal:6379' }
     expect(productionProblems(facts)).toEqual([])
+    const warned = productionChecks(facts).filter((c) => c.status === 'warn')
+    expect(warned.map((c) => c.id)).toEqual(['trusted-proxies', 'redis-auth'])
+  })
+
+  it('skips the settings an app does not have', () => {
+    expect(byId(realtime)).toMatchObject({
+      'demo-users': 'skip',
+      'signing-keys': 'skip',
+      'query-token': 'pass',
+    })
+    expect(byId(api)).toMatchObject({ 'query-token': 'skip', 'message-cap': 'skip', 'signing-keys': 'pass' })
+  })
+
+  it('works on a config parsed by loadConfig with production defaults', () => {
+    const schema = Type.Object({
+      ...sharedEnv,
+      ALLOW_QUERY_TOKEN: Type.Boolean({ default: false, devDefault: true }),
+      MAX_MESSAGE_BYTES: Type.Integer({ minimum: 1, default: 16_384 }),
+    })
+    const config = loadConfig(schema, { NODE_ENV: 'production' })
+    // Production defaults are safe except what only the operator can supply: TLS, origins, Redis credentials.
+    expect(productionProblems(config).map((p) => p.variable)).toEqual([
+      'TLS_CERT_FILE',
+      'ALLOWED_ORIGINS',
+      'REDIS_URL',
+    ])
+    const ready = loadConfig(schema, {
+      NODE_ENV: 'production',
+      TLS_TERMINATED_BY_PROXY: 'true',
+      TRUSTED_PROXIES: '10.1.0.0/16',
+      ALLOWED_ORIGINS: 'https://chat.example',
+      REDIS_URL: 'rediss://default:pw@redis:6380',
+    })
+    expect(productionProblems(ready)).toEqual([])
   })
 })

@@ -12,3 +12,4 @@ export {
   type SessionRevoked,
   type UserRolesChanged,
 } from './events.ts'
+export { hashSecret } from './hash.ts'

@@ -1,0 +1,175 @@
+import { sessionRevoked, userRolesChanged, type SessionEvent } from './events.ts'
+import { hashSecret } from './hash.ts'
+import type { RefreshRotation, Role, SessionRecord, SessionStore, TicketGrant } from './types.ts'
+
+interface StoredSession extends SessionRecord {
+  refresh: string | null
+  spent: Set<string>
+}
+
+/**
+ * The session store in process memory, for unit tests and single-process demos: same semantics as
+ * `RedisSessionStore` (expiry by the injected clock, single-use tickets, events to every subscriber of this
+ * instance). `setDown(true)` makes every call reject, to test fail-closed paths.
+ * @example const store = new MemorySessionStore({ now: () => clock.now })
+ */
+export class MemorySessionStore implements SessionStore {
+  readonly #now: () => number
+  readonly #sessions = new Map<string, StoredSession>()
+  readonly #roles = new Map<string, Role[]>()
+  readonly #tickets = new Map<string, { grant: TicketGrant; expiresAt: number }>()
+  readonly #handlers = new Set<{
+    handler: (e: SessionEvent) => void
+    onLink?: ((up: boolean) => void) | undefined
+  }>()
+  #down = false
+
+  constructor(options: { now?: () => number } = {}) {
+    this.#now = options.now ?? Date.now
+  }
+
+  /** Simulates the store becoming unreachable (true) or coming back (false); subscribers see `onLink`. */
+  setDown(down: boolean): void {
+    if (down === this.#down) return
+    this.#down = down
+    for (const h of this.#handlers) h.onLink?.(!down)
+  }
+
+  #check(): void {
+    if (this.#down) throw new Error('session store unreachable')
+  }
+
+  #live(sid: string): StoredSession | null {
+    const s = this.#sessions.get(sid)
+    if (!s) return null
+    if (s.expiresAt <= this.#now()) {
+      this.#sessions.delete(sid)
+      return null
+    }
+    return s
+  }
+
+  async createSession(s: SessionRecord): Promise<void> {
+    this.#check()
+    this.#sessions.set(s.sid, { ...s, refresh: null, spent: new Set() })
+  }
+
+  async getSession(sid: string): Promise<SessionRecord | null> {
+    this.#check()
+    const s = this.#live(sid)
+    if (!s) return null
+    const { refresh: _r, spent: _s, ...record } = s
+    return record
+  }
+
+  async revokeSession(sid: string, reason: string): Promise<boolean> {
+    this.#check()
+    const s = this.#live(sid)
+    if (!s) return false
+    this.#sessions.delete(sid)
+    this.#emit(sessionRevoked(sid, s.userId, reason, this.#now()))
+    return true
+  }
+
+  async revokeUserSessions(userId: string, reason: string): Promise<string[]> {
+    const sids = await this.listUserSessions(userId)
+    for (const sid of sids) await this.revokeSession(sid, reason)
+    return sids
+  }
+
+  async listUserSessions(userId: string): Promise<string[]> {
+    this.#check()
+    return [...this.#sessions.keys()].filter((sid) => this.#live(sid)?.userId === userId)
+  }
+
+  async getRoles(userId: string): Promise<Role[] | null> {
+    this.#check()
+    const roles = this.#roles.get(userId)
+    return roles ? [...roles] : null
+  }
+
+  async setRoles(userId: string, roles: Role[]): Promise<void> {
+    this.#check()
+    const unique = [...new Set(roles)]
+    this.#roles.set(userId, unique)
+    this.#emit(userRolesChanged(userId, unique, this.#now()))
+  }
+
+  async saveTicket(ticket: string, grant: TicketGrant, ttlS: number): Promise<void> {
+    this.#check()
+    this.#tickets.set(hashSecret(ticket), { grant: { ...grant }, expiresAt: this.#now() + ttlS * 1000 })
+  }
+
+  async consumeTicket(ticket: string): Promise<TicketGrant | null> {
+    this.#check()
+    const key = hashSecret(ticket)
+    const entry = this.#tickets.get(key)
+    this.#tickets.delete(key)
+    if (!entry || entry.expiresAt <= this.#now()) return null
+    return entry.grant
+  }
+
+  async saveRefresh(sid: string, refreshHash: string): Promise<void> {
+    this.#check()
+    const s = this.#live(sid)
+    if (!s) throw new Error('saveRefresh: no such session')
+    s.refresh = refreshHash
+  }
+
+  async rotateRefresh(
+    sid: string,
+    oldHash: string,
+    newHash: string,
+    expiresAt: number,
+  ): Promise<RefreshRotation> {
+    this.#check()
+    const s = this.#live(sid)
+    if (!s) return 'unknown'
+    if (s.refresh === oldHash) {
+      s.spent.add(oldHash)
+      s.refresh = newHash
+      s.expiresAt = expiresAt
+      return 'rotated'
+    }
+    if (s.spent.has(oldHash)) {
+      this.#sessions.delete(sid)
+      this.#emit(sessionRevoked(sid, s.userId, 'refresh_reused', this.#now()))
+      return 'reused'
+    }
+    return 'unknown'
+  }
+
+  async publish(event: SessionEvent): Promise<void> {
+    this.#check()
+    this.#emit(event)
+  }
+
+  #emit(event: SessionEvent): void {
+    // Like pub/sub, delivery is asynchronous to the publisher.
+    const copy = structuredClone(event)
+    queueMicrotask(() => {
+      for (const h of this.#handlers) h.handler(copy)
+    })
+  }
+
+  async subscribe(
+    handler: (e: SessionEvent) => void,
+    onLink?: (up: boolean) => void,
+  ): Promise<() => Promise<void>> {
+    this.#check()
+    const entry = { handler, onLink }
+    this.#handlers.add(entry)
+    onLink?.(true)
+    return async () => {
+      this.#handlers.delete(entry)
+    }
+  }
+
+  async ping(): Promise<void> {
+    this.#check()
+  }
+
+  async close(): Promise<void> {
+    this.#handlers.clear()
+  }
+}

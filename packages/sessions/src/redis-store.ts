@@ -1,0 +1,187 @@
+import { eventsChannel, parseSessionEvent, type SessionEvent } from './events.ts'
+import type { RedisClient } from './client.ts'
+import { parseGrant, parseRoles, parseSession } from './grant.ts'
+import { hashSecret } from './hash.ts'
+import { keys, type Keys } from './keys.ts'
+import { INDEX_SESSION, REVOKE_SESSION, ROTATE_REFRESH, SAVE_REFRESH, SET_ROLES } from './scripts.ts'
+import type { RefreshRotation, Role, SessionRecord, SessionStore, TicketGrant } from './types.ts'
+
+/** Options of `RedisSessionStore`. */
+export interface RedisSessionStoreOptions {
+  /** A client from `createRedisClient` (connected or connecting). The store does not close it unless `ownsClient`. */
+  client: RedisClient
+  /** Key prefix, e.g. `portcullis:` (REDIS_KEY_PREFIX). */
+  prefix: string
+  /** Close `client` in `close()` (default false). */
+  ownsClient?: boolean
+  /** Clock in epoch ms (tests). */
+  now?: () => number
+}
+
+/**
+ * The session store on Redis: atomic Lua per key, all keys under `prefix`, events on `<prefix>events`.
+ * Commands reject fast when Redis is unreachable (see `createRedisClient`): callers fail closed.
+ * @example const store = new RedisSessionStore({ client: redis, prefix: config.REDIS_KEY_PREFIX })
+ */
+export class RedisSessionStore implements SessionStore {
+  readonly #client: RedisClient
+  readonly #keys: Keys
+  readonly #owns: boolean
+  readonly #now: () => number
+  readonly #subscribers = new Set<RedisClient>()
+
+  constructor(options: RedisSessionStoreOptions) {
+    this.#client = options.client
+    this.#keys = keys(options.prefix)
+    this.#owns = options.ownsClient ?? false
+    this.#now = options.now ?? Date.now
+    if (this.#keys.channel !== eventsChannel(options.prefix)) throw new Error('channel layout mismatch')
+  }
+
+  async #eval(script: string, key: string, args: Array<string | number>): Promise<unknown> {
+    return await this.#client.eval(script, { keys: [key], arguments: args.map(String) })
+  }
+
+  async createSession(s: SessionRecord): Promise<void> {
+    const key = this.#keys.session(s.sid)
+    await this.#client
+      .multi()
+      .hSet(key, {
+        userId: s.userId,
+        username: s.username,
+        createdAt: String(s.createdAt),
+        expiresAt: String(s.expiresAt),
+      })
+      .pExpireAt(key, s.expiresAt)
+      .exec()
+    await this.#eval(INDEX_SESSION, this.#keys.userSessions(s.userId), [s.sid, s.expiresAt])
+  }
+
+  async getSession(sid: string): Promise<SessionRecord | null> {
+    const h = await this.#client.hGetAll(this.#keys.session(sid))
+    return parseSession(sid, h as Record<string, string>, this.#now())
+  }
+
+  async revokeSession(sid: string, reason: string): Promise<boolean> {
+    const uid = await this.#eval(REVOKE_SESSION, this.#keys.session(sid), [
+      sid,
+      reason,
+      this.#now(),
+      this.#keys.channel,
+    ])
+    if (typeof uid !== 'string') return false
+    await this.#client.sRem(this.#keys.userSessions(uid), sid)
+    return true
+  }
+
+  async revokeUserSessions(userId: string, reason: string): Promise<string[]> {
+    const sids = await this.#client.sMembers(this.#keys.userSessions(userId))
+    const results = await Promise.all(
+      sids.map(async (sid) => ((await this.revokeSession(sid, reason)) ? sid : null)),
+    )
+    return results.filter((sid): sid is string => sid !== null)
+  }
+
+  async listUserSessions(userId: string): Promise<string[]> {
+    const index = this.#keys.userSessions(userId)
+    const sids = await this.#client.sMembers(index)
+    const alive = await Promise.all(sids.map((sid) => this.#client.exists(this.#keys.session(sid))))
+    const stale = sids.filter((_, i) => alive[i] === 0)
+    if (stale.length) await this.#client.sRem(index, stale)
+    return sids.filter((_, i) => alive[i] === 1)
+  }
+
+  async getRoles(userId: string): Promise<Role[] | null> {
+    return parseRoles(await this.#client.get(this.#keys.roles(userId)))
+  }
+
+  async setRoles(userId: string, roles: Role[]): Promise<void> {
+    const unique = [...new Set(roles)]
+    await this.#eval(SET_ROLES, this.#keys.roles(userId), [
+      JSON.stringify(unique),
+      userId,
+      this.#now(),
+      this.#keys.channel,
+    ])
+  }
+
+  async saveTicket(ticket: string, grant: TicketGrant, ttlS: number): Promise<void> {
+    await this.#client.set(this.#keys.ticket(hashSecret(ticket)), JSON.stringify(grant), {
+      expiration: { type: 'EX', value: ttlS },
+    })
+  }
+
+  async consumeTicket(ticket: string): Promise<TicketGrant | null> {
+    // GETDEL is atomic: of any number of concurrent redeemers exactly one gets the grant.
+    return parseGrant(await this.#client.getDel(this.#keys.ticket(hashSecret(ticket))))
+  }
+
+  async saveRefresh(sid: string, refreshHash: string): Promise<void> {
+    const ok = await this.#eval(SAVE_REFRESH, this.#keys.session(sid), [refreshHash])
+    if (ok !== 1) throw new Error('saveRefresh: no such session')
+  }
+
+  async rotateRefresh(
+    sid: string,
+    oldHash: string,
+    newHash: string,
+    expiresAt: number,
+  ): Promise<RefreshRotation> {
+    const reply = (await this.#eval(ROTATE_REFRESH, this.#keys.session(sid), [
+      oldHash,
+      newHash,
+      expiresAt,
+      sid,
+      this.#now(),
+      this.#keys.channel,
+    ])) as [RefreshRotation, string]
+    const [result, uid] = reply
+    if (result === 'rotated') await this.#eval(INDEX_SESSION, this.#keys.userSessions(uid), ['', expiresAt])
+    if (result === 'reused') await this.#client.sRem(this.#keys.userSessions(uid), sid)
+    return result
+  }
+
+  async publish(event: SessionEvent): Promise<void> {
+    await this.#client.publish(this.#keys.channel, JSON.stringify(event))
+  }
+
+  async subscribe(
+    handler: (e: SessionEvent) => void,
+    onLink?: (up: boolean) => void,
+  ): Promise<() => Promise<void>> {
+    const sub = this.#client.duplicate()
+    let up = false
+    const link = (next: boolean): void => {
+      if (next === up) return
+      up = next
+      onLink?.(next)
+    }
+    // The subscriber reconnects and resubscribes by itself; `onLink` lets callers fail closed meanwhile.
+    sub.on('error', () => link(false))
+    sub.on('reconnecting', () => link(false))
+    sub.on('end', () => link(false))
+    sub.on('ready', () => link(true))
+    await sub.connect()
+    await sub.subscribe(this.#keys.channel, (message: string) => {
+      const event = parseSessionEvent(message)
+      if (event) handler(event)
+    })
+    link(true)
+    this.#subscribers.add(sub)
+    return async () => {
+      if (!this.#subscribers.delete(sub)) return
+      onLink = undefined
+      sub.destroy()
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.#client.ping()
+  }
+
+  async close(): Promise<void> {
+    for (const sub of this.#subscribers) sub.destroy()
+    this.#subscribers.clear()
+    if (this.#owns && this.#client.isOpen) await this.#client.close()
+  }
+}

@@ -1,0 +1,3 @@
+export { createRedisClient, reconnectDelay, type RedisClient, type RedisClientOptions } from './client.ts'
+export { RedisSessionStore, type RedisSessionStoreOptions } from './redis-store.ts'
+export { keys, type Keys } from './keys.ts'

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest'
+import { eventsChannel, parseSessionEvent, sessionRevoked, userRolesChanged } from '../src/index.ts'
+
+describe('event contract', () => {
+  it('accepts the two v1 events, as objects or JSON', () => {
+    const revoked = sessionRevoked('s', 'u', 'logout', 5)
+    expect(parseSessionEvent(revoked)).toEqual({
+      v: 1,
+      type: 'session.revoked',
+      sid: 's',
+      userId: 'u',
+      reason: 'logout',
+      at: 5,
+    })
+    const roles = userRolesChanged('u', ['admin'], 6)
+    expect(parseSessionEvent(JSON.stringify(roles))).toEqual(roles)
+  })
+
+  it.each([
+    ['bad JSON', '{'],
+    ['wrong version', { ...sessionRevoked('s', 'u', 'r'), v: 2 }],
+    ['unknown type', { v: 1, type: 'session.created', sid: 's', userId: 'u', at: 1 }],
+    ['extra field', { ...sessionRevoked('s', 'u', 'r'), token: 'x' }],
+    ['missing field', { v: 1, type: 'session.revoked', sid: 's', at: 1 }],
+    ['bad role', { ...userRolesChanged('u', []), roles: ['root'] }],
+    ['null', null],
+  ])('rejects %s', (_name, raw) => {
+    expect(parseSessionEvent(raw)).toBeNull()
+  })
+
+  it('names the channel under the prefix', () => {
+    expect(eventsChannel('portcullis:')).toBe('portcullis:events')
+  })
+})

@@ -1,0 +1,41 @@
+import { describe, expect, it, onTestFinished } from 'vitest'
+import { MemorySessionStore } from '../src/memory-store.ts'
+import { session, storeContract } from './contract.ts'
+
+storeContract('memory', async () => {
+  const store = new MemorySessionStore()
+  onTestFinished(() => store.close())
+  return store
+})
+
+describe('MemorySessionStore', () => {
+  it('expires sessions and tickets by its clock', async () => {
+    let now = 1_000_000
+    const store = new MemorySessionStore({ now: () => now })
+    const s = session({ createdAt: now, expiresAt: now + 1000 })
+    await store.createSession(s)
+    await store.saveTicket(
+      't',
+      { sid: s.sid, userId: s.userId, origin: null, accessExp: 0, traceparent: null },
+      1,
+    )
+    now += 1001
+    expect(await store.getSession(s.sid)).toBeNull()
+    expect(await store.consumeTicket('t')).toBeNull()
+  })
+
+  it('rejects every call while down and reports the link', async () => {
+    const store = new MemorySessionStore()
+    const links: boolean[] = []
+    await store.subscribe(
+      () => {},
+      (up) => links.push(up),
+    )
+    store.setDown(true)
+    await expect(store.ping()).rejects.toThrow(/unreachable/)
+    await expect(store.getSession('x')).rejects.toThrow(/unreachable/)
+    store.setDown(false)
+    await store.ping()
+    expect(links).toEqual([true, false, true])
+  })
+})

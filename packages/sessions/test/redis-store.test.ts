@@ -1,0 +1,129 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import { startRedisServer, uniquePrefix, waitFor } from '@portcullis/testkit'
+import { createRedisClient, RedisSessionStore, type RedisClient } from '../src/redis.ts'
+import { hashSecret } from '../src/index.ts'
+import { session, storeContract } from './contract.ts'
+import { redisUrl } from './redis-url.ts'
+
+async function redisStore(url = redisUrl(), prefix = uniquePrefix('sessions')): Promise<RedisSessionStore> {
+  const client = createRedisClient(url, { commandTimeoutMs: 500, maxReconnectDelayMs: 200 })
+  await client.connect()
+  const store = new RedisSessionStore({ client, prefix, ownsClient: true })
+  onTestFinished(() => store.close())
+  return store
+}
+
+async function rawClient(): Promise<RedisClient> {
+  const raw = createRedisClient(redisUrl())
+  await raw.connect()
+  onTestFinished(() => raw.close())
+  return raw
+}
+
+storeContract('redis', () => redisStore())
+
+describe('RedisSessionStore', () => {
+  it('keeps every key under the prefix and stores only hashes of tickets and refresh tokens', async () => {
+    const prefix = uniquePrefix('layout')
+    const store = await redisStore(undefined, prefix)
+    const s = session()
+    await store.createSession(s)
+    await store.saveRefresh(s.sid, hashSecret('REFRESH-SECRET'))
+    await store.saveTicket(
+      'TICKET-SECRET',
+      { sid: s.sid, userId: s.userId, origin: null, accessExp: 1, traceparent: null },
+      30,
+    )
+    await store.setRoles(s.userId, ['user'])
+    const raw = await rawClient()
+    const keys = await raw.keys(`${prefix}*`)
+    expect(keys.length).toBe(4)
+    expect(keys.every((k) => k.startsWith(prefix))).toBe(true)
+    expect(keys.join(' ')).not.toContain('TICKET-SECRET')
+    const dump = JSON.stringify(await raw.hGetAll(`${prefix}session:{s:${s.sid}}`))
+    expect(dump).not.toContain('REFRESH-SECRET')
+    expect(await raw.pTTL(`${prefix}session:{s:${s.sid}}`)).toBeGreaterThan(0)
+  })
+
+  it('lets a ticket expire after its TTL', async () => {
+    const store = await redisStore()
+    const s = session()
+    await store.saveTicket(
+      'short',
+      { sid: s.sid, userId: s.userId, origin: null, accessExp: 1, traceparent: null },
+      1,
+    )
+    await sleep(1100)
+    expect(await store.consumeTicket('short')).toBeNull()
+  })
+
+  it('gives a ticket to exactly one of 20 redeemers on separate connections', async () => {
+    const prefix = uniquePrefix('race')
+    const minter = await redisStore(undefined, prefix)
+    const redeemers = await Promise.all(Array.from({ length: 20 }, () => redisStore(undefined, prefix)))
+    const s = session()
+    await minter.saveTicket(
+      'race',
+      { sid: s.sid, userId: s.userId, origin: null, accessExp: 1, traceparent: null },
+      30,
+    )
+    const results = await Promise.all(redeemers.map((r) => r.consumeTicket('race')))
+    expect(results.filter((r) => r !== null)).toHaveLength(1)
+  })
+
+  it('a second store instance on the same prefix hears revocations (cross-instance)', async () => {
+    const prefix = uniquePrefix('xinst')
+    const api = await redisStore(undefined, prefix)
+    const realtime = await redisStore(undefined, prefix)
+    const heard: string[] = []
+    await realtime.subscribe((e) => e.type === 'session.revoked' && heard.push(e.sid))
+    const s = session()
+    await api.createSession(s)
+    await api.revokeSession(s.sid, 'logout')
+    await waitFor(() => heard.length === 1, 'cross-instance event')
+    expect(heard).toEqual([s.sid])
+  })
+
+  it('drops malformed events on the channel', async () => {
+    const prefix = uniquePrefix('bad')
+    const store = await redisStore(undefined, prefix)
+    const events: unknown[] = []
+    await store.subscribe((e) => events.push(e))
+    const raw = await rawClient()
+    await raw.publish(`${prefix}events`, 'not json')
+    await raw.publish(`${prefix}events`, JSON.stringify({ v: 2, type: 'session.revoked' }))
+    await store.publish({ v: 1, type: 'user.roles_changed', userId: 'u', roles: ['user'], at: 1 })
+    await waitFor(() => events.length === 1, 'the valid event')
+    expect(events).toEqual([{ v: 1, type: 'user.roles_changed', userId: 'u', roles: ['user'], at: 1 }])
+  })
+
+  it('fails fast while Redis is down, reports the link, and recovers', async () => {
+    const server = await startRedisServer()
+    onTestFinished(() => server.stop())
+    const store = await redisStore(server.url)
+    const links: boolean[] = []
+    await store.subscribe(
+      () => {},
+      (up) => links.push(up),
+    )
+    await store.ping()
+    await server.kill()
+    const started = Date.now()
+    await expect(store.getSession('x')).rejects.toThrow(/./)
+    await expect(store.consumeTicket('t')).rejects.toThrow(/./)
+    await expect(store.ping()).rejects.toThrow(/./)
+    expect(Date.now() - started).toBeLessThan(2000)
+    await waitFor(() => links.includes(false), 'link down')
+    await server.start()
+    await waitFor(
+      () =>
+        store.ping().then(
+          () => true,
+          () => false,
+        ),
+      'store back',
+    )
+    await waitFor(() => links.at(-1) === true, 'link up again')
+  })
+})

@@ -6,15 +6,13 @@ const REASONS = new Set(['not_text', 'bad_json', 'not_object', 'unknown_type', '
 
 /** The only outcomes a parser may produce: a typed message, or a typed invalid_message error. */
 function assertTyped(result: ParseResult<{ type: string }>): void {
-  expect(typeof result).toBe('object')
-  if (result.ok) {
-    expect(typeof result.message.type).toBe('string')
-    return
-  }
-  expect(result.error.code).toBe('invalid_message')
-  expect(REASONS.has(result.error.reason)).toBe(true)
-  expect(typeof result.error.message).toBe('string')
-  if (result.error.id !== undefined) expect(result.error.id.length).toBeGreaterThan(0)
+  const typed = result.ok
+    ? typeof result.message.type === 'string'
+    : result.error.code === 'invalid_message' &&
+      REASONS.has(result.error.reason) &&
+      typeof result.error.message === 'string' &&
+      (result.error.id === undefined || result.error.id.length > 0)
+  expect(typed, JSON.stringify(result)).toBe(true)
 }
 
 const parsers = [parseClientMessage, parseServerMessage]

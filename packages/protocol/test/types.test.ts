@@ -11,6 +11,9 @@ import type {
 } from '../src/index.ts'
 import { parseClientMessage } from '../src/index.ts'
 
+const narrowToText = (m: ClientMessage) =>
+  m.type === 'publish' ? m.text : m.type === 'subscribe' ? m.channel : null
+
 // Type tests: checked by `tsc --noEmit` (typecheck) and run as ordinary tests.
 describe('protocol types', () => {
   it('the client union is closed over exactly the v1 client types', () => {
@@ -35,9 +38,7 @@ describe('protocol types', () => {
   })
 
   it('narrowing on type gives the fields of that message', () => {
-    const narrow = (m: ClientMessage) =>
-      m.type === 'publish' ? m.text : m.type === 'subscribe' ? m.channel : null
-    expectTypeOf(narrow).returns.toEqualTypeOf<string | null>()
+    expectTypeOf(narrowToText).returns.toEqualTypeOf<string | null>()
     expectTypeOf<ClientMessageOf<'auth.refresh'>>().toEqualTypeOf<{
       type: 'auth.refresh'
       id: string
@@ -58,8 +59,8 @@ describe('protocol types', () => {
   })
 
   it('parse results are typed', () => {
-    const result = parseClientMessage('{}')
-    if (result.ok) expectTypeOf(result.message).toEqualTypeOf<ClientMessage>()
-    else expectTypeOf(result.error.code).toEqualTypeOf<'invalid_message'>()
+    type Result = ReturnType<typeof parseClientMessage>
+    expectTypeOf<Extract<Result, { ok: true }>['message']>().toEqualTypeOf<ClientMessage>()
+    expectTypeOf<Extract<Result, { ok: false }>['error']['code']>().toEqualTypeOf<'invalid_message'>()
   })
 })

@@ -1,0 +1,67 @@
+import createError from '@fastify/error'
+
+/**
+ * Every expected failure of the api, with its HTTP status. The wire code (`{ error }`) is in `WIRE_CODES`.
+ * 5xx messages never reach clients.
+ */
+export const InvalidCredentials = createError(
+  'API_ERR_AUTH_INVALID_CREDENTIALS',
+  'invalid username or password',
+  401,
+)
+export const Unauthorized = createError(
+  'API_ERR_AUTH_UNAUTHORIZED',
+  'missing, invalid or expired access token',
+  401,
+)
+export const InvalidRefreshToken = createError(
+  'API_ERR_AUTH_INVALID_REFRESH_TOKEN',
+  'invalid, expired or revoked refresh token',
+  401,
+)
+export const Forbidden = createError('API_ERR_AUTH_FORBIDDEN', 'this requires role %s', 403)
+export const OriginNotAllowed = createError('API_ERR_AUTH_ORIGIN_NOT_ALLOWED', 'origin not allowed', 403)
+export const NotFound = createError('API_ERR_HTTP_NOT_FOUND', '%s not found', 404)
+export const LoginThrottled = createError(
+  'API_ERR_AUTH_THROTTLED',
+  'too many login attempts, retry in %d seconds',
+  429,
+)
+export const StoreUnavailable = createError(
+  'API_ERR_STORE_UNAVAILABLE',
+  'session store unavailable, retry shortly',
+  503,
+)
+export const KeysInvalid = createError('API_ERR_KEYS_INVALID', 'signing keys: %s', 500)
+
+/** Fastify error codes → stable lowercase wire codes. */
+export const WIRE_CODES: Readonly<Record<string, string>> = {
+  API_ERR_AUTH_INVALID_CREDENTIALS: 'invalid_credentials',
+  API_ERR_AUTH_UNAUTHORIZED: 'unauthorized',
+  API_ERR_AUTH_INVALID_REFRESH_TOKEN: 'invalid_refresh_token',
+  API_ERR_AUTH_FORBIDDEN: 'forbidden',
+  API_ERR_AUTH_ORIGIN_NOT_ALLOWED: 'origin_not_allowed',
+  API_ERR_HTTP_NOT_FOUND: 'not_found',
+  API_ERR_AUTH_THROTTLED: 'rate_limited',
+  API_ERR_STORE_UNAVAILABLE: 'store_unavailable',
+  FST_ERR_VALIDATION: 'invalid_request',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_request',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_request',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_request',
+}
+
+/** Wire code by status, for errors without a known code (e.g. Fastify's JSON parser, rate limiter). */
+export function wireCodeForStatus(status: number): string {
+  if (status === 400) return 'invalid_request'
+  if (status === 401) return 'unauthorized'
+  if (status === 403) return 'forbidden'
+  if (status === 404) return 'not_found'
+  if (status === 405) return 'method_not_allowed'
+  if (status === 413) return 'payload_too_large'
+  if (status === 415) return 'unsupported_media_type'
+  if (status === 429) return 'rate_limited'
+  if (status === 503) return 'store_unavailable'
+  return status >= 500 ? 'internal_error' : 'invalid_request'
+}

@@ -1,0 +1,32 @@
+import type { SessionStore } from '@portcullis/sessions'
+import { StoreUnavailable } from './errors.ts'
+
+/**
+ * Wraps a session store so that every rejection becomes `StoreUnavailable` (503 + Retry-After), with the
+ * original error as `cause`. The store's client already fails fast (offline queue off, command timeout), and a
+ * request stops at its first failed call, so a 503 comes within about one command timeout.
+ */
+export function guardStore(store: SessionStore): SessionStore {
+  return new Proxy(store, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver)
+      if (typeof value !== 'function' || prop === 'close') return value
+      return async (...args: unknown[]) => {
+        try {
+          return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args)
+        } catch (err) {
+          throw new StoreUnavailable({ cause: err })
+        }
+      }
+    },
+  })
+}
+
+/** Runs a raw Redis call, turning any failure into `StoreUnavailable`. */
+export async function storeCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn()
+  } catch (err) {
+    throw new StoreUnavailable({ cause: err })
+  }
+}

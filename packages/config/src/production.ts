@@ -25,6 +25,8 @@ export interface ProductionFacts {
   API_PORT?: number | undefined
   /** realtime: accept `?access_token=`. */
   ALLOW_QUERY_TOKEN?: boolean | undefined
+  /** realtime: where verification keys come from. */
+  JWKS_URL?: string | undefined
   /** realtime: the frame size cap, bytes. */
   MAX_MESSAGE_BYTES?: number | undefined
   /** Alias of `DEMO_USERS`. */
@@ -189,6 +191,23 @@ function messageCap(f: ProductionFacts): Row {
     : pass('MAX_MESSAGE_BYTES', `${bytes} bytes`)
 }
 
+function jwksUrl(f: ProductionFacts): Row {
+  if (f.JWKS_URL === undefined) return skip('JWKS_URL')
+  let url: URL
+  try {
+    url = new URL(f.JWKS_URL)
+  } catch {
+    return fail('JWKS_URL', 'JWKS_URL is not a URL')
+  }
+  // Whoever can rewrite the JWKS response can mint tokens: plaintext is only acceptable on a trusted link.
+  if (url.protocol === 'http:' && !LOCAL_HOSTS.has(url.hostname))
+    return warn(
+      'JWKS_URL',
+      `keys fetched over plaintext http from ${url.host}: use https unless the link is private`,
+    )
+  return pass('JWKS_URL', `${url.protocol}//${url.host}`)
+}
+
 const CHECKS: ReadonlyArray<readonly [string, (f: ProductionFacts) => Row]> = [
   ['tls', tls],
   ['origins', origins],
@@ -198,6 +217,7 @@ const CHECKS: ReadonlyArray<readonly [string, (f: ProductionFacts) => Row]> = [
   ['trusted-proxies', trustedProxies],
   ['redis-auth', redisAuth],
   ['message-cap', messageCap],
+  ['jwks-url', jwksUrl],
 ]
 
 /**

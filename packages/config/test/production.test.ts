@@ -190,6 +190,17 @@ describe('production check', () => {
     expect(warned.map((c) => c.id)).toEqual(['trusted-proxies', 'redis-auth'])
   })
 
+  it('warns about a JWKS fetched over plaintext off-host', () => {
+    const rows = (JWKS_URL: string) =>
+      productionChecks({ ...realtime, JWKS_URL }).find((c) => c.id === 'jwks-url')
+    expect(rows('http://api.internal:3001/.well-known/jwks.json')?.status).toBe('warn')
+    expect(rows('http://127.0.0.1:3001/.well-known/jwks.json')?.status).toBe('pass')
+    expect(rows('https://api.example/.well-known/jwks.json')?.status).toBe('pass')
+    expect(
+      productionProblems({ ...realtime, JWKS_URL: 'http://api.internal/.well-known/jwks.json' }),
+    ).toEqual([])
+  })
+
   it('skips the settings an app does not have', () => {
     expect(byId(realtime)).toMatchObject({
       'demo-users': 'skip',

@@ -1,0 +1,516 @@
+import {
+  closeAction,
+  parseServerMessage,
+  type ChannelMessage,
+  type CloseAction,
+  type Role,
+  type ServerMessage,
+  type Welcome,
+} from '@portcullis/protocol'
+import { backoffDelay, type BackoffOptions } from './backoff.ts'
+import { TypedEmitter } from './emitter.ts'
+import { PortcullisError, codeForStatus } from './errors.ts'
+import { ApiClient, type HttpOptions, type LoginReply } from './http.ts'
+import { PendingRequests, frameError, type ReplyMap } from './pending.ts'
+import { RateBudgetMirror, type RateBudget } from './rate-budget.ts'
+import { Session, type LoggedOutReason, type SessionOptions } from './session.ts'
+import {
+  OPEN,
+  dial,
+  globalWebSocketFactory,
+  refusedUpgradeStatus,
+  type AuthMode,
+  type WebSocketFactory,
+  type WebSocketLike,
+} from './transport.ts'
+
+/**
+ * - `idle`: not connected and not trying (before `connect()`, after `logout()`).
+ * - `connecting`: fetching a ticket or waiting for the server's `welcome`.
+ * - `open`: `welcome` received; requests flow.
+ * - `reconnecting`: waiting for the backoff timer after a retryable close.
+ * - `closed`: stopped after a close the client must not retry by itself (terminal codes, idle timeout,
+ *   `disconnect()`); `connect()` — or any request, after an idle timeout — starts again.
+ */
+export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed'
+
+/** Payload of the `close` event. */
+export interface CloseInfo {
+  readonly code: number
+  readonly reason: string
+  /** The protocol table's advice for this code (`closeAction`). */
+  readonly action: CloseAction
+  /** Whether the SDK will reconnect by itself. */
+  readonly willReconnect: boolean
+}
+
+/** Every event the client emits, with its payload. */
+export interface ClientEvents {
+  state: { state: ConnectionState; previous: ConnectionState }
+  welcome: Welcome
+  message: ChannelMessage
+  close: CloseInfo
+  /** The user's live roles changed (`session.updated`). */
+  rolesChanged: { roles: Role[] }
+  /** The server warned that the socket expires soon (`auth.expiring`); the SDK refreshes by itself. */
+  expiring: { expiresAt: number }
+  /** New expiry of the access token (after login or refresh) or of the socket (welcome, `auth.refreshed`). */
+  expiry: { tokenExpiresAt: number; socketExpiresAt: number }
+  /** The server dropped a subscription (`reason: "forbidden"` after a role change). */
+  unsubscribed: { channel: string; reason: 'requested' | 'forbidden' }
+  loggedOut: { reason: LoggedOutReason }
+  /** Failures nobody awaits: ticket refusals, background refresh failures, `error` frames without a waiter. */
+  error: PortcullisError
+}
+
+/** Options of `PortcullisClient`. */
+export interface ClientOptions extends HttpOptions, SessionOptions {
+  /** Base URL of the realtime server, e.g. `ws://localhost:3002` (`/v1/ws` is appended when no path is given). */
+  readonly realtimeUrl: string
+  /** How the socket authenticates. Default `ticket`. */
+  readonly auth?: AuthMode
+  /** Socket constructor. Default: the global `WebSocket`. */
+  readonly createWebSocket?: WebSocketFactory
+  /** Reconnect backoff (full jitter). Default 250 ms doubling to 30 s. */
+  readonly backoff?: BackoffOptions
+  /** Extra wait before reconnecting after close 4429 `rate_limited` (ms). Default 10000, the server's window. */
+  readonly rateLimitedDelayMs?: number
+  /** Reject a request with `timeout` after this long (ms). Default 10000. */
+  readonly requestTimeoutMs?: number
+  /** Give up (state `closed`) after this many failed reconnects in a row. Default: never. */
+  readonly maxReconnectAttempts?: number
+}
+
+/**
+ * The Portcullis client: login and token refresh over HTTP, one authenticated WebSocket with typed
+ * requests and events, reconnects driven by the protocol's close-code table.
+ * @example
+ * const client = new PortcullisClient({ apiUrl: 'http://localhost:3001', realtimeUrl: 'ws://localhost:3002' })
+ * client.on('message', (m) => console.log(m.from.username, m.text))
+ * await client.login('alice', 'alice-password')
+ * await client.connect()
+ * await client.subscribe('public:lobby')
+ * await client.publish('public:lobby', 'hello')
+ */
+export class PortcullisClient extends TypedEmitter<ClientEvents> {
+  readonly api: ApiClient
+  readonly #session: Session
+  readonly #options: ClientOptions
+  readonly #createWebSocket: WebSocketFactory
+  readonly #random: () => number
+  readonly #pending: PendingRequests
+  readonly #budget = new RateBudgetMirror()
+  /** Channels the caller subscribed to; re-subscribed after a reconnect. */
+  readonly #channels = new Set<string>()
+  #state: ConnectionState = 'idle'
+  #socket: WebSocketLike | undefined
+  #welcome: Welcome | undefined
+  #roles: Role[] = []
+  #socketExpiresAt = 0
+  /** True while the caller wants a socket: set by `connect()`, cleared by `disconnect()`/`logout()`/terminal closes. */
+  #wanted = false
+  #failures = 0
+  #timer: ReturnType<typeof setTimeout> | undefined
+  #lastClose: CloseInfo | undefined
+  #waiters: Array<{ resolve: (w: Welcome) => void; reject: (e: PortcullisError) => void }> = []
+
+  constructor(options: ClientOptions) {
+    super()
+    this.#options = options
+    this.#random = options.random ?? Math.random
+    this.#createWebSocket = options.createWebSocket ?? globalWebSocketFactory
+    this.#pending = new PendingRequests(options.requestTimeoutMs ?? 10_000)
+    this.api = new ApiClient(options)
+    this.#session = new Session(
+      this.api,
+      {
+        onTokens: () => this.#onTokens(),
+        onLoggedOut: (reason) => this.#onLoggedOut(reason),
+        onError: (error) => this.emit('error', error),
+      },
+      options,
+    )
+  }
+
+  get state(): ConnectionState {
+    return this.#state
+  }
+  /** The user from login, with the live roles once the socket reported them. */
+  get user(): { id: string; username: string; roles: Role[] } | undefined {
+    const user = this.#session.user
+    return (
+      user && {
+        id: user.id,
+        username: user.username,
+        roles: this.#welcome ? [...this.#roles] : [...user.roles],
+      }
+    )
+  }
+  get sessionId(): string | undefined {
+    return this.#session.sessionId
+  }
+  get loggedIn(): boolean {
+    return this.#session.loggedIn
+  }
+  /** When the access token expires (epoch ms), 0 when logged out. */
+  get tokenExpiresAt(): number {
+    return this.#session.expiresAt
+  }
+  /** When the server closes the socket unless refreshed (epoch ms), 0 without a socket. */
+  get socketExpiresAt(): number {
+    return this.#socketExpiresAt
+  }
+  /** The last close seen, kept across reconnects. */
+  get lastClose(): CloseInfo | undefined {
+    return this.#lastClose
+  }
+  /** Channels this client is subscribed to (or will re-subscribe to after a reconnect). */
+  get channels(): string[] {
+    return [...this.#channels]
+  }
+  /** The estimated remaining message budget of the socket. */
+  rateBudget(): RateBudget {
+    return this.#budget.snapshot()
+  }
+  /** An admin's access token for the api's admin routes (`client.api.setRoles(client.accessToken(), …)`). */
+  accessToken(): string {
+    return this.#session.accessToken()
+  }
+
+  /** Logs in; the tokens stay in memory. A 401 rejects with `invalid_credentials`. */
+  async login(username: string, password: string): Promise<LoginReply> {
+    return await this.#session.login(username, password)
+  }
+
+  /** Revokes the session at the api, closes the socket and drops the tokens (`loggedOut` with `logout`). */
+  async logout(): Promise<void> {
+    this.#stop('idle', 1000, 'logout')
+    await this.#session.logout()
+  }
+
+  /** Refreshes the access token now (the live socket gets `auth.refresh` too). */
+  async refresh(): Promise<void> {
+    await this.#session.refresh()
+  }
+
+  /** Opens the socket (and keeps it open across retryable closes); resolves on `welcome`. */
+  connect(): Promise<Welcome> {
+    const promise = new Promise<Welcome>((resolve, reject) => this.#waiters.push({ resolve, reject }))
+    if (this.#state === 'open' && this.#welcome) this.#settleWaiters(this.#welcome)
+    else if (this.#state !== 'connecting') {
+      this.#wanted = true
+      this.#failures = 0
+      clearTimeout(this.#timer)
+      void this.#open()
+    }
+    return promise
+  }
+
+  /** Closes the socket and stops reconnecting; the session stays logged in. */
+  disconnect(): void {
+    this.#stop('closed', 1000, 'client_disconnect')
+  }
+
+  /** `subscribe`; the channel is re-subscribed after reconnects until `unsubscribe` or a `forbidden` drop. */
+  async subscribe(channel: string): Promise<ReplyMap['subscribe']> {
+    const reply = await this.#request({ type: 'subscribe', channel })
+    this.#channels.add(channel)
+    return reply
+  }
+
+  async unsubscribe(channel: string): Promise<ReplyMap['unsubscribe']> {
+    this.#channels.delete(channel)
+    return await this.#request({ type: 'unsubscribe', channel })
+  }
+
+  async publish(channel: string, text: string): Promise<ReplyMap['publish']> {
+    return await this.#request({ type: 'publish', channel, text })
+  }
+
+  async ping(): Promise<ReplyMap['ping']> {
+    return await this.#request({ type: 'ping' })
+  }
+
+  /**
+   * Sends an arbitrary text frame, bypassing the schemas — for demonstrating and testing the server's
+   * handling of invalid input. The server's `error` reply arrives as an `error` event.
+   */
+  sendRaw(data: string): void {
+    if (this.#state !== 'open' || !this.#socket) throw notConnected('sendRaw')
+    this.#budget.spend()
+    this.#socket.send(data)
+  }
+
+  async #request<T extends keyof ReplyMap>(
+    message: { type: T } & Record<string, unknown>,
+  ): Promise<ReplyMap[T]> {
+    // After an idle timeout the socket is reopened on demand (the close-code table's advice for 4408).
+    if (this.#state === 'closed' && this.#lastClose?.action === 'reconnect_on_demand' && this.loggedIn) {
+      await this.connect()
+    }
+    const socket = this.#socket
+    if (this.#state !== 'open' || !socket || socket.readyState !== OPEN) throw notConnected(message.type)
+    const { id, reply } = this.#pending.add(message.type)
+    this.#budget.spend()
+    try {
+      socket.send(JSON.stringify({ ...message, id }))
+    } catch (cause) {
+      this.#pending.fail(
+        id,
+        new PortcullisError('not_connected', `${message.type}: send failed`, { source: 'socket', cause }),
+      )
+    }
+    return await reply
+  }
+
+  async #open(): Promise<void> {
+    this.#setState('connecting')
+    const mode = this.#options.auth ?? 'ticket'
+    let credential: string
+    try {
+      credential = mode === 'ticket' ? await this.#ticket() : this.#session.accessToken()
+    } catch (error) {
+      return this.#afterFailure(asError(error))
+    }
+    if (!this.#wanted) return
+    const target = dial(this.#options.realtimeUrl, mode, credential)
+    let socket: WebSocketLike
+    try {
+      socket = this.#createWebSocket(target.url, target.protocols, target.headers)
+    } catch (cause) {
+      return this.#afterFailure(
+        new PortcullisError('network', 'cannot open the socket', { source: 'socket', cause }),
+      )
+    }
+    this.#socket = socket
+    let refusedStatus: number | undefined
+    socket.addEventListener('error', (event) => {
+      refusedStatus ??= refusedUpgradeStatus(event)
+    })
+    socket.addEventListener('message', (event) => {
+      if (this.#socket === socket) this.#onFrame(event.data)
+    })
+    socket.addEventListener('close', (event) => {
+      if (this.#socket !== socket) return
+      this.#socket = undefined
+      if (refusedStatus !== undefined && !this.#welcome) {
+        const error = new PortcullisError(
+          codeForStatus(refusedStatus),
+          `upgrade refused: HTTP ${refusedStatus}`,
+          {
+            source: 'socket',
+            status: refusedStatus,
+          },
+        )
+        return this.#afterFailure(error)
+      }
+      this.#onClose(event.code, event.reason)
+    })
+  }
+
+  /** A fresh single-use ticket; on 401 the access token is refreshed once and the call repeated. */
+  async #ticket(): Promise<string> {
+    try {
+      return (await this.api.wsTicket(this.#session.accessToken())).ticket
+    } catch (error) {
+      if (!(error instanceof PortcullisError) || error.code !== 'unauthorized') throw error
+    }
+    await this.#session.refresh()
+    return (await this.api.wsTicket(this.#session.accessToken())).ticket
+  }
+
+  #onFrame(data: unknown): void {
+    const parsed = parseServerMessage(data)
+    if (!parsed.ok) {
+      this.emit('error', new PortcullisError('protocol', parsed.error.message, { source: 'socket' }))
+      return
+    }
+    const message = parsed.message
+    if (message.type === 'error' && message.code === 'rate_limited') this.#budget.exhausted()
+    if (message.type === 'auth.refreshed') this.#setSocketExpiry(message.expiresAt)
+    if (this.#pending.settle(message)) return
+    this.#onPush(message)
+  }
+
+  #onPush(message: ServerMessage): void {
+    switch (message.type) {
+      case 'welcome':
+        return this.#onWelcome(message)
+      case 'message':
+        return this.emit('message', message)
+      case 'session.updated':
+        this.#roles = [...message.roles]
+        return this.emit('rolesChanged', { roles: [...message.roles] })
+      case 'unsubscribed':
+        this.#channels.delete(message.channel)
+        return this.emit('unsubscribed', { channel: message.channel, reason: message.reason })
+      case 'auth.expiring':
+        this.emit('expiring', { expiresAt: message.expiresAt })
+        // Usually the scheduled refresh came first and only the socket lags (its auth.refresh failed):
+        // resend the current token. Otherwise (sleeping laptop, slow timer) refresh now.
+        if (this.#session.expiresAt > message.expiresAt + 1000) this.#onTokens()
+        else this.#session.refresh().catch((error: unknown) => this.emit('error', asError(error)))
+        return
+      case 'error':
+        return this.emit('error', frameError(message))
+      default:
+        // A reply whose request already timed out: nothing waits for it.
+        return
+    }
+  }
+
+  #onWelcome(welcome: Welcome): void {
+    this.#welcome = welcome
+    this.#roles = [...welcome.user.roles]
+    this.#failures = 0
+    this.#budget.reset(welcome.limits)
+    this.#setSocketExpiry(welcome.expiresAt)
+    this.#setState('open')
+    this.emit('welcome', welcome)
+    this.emit('rolesChanged', { roles: [...welcome.user.roles] })
+    for (const channel of this.#channels) {
+      this.#request({ type: 'subscribe', channel }).catch((error: unknown) => {
+        this.#channels.delete(channel)
+        this.emit('error', asError(error))
+      })
+    }
+    this.#settleWaiters(welcome)
+  }
+
+  #onClose(code: number, reason: string): void {
+    this.#welcome = undefined
+    this.#socketExpiresAt = 0
+    this.#pending.failAll(notConnected('request', code))
+    const action = closeAction(code)
+    const retry =
+      this.#wanted && (action === 'reconnect' || action === 'back_off' || action === 'refresh_then_reconnect')
+    this.#lastClose = { code, reason, action, willReconnect: retry }
+    this.emit('close', this.#lastClose)
+    if (!this.#wanted) return
+    if (!retry)
+      return this.#giveUp(
+        'closed',
+        new PortcullisError('not_connected', `closed ${code} ${reason}`, { source: 'socket' }),
+      )
+    if (action === 'refresh_then_reconnect') {
+      this.#setState('reconnecting')
+      this.#session.refresh('session_revoked').then(
+        () => this.#schedule(backoffDelay(0, this.#options.backoff, this.#random)),
+        (error: unknown) => this.#afterFailure(asError(error)),
+      )
+      return
+    }
+    const extra = action === 'back_off' ? (this.#options.rateLimitedDelayMs ?? 10_000) : 0
+    // `#failures` resets on every welcome, so a socket that worked restarts at the smallest window,
+    // while upgrades that keep failing (1006 before welcome) back off further each time.
+    this.#schedule(extra + backoffDelay(this.#failures++, this.#options.backoff, this.#random))
+  }
+
+  /** A connect attempt failed before the socket opened: decide from the typed error. */
+  #afterFailure(error: PortcullisError): void {
+    this.#socket = undefined
+    if (!this.#wanted) return
+    if (error.code === 'logged_out' || !this.loggedIn) return this.#giveUp('idle', error)
+    this.emit('error', error)
+    if (error.code === 'forbidden' || error.code === 'bad_request') return this.#giveUp('closed', error)
+    const delay = Math.max(
+      error.retryAfterMs ?? 0,
+      backoffDelay(this.#failures++, this.#options.backoff, this.#random),
+    )
+    this.#schedule(delay)
+  }
+
+  #schedule(delayMs: number): void {
+    const max = this.#options.maxReconnectAttempts ?? Number.POSITIVE_INFINITY
+    if (this.#failures > max) {
+      return this.#giveUp(
+        'closed',
+        new PortcullisError('not_connected', `gave up after ${max} reconnects`, { source: 'client' }),
+      )
+    }
+    this.#setState('reconnecting')
+    clearTimeout(this.#timer)
+    this.#timer = setTimeout(() => {
+      if (this.#wanted) void this.#open()
+    }, delayMs)
+  }
+
+  #giveUp(state: 'idle' | 'closed', error: PortcullisError): void {
+    this.#wanted = false
+    clearTimeout(this.#timer)
+    this.#setState(state)
+    const waiters = this.#waiters
+    this.#waiters = []
+    for (const waiter of waiters) waiter.reject(error)
+  }
+
+  #stop(state: 'idle' | 'closed', code: number, reason: string): void {
+    this.#wanted = false
+    clearTimeout(this.#timer)
+    const socket = this.#socket
+    this.#socket = undefined
+    this.#welcome = undefined
+    this.#socketExpiresAt = 0
+    if (socket) {
+      socket.close(code, reason)
+      this.#lastClose = { code, reason, action: closeAction(code), willReconnect: false }
+      this.emit('close', this.#lastClose)
+    }
+    this.#pending.failAll(notConnected('request', code))
+    this.#giveUp(state, new PortcullisError('not_connected', reason, { source: 'client' }))
+  }
+
+  #onTokens(): void {
+    this.#emitExpiry()
+    const socket = this.#socket
+    if (this.#state !== 'open' || !socket) return
+    // Move the live socket's expiry with the new token (`auth.refresh` → `auth.refreshed`).
+    this.#request({ type: 'auth.refresh', accessToken: this.#session.accessToken() }).catch(
+      (error: unknown) => {
+        this.emit('error', asError(error))
+      },
+    )
+  }
+
+  #onLoggedOut(reason: LoggedOutReason): void {
+    this.#stop('idle', 1000, 'logged_out')
+    this.#channels.clear()
+    this.#emitExpiry()
+    this.emit('loggedOut', { reason })
+  }
+
+  #setSocketExpiry(expiresAt: number): void {
+    this.#socketExpiresAt = expiresAt
+    this.#emitExpiry()
+  }
+
+  #emitExpiry(): void {
+    this.emit('expiry', { tokenExpiresAt: this.#session.expiresAt, socketExpiresAt: this.#socketExpiresAt })
+  }
+
+  #setState(state: ConnectionState): void {
+    const previous = this.#state
+    if (previous === state) return
+    this.#state = state
+    this.emit('state', { state, previous })
+  }
+
+  #settleWaiters(welcome: Welcome): void {
+    const waiters = this.#waiters
+    this.#waiters = []
+    for (const waiter of waiters) waiter.resolve(welcome)
+  }
+}
+
+function notConnected(what: string, code?: number): PortcullisError {
+  const detail = code === undefined ? 'the socket is not open' : `the socket closed (${code})`
+  return new PortcullisError('not_connected', `${what}: ${detail}`, { source: 'socket' })
+}
+
+function asError(error: unknown): PortcullisError {
+  if (error instanceof PortcullisError) return error
+  return new PortcullisError('network', error instanceof Error ? error.message : String(error), {
+    source: 'client',
+    cause: error,
+  })
+}

@@ -1,0 +1,279 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { PortcullisClient, type ClientEvents } from '../src/client.ts'
+import { fakeFetch, fakeSockets, pair, type FakeSocket } from './fakes.ts'
+
+// Close classification and reconnect policy, driven through a scripted api and hand-driven sockets.
+// The same behaviour against the real api + realtime is in client.integration.test.ts.
+
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+type Answer = { status: number; body?: unknown; headers?: Record<string, string> }
+
+function setup(overrides: { ticket?: () => Answer; refresh?: () => Answer } = {}) {
+  let n = 0
+  let tickets = 0
+  const api = fakeFetch({
+    'POST /v1/auth/login': () => ({ status: 200, body: pair(++n) }),
+    'POST /v1/auth/refresh': overrides.refresh ?? (() => ({ status: 200, body: pair(++n) })),
+    'POST /v1/auth/ws-ticket':
+      overrides.ticket ?? (() => ({ status: 200, body: { ticket: `t${++tickets}`, expiresIn: 30 } })),
+    'POST /v1/auth/logout': () => ({ status: 204 }),
+  })
+  const { sockets, create } = fakeSockets()
+  const client = new PortcullisClient({
+    apiUrl: 'http://api.test',
+    realtimeUrl: 'ws://rt.test',
+    fetch: api.fetch,
+    createWebSocket: create,
+    random: () => 0.5,
+    backoff: { baseMs: 100, maxMs: 1000 },
+    rateLimitedDelayMs: 5000,
+  })
+  const seen: Array<[keyof ClientEvents, unknown]> = []
+  for (const event of [
+    'state',
+    'close',
+    'rolesChanged',
+    'loggedOut',
+    'error',
+    'unsubscribed',
+    'expiring',
+  ] as const) {
+    client.on(event, (payload) => seen.push([event, payload]))
+  }
+  const states = () => seen.filter(([e]) => e === 'state').map(([, p]) => (p as { state: string }).state)
+  const errors = () => seen.filter(([e]) => e === 'error').map(([, p]) => (p as { code: string }).code)
+  return { client, api, sockets, seen, states, errors }
+}
+
+/** Lets pending fetches and microtasks run (fake timers do not advance real I/O). */
+async function flush(ms = 0): Promise<void> {
+  await vi.advanceTimersByTimeAsync(ms)
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r))
+}
+
+async function connected(t: ReturnType<typeof setup>): Promise<FakeSocket> {
+  await t.client.login('alice', 'alice-password')
+  const welcome = t.client.connect()
+  await flush()
+  const socket = t.sockets.at(-1)!
+  socket.welcome()
+  await welcome
+  return socket
+}
+
+describe('PortcullisClient: connect', () => {
+  it('fetches a fresh ticket for every connect and puts only it in the URL', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    const t = setup()
+    const socket = await connected(t)
+    expect(t.api.calls.at(-1)).toMatchObject({ key: 'POST /v1/auth/ws-ticket' })
+    expect(t.api.calls.at(-1)?.headers.authorization).toBe('Bearer access-1')
+    expect(socket.url).toBe('ws://rt.test/v1/ws?ticket=t1')
+    expect(socket.protocols).toEqual(['portcullis.v1'])
+    expect(t.client.state).toBe('open')
+    expect(t.states()).toEqual(['connecting', 'open'])
+
+    socket.serverClose(1012, 'restart')
+    await flush(1000)
+    expect(t.sockets).toHaveLength(2)
+    expect(t.sockets[1]!.url).toBe('ws://rt.test/v1/ws?ticket=t2')
+  })
+})
+
+describe('PortcullisClient: close codes', () => {
+  it.each([1001, 1012, 1013, 1006])('reconnects with backoff after %i', async (code) => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    const t = setup()
+    const socket = await connected(t)
+    socket.serverClose(code)
+    expect(t.client.state).toBe('reconnecting')
+    expect(t.client.lastClose).toMatchObject({ code, action: 'reconnect', willReconnect: true })
+    // random 0.5 × window 100 ms = 50 ms
+    await flush(49)
+    expect(t.sockets).toHaveLength(1)
+    await flush(1)
+    expect(t.sockets).toHaveLength(2)
+    t.sockets[1]!.welcome()
+    expect(t.client.state).toBe('open')
+  })
+
+  it.each([
+    [1003, 'unsupported_data'],
+    [1009, ''],
+    [4400, 'invalid_messages'],
+  ])('never reconnects after the terminal code %i', async (code, reason) => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    const t = setup()
+    const socket = await connected(t)
+    socket.serverClose(code, reason)
+    await flush(60_000)
+    expect(t.sockets).toHaveLength(1)
+    expect(t.client.state).toBe('closed')
+    expect(t.client.lastClose).toMatchObject({ code, reason, action: 'fix_client', willReconnect: false })
+  })
+
+  it('on 4401 refreshes, then reconnects with the new token', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    const t = setup()
+    const socket = await connected(t)
+    socket.serverClose(4401, 'token_expired')
+    await flush(1000)
+    const keys = t.api.calls.map((c) => c.key)
+    expect(keys.slice(-2)).toEqual(['POST /v1/auth/refresh', 'POST /v1/auth/ws-ticket'])
+    expect(t.api.calls.at(-1)?.headers.authorization).toBe('Bearer access-2')
+    expect(t.sockets).toHaveLength(2)
+  })
+
+  it('on 4401 emits loggedOut and stops when the refresh is refused', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    const t = setup({ refresh: () => ({ status: 401, body: { error: 'session_revoked' } }) })
+    const socket = await connected(t)
+    socket.serverClose(4401, 'session_revoked')
+    await flush(60_000)
+    expect(t.seen).toContainEqual(['loggedOut', { reason: 'session_revoked' }])
+    expect(t.client.loggedIn).toBe(false)
+    expect(t.client.state).toBe('idle')
+    expect(t.client.lastClose).toMatchObject({ code: 4401, reason: 'session_revoked' })
+    expect(t.sockets).toHaveLength(1)
+  })
+
+  it('after 4408 stays closed, then reopens on demand for the next request', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    const t = setup()
+    const socket = await connected(t)
+    socket.serverClose(4408, 'idle_timeout')
+    await flush(60_000)
+    expect(t.client.state).toBe('closed')
+    expect(t.sockets).toHaveLength(1)
+    const published = t.client.publish('public:lobby', 'hi')
+    await flush()
+    const second = t.sockets[1]!
+    second.welcome()
+    await flush()
+    expect(second.lastSent()).toMatchObject({ type: 'publish', channel: 'public:lobby', text: 'hi' })
+    second.push({ type: 'published', id: second.lastSent().id, channel: 'public:lobby', messageId: 'm1' })
+    await expect(published).resolves.toMatchObject({ messageId: 'm1' })
+  })
+
+  it('after 4429 backs off for the rate window before reconnecting', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    const t = setup()
+    const socket = await connected(t)
+    socket.serverClose(4429, 'rate_limited')
+    expect(t.client.lastClose).toMatchObject({ action: 'back_off', willReconnect: true })
+    await flush(4999)
+    expect(t.sockets).toHaveLength(1)
+    await flush(100)
+    expect(t.sockets).toHaveLength(2)
+  })
+})
+
+describe('PortcullisClient: refusals learnt from the ticket call', () => {
+  it('reports 403 as a typed forbidden error and stops', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    const t = setup({ ticket: () => ({ status: 403, body: { error: 'origin_not_allowed' } }) })
+    await t.client.login('alice', 'alice-password')
+    const result = t.client.connect().catch((e: unknown) => e)
+    await flush(60_000)
+    expect(t.errors()).toEqual(['forbidden'])
+    await expect(result).resolves.toMatchObject({ code: 'forbidden' })
+    expect(t.client.state).toBe('closed')
+    expect(t.sockets).toHaveLength(0)
+  })
+
+  it('waits Retry-After on 429, then connects', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    let limited = true
+    const t = setup({
+      ticket: () =>
+        limited
+          ? { status: 429, body: { error: 'rate_limited' }, headers: { 'retry-after': '3' } }
+          : { status: 200, body: { ticket: 'tx', expiresIn: 30 } },
+    })
+    await t.client.login('alice', 'alice-password')
+    void t.client.connect()
+    await flush()
+    expect(t.errors()).toEqual(['rate_limited'])
+    limited = false
+    await flush(2900)
+    expect(t.sockets).toHaveLength(0)
+    await flush(200)
+    expect(t.sockets).toHaveLength(1)
+  })
+
+  it('refreshes once on a 401 ticket and emits loggedOut when that fails', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    const t = setup({
+      ticket: () => ({ status: 401, body: { error: 'unauthorized' } }),
+      refresh: () => ({ status: 401, body: { error: 'unauthorized' } }),
+    })
+    await t.client.login('alice', 'alice-password')
+    const result = t.client.connect().catch((e: unknown) => e)
+    await flush(1000)
+    expect(t.seen).toContainEqual(['loggedOut', { reason: 'refresh_failed' }])
+    await expect(result).resolves.toMatchObject({ code: 'not_connected' })
+    expect(t.client.state).toBe('idle')
+  })
+})
+
+describe('PortcullisClient: live session', () => {
+  it('follows role changes and forbidden drops, and re-subscribes after a reconnect', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    const t = setup()
+    const socket = await connected(t)
+    for (const channel of ['public:lobby', 'admin:ops']) {
+      const sub = t.client.subscribe(channel)
+      socket.push({ type: 'subscribed', id: socket.lastSent().id, channel })
+      await sub
+    }
+    socket.push({ type: 'session.updated', roles: ['user'] })
+    socket.push({ type: 'unsubscribed', channel: 'admin:ops', reason: 'forbidden' })
+    expect(t.seen).toContainEqual(['rolesChanged', { roles: ['user'] }])
+    expect(t.seen).toContainEqual(['unsubscribed', { channel: 'admin:ops', reason: 'forbidden' }])
+    expect(t.client.channels).toEqual(['public:lobby'])
+
+    socket.serverClose(1012, 'restart')
+    await flush(1000)
+    t.sockets[1]!.welcome()
+    expect(t.sockets[1]!.lastSent()).toMatchObject({ type: 'subscribe', channel: 'public:lobby' })
+  })
+
+  it('hands a refreshed token to the live socket with auth.refresh', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    const t = setup()
+    const socket = await connected(t)
+    await t.client.refresh()
+    expect(socket.lastSent()).toMatchObject({ type: 'auth.refresh', accessToken: 'access-2' })
+    const expiresAt = Date.now() + 300_000
+    socket.push({ type: 'auth.refreshed', id: socket.lastSent().id, expiresAt })
+    expect(t.client.socketExpiresAt).toBe(expiresAt)
+  })
+
+  it('reports error frames nobody waits for, and counts them against the rate budget', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    const t = setup()
+    const socket = await connected(t)
+    t.client.sendRaw('{not json')
+    expect(t.client.rateBudget().tokens).toBe(39)
+    socket.push({ type: 'error', code: 'invalid_message', message: 'frame is not valid JSON' })
+    socket.push({ type: 'error', code: 'rate_limited', message: 'slow down', retryAfterMs: 50 })
+    expect(t.errors()).toEqual(['invalid_message', 'rate_limited'])
+    expect(t.client.rateBudget().tokens).toBe(0)
+  })
+
+  it('logout revokes at the api, closes the socket and does not reconnect', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    const t = setup()
+    const socket = await connected(t)
+    await t.client.logout()
+    expect(t.api.calls.at(-1)?.key).toBe('POST /v1/auth/logout')
+    expect(socket.closedWith).toEqual({ code: 1000, reason: 'logout' })
+    expect(t.seen).toContainEqual(['loggedOut', { reason: 'logout' }])
+    await flush(60_000)
+    expect(t.sockets).toHaveLength(1)
+    expect(t.client.state).toBe('idle')
+  })
+})

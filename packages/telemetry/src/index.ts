@@ -1,4 +1,11 @@
-export { loggerOptions, redactUrl, serializeRequest, REDACT_PATHS, SECRET_FIELDS } from './logger.ts'
+export {
+  loggerOptions,
+  redactUrl,
+  serializeRequest,
+  traceMixin,
+  REDACT_PATHS,
+  SECRET_FIELDS,
+} from './logger.ts'
 export type { SerializableRequest } from './logger.ts'
 export { securityEvent } from './security-event.ts'
 export type {
@@ -7,3 +14,36 @@ export type {
   SecurityEventList,
   SecurityEventName,
 } from './security-event.ts'
+export {
+  ATTR,
+  CLIENT_MESSAGE_TYPES,
+  boundedLabel,
+  messageTypeLabel,
+  pathOnly,
+  scrubQuery,
+  type CredentialKind,
+} from './attributes.ts'
+export {
+  METER_NAME,
+  METRIC,
+  portcullisMetrics,
+  recordAuthFailure,
+  recordIpBlocked,
+  recordRevocationLatency,
+  recordUpgrade,
+  type AuthFailureSource,
+  type PortcullisInstruments,
+} from './metrics.ts'
+export {
+  TRACER_NAME,
+  ConnectionTelemetry,
+  MessageTelemetry,
+  UpgradeTelemetry,
+  startUpgrade,
+  type ConnectionClose,
+  type MessageOutcome,
+  type UpgradeAcceptance,
+  type UpgradeRefusal,
+  type UpgradeRequestInfo,
+} from './connection.ts'
+export { contextFromHeaders, contextFromTraceparent, isTraceparent, traceparentFor } from './propagation.ts'

@@ -1,3 +1,4 @@
+import { isSpanContextValid, trace } from '@opentelemetry/api'
 import type { LoggerOptions } from 'pino'
 
 /** Fields whose values are secrets wherever they appear in a log object (top level or one level down). */
@@ -61,8 +62,18 @@ export function serializeRequest(req: SerializableRequest): Record<string, unkno
 }
 
 /**
+ * Pino mixin: `trace_id`/`span_id` of the active span on every line (nothing when telemetry is off or no span
+ * is active), so a log line finds its trace.
+ */
+export function traceMixin(): Record<string, string> {
+  const ctx = trace.getActiveSpan()?.spanContext()
+  if (!ctx || !isSpanContextValid(ctx)) return {}
+  return { trace_id: ctx.traceId, span_id: ctx.spanId }
+}
+
+/**
  * Logger options for Fastify (`Fastify({ logger: loggerOptions({ level }) })`) or pino: JSON lines, credentials
- * redacted (`[redacted]`), requests logged without query values.
+ * redacted (`[redacted]`), requests logged without query values, `trace_id`/`span_id` of the active span.
  * @example const app = Fastify({ logger: loggerOptions({ level: config.LOG_LEVEL }) })
  */
 export function loggerOptions(options: { level: string; name?: string }): LoggerOptions {
@@ -70,6 +81,7 @@ export function loggerOptions(options: { level: string; name?: string }): Logger
     level: options.level,
     ...(options.name ? { name: options.name } : {}),
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    mixin: traceMixin,
     serializers: {
       req: (req: SerializableRequest) => serializeRequest(req),
     },

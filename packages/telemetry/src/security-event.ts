@@ -1,4 +1,7 @@
-import { trace } from '@opentelemetry/api'
+import { trace, type Attributes, type Span } from '@opentelemetry/api'
+import { ATTR, boundedLabel } from './attributes.ts'
+import { portcullisMetrics } from './metrics.ts'
+import { SECRET_FIELDS } from './logger.ts'
 
 /** The minimal logger `securityEvent` writes to (pino and Fastify loggers fit). */
 export interface EventLogger {
@@ -31,19 +34,49 @@ export type SecurityEventList = readonly string[]
 /** The union of names in a vocabulary. */
 export type SecurityEventName<L extends SecurityEventList> = L[number]
 
+// Field → span-event attribute name. Only these identifiers reach traces; any other field stays in the log line.
+const SPAN_ATTRS: Record<string, string> = {
+  reason: ATTR.REASON,
+  ip: ATTR.CLIENT_ADDRESS,
+  origin: ATTR.ORIGIN,
+  userId: ATTR.USER_ID,
+  sessionId: ATTR.SESSION_ID,
+  connectionId: ATTR.CONNECTION_ID,
+}
+const SECRET = new Set<string>(SECRET_FIELDS.map((f) => f.toLowerCase()))
+
 /**
  * Writes ONE structured log line for a security decision: `{ event, reason?, ip?, origin?, userId?, sessionId?,
- * connectionId?, traceId?, ... }` with message = event name. Undefined fields are dropped.
+ * connectionId?, traceId?, ... }` with message = event name. Undefined fields are dropped. It also adds a span
+ * event of that name (identifier fields only) to `options.span` or the active span, and counts
+ * `portcullis.security.events{portcullis.event, portcullis.reason}`.
  * @example securityEvent(req.log, 'auth.login.failed', { reason: 'bad_password', ip: req.ip, level: 'warn' })
  */
-export function securityEvent(log: EventLogger, name: string, fields: SecurityEventFields = {}): void {
+export function securityEvent(
+  log: EventLogger,
+  name: string,
+  fields: SecurityEventFields = {},
+  options: { span?: Span } = {},
+): void {
   const { level = 'info', ...rest } = fields
   const line: Record<string, unknown> = { event: name }
   for (const [k, v] of Object.entries(rest)) if (v !== undefined) line[k] = v
-  if (line.traceId === undefined) {
-    const ctx = trace.getActiveSpan()?.spanContext()
-    if (ctx && ctx.traceFlags !== undefined && ctx.traceId !== '00000000000000000000000000000000')
-      line.traceId = ctx.traceId
-  }
+  const span = options.span ?? trace.getActiveSpan()
+  const ctx = span?.spanContext()
+  if (line.traceId === undefined && ctx && ctx.traceId !== '00000000000000000000000000000000')
+    line.traceId = ctx.traceId
   log[level](line, name)
+
+  if (span?.isRecording()) {
+    const attrs: Attributes = {}
+    for (const [k, v] of Object.entries(rest)) {
+      const key = SPAN_ATTRS[k]
+      if (key && !SECRET.has(k.toLowerCase()) && v !== undefined && v !== null) attrs[key] = v
+    }
+    span.addEvent(name, attrs)
+  }
+  portcullisMetrics().securityEvents.add(1, {
+    [ATTR.EVENT]: boundedLabel(name),
+    [ATTR.REASON]: boundedLabel(typeof rest.reason === 'string' ? rest.reason : undefined),
+  })
 }

@@ -1,0 +1,288 @@
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  context,
+  trace,
+  type Attributes,
+  type Context,
+  type Link,
+  type Span,
+} from '@opentelemetry/api'
+import { ATTR, boundedLabel, messageTypeLabel, pathOnly, type CredentialKind } from './attributes.ts'
+import { portcullisMetrics, recordRevocationLatency, recordUpgrade } from './metrics.ts'
+import { contextFromHeaders, contextFromTraceparent } from './propagation.ts'
+
+/** The tracer (instrumentation scope) of Portcullis' own spans. */
+export const TRACER_NAME = '@portcullis/telemetry'
+
+function tracer() {
+  return trace.getTracer(TRACER_NAME)
+}
+
+/** Wall clock with sub-millisecond precision, epoch ms (an OTel `TimeInput`). */
+function now(): number {
+  return performance.timeOrigin + performance.now()
+}
+
+/** What the upgrade span may know about the request. Never pass the query string's values or credentials. */
+export interface UpgradeRequestInfo {
+  method?: string
+  /** The request URL or path; the query string is dropped. */
+  url: string
+  ip?: string
+  origin?: string | null | undefined
+  remotePort?: number | undefined
+  /** Read for `traceparent`/`tracestate` only. */
+  headers?: Record<string, string | string[] | undefined>
+}
+
+/** The auth decision of a refused upgrade. */
+export interface UpgradeRefusal {
+  /** The HTTP status sent instead of `101`. */
+  status: number
+  /** Stable reason, e.g. `origin_forbidden`, `token_invalid`, `ticket_spent`, `ip_blocked`. */
+  reason: string
+  credential?: CredentialKind
+  userId?: string | undefined
+  sessionId?: string | undefined
+}
+
+/** The auth decision of an accepted upgrade. */
+export interface UpgradeAcceptance {
+  credential: CredentialKind
+  userId: string
+  sessionId: string
+  connectionId: string
+}
+
+/**
+ * Telemetry of one WebSocket upgrade: the `ws.upgrade` span with the auth decision as attributes and the
+ * `portcullis.ws.upgrades` metric. Create it when the upgrade request arrives; the span starts lazily (with the
+ * arrival time) so a ticket's stored `traceparent`, known only once the ticket is redeemed, can still become its
+ * parent. Exactly one of `refuse`/`accept` ends it; later calls are ignored.
+ * @example
+ * const up = startUpgrade({ url: req.url, ip: req.ip, origin: req.headers.origin, headers: req.headers })
+ * up.continueTrace(grant.traceparent)
+ * const conn = up.accept({ credential: 'ticket', userId, sessionId, connectionId })
+ */
+export class UpgradeTelemetry {
+  readonly #startTime = now()
+  readonly #attributes: Attributes
+  #parent: Context
+  #links: Link[] = []
+  #span: Span | undefined
+  #done = false
+
+  constructor(info: UpgradeRequestInfo) {
+    this.#parent = contextFromHeaders(info.headers)
+    this.#attributes = {
+      [ATTR.HTTP_METHOD]: info.method ?? 'GET',
+      [ATTR.URL_PATH]: pathOnly(info.url),
+      [ATTR.NETWORK_PROTOCOL]: 'websocket',
+      ...(info.ip ? { [ATTR.CLIENT_ADDRESS]: info.ip } : {}),
+      ...(info.remotePort ? { [ATTR.NETWORK_PEER_PORT]: info.remotePort } : {}),
+      ...(info.origin ? { [ATTR.ORIGIN]: info.origin } : {}),
+    }
+  }
+
+  /**
+   * Continues the trace of the ticket request (its stored `traceparent`). Effective only before the span has
+   * started; a `traceparent` header on the upgrade itself is then kept as a link.
+   */
+  continueTrace(traceparent: string | null | undefined): void {
+    if (this.#span) return
+    const ticketCtx = contextFromTraceparent(traceparent)
+    const ticketSpan = trace.getSpanContext(ticketCtx)
+    if (!ticketSpan) return
+    const headerSpan = trace.getSpanContext(this.#parent)
+    if (headerSpan) this.#links.push({ context: headerSpan })
+    this.#parent = ticketCtx
+  }
+
+  /** The `ws.upgrade` span (started on first use). */
+  get span(): Span {
+    this.#span ??= tracer().startSpan(
+      'ws.upgrade',
+      { kind: SpanKind.SERVER, startTime: this.#startTime, attributes: this.#attributes, links: this.#links },
+      this.#parent,
+    )
+    return this.#span
+  }
+
+  /** Runs `fn` with the upgrade span active (security events logged inside attach to it). */
+  run<T>(fn: () => T): T {
+    return context.with(trace.setSpan(this.#parent, this.span), fn)
+  }
+
+  /** Ends the upgrade as refused: span attributes, error status, `portcullis.ws.upgrades{outcome=refused}`. */
+  refuse(refusal: UpgradeRefusal): void {
+    if (this.#done) return
+    this.#done = true
+    const credential = refusal.credential ?? 'none'
+    const span = this.span
+    span.setAttributes({
+      [ATTR.OUTCOME]: 'refused',
+      [ATTR.REASON]: boundedLabel(refusal.reason),
+      [ATTR.CREDENTIAL]: credential,
+      [ATTR.HTTP_STATUS]: refusal.status,
+      ...(refusal.userId ? { [ATTR.USER_ID]: refusal.userId } : {}),
+      ...(refusal.sessionId ? { [ATTR.SESSION_ID]: refusal.sessionId } : {}),
+    })
+    span.setStatus({ code: SpanStatusCode.ERROR, message: boundedLabel(refusal.reason) })
+    span.end()
+    recordUpgrade('refused', refusal.reason, credential, refusal.status)
+  }
+
+  /**
+   * Ends the upgrade as accepted (`101`) and opens the connection's telemetry: a long-lived `ws.connection` span
+   * (child of the upgrade span) and `portcullis.ws.connections.active` + 1.
+   */
+  accept(acceptance: UpgradeAcceptance): ConnectionTelemetry {
+    const span = this.span
+    if (!this.#done) {
+      this.#done = true
+      span.setAttributes({
+        [ATTR.OUTCOME]: 'accepted',
+        [ATTR.REASON]: 'ok',
+        [ATTR.CREDENTIAL]: acceptance.credential,
+        [ATTR.HTTP_STATUS]: 101,
+        [ATTR.USER_ID]: acceptance.userId,
+        [ATTR.SESSION_ID]: acceptance.sessionId,
+        [ATTR.CONNECTION_ID]: acceptance.connectionId,
+      })
+      span.end()
+      recordUpgrade('accepted', 'ok', acceptance.credential, 101)
+    }
+    return new ConnectionTelemetry(trace.setSpan(this.#parent, span), acceptance)
+  }
+}
+
+/**
+ * Starts the telemetry of one upgrade request (see `UpgradeTelemetry`).
+ * @example const up = startUpgrade({ url: req.url, ip: req.ip, origin: req.headers.origin, headers: req.headers })
+ */
+export function startUpgrade(info: UpgradeRequestInfo): UpgradeTelemetry {
+  return new UpgradeTelemetry(info)
+}
+
+/** How a connection ended. */
+export interface ConnectionClose {
+  code: number
+  /** The close reason string (`session_revoked`, `idle_timeout`, …; never free text). */
+  reason?: string
+  /** When the close answers a revocation event: its publish time (epoch ms) → `portcullis.revocation.latency`. */
+  revokedAt?: number | undefined
+}
+
+/** Outcome of one client message. */
+export type MessageOutcome = 'ok' | 'invalid' | 'forbidden' | 'rate_limited' | 'error'
+
+/**
+ * Telemetry of one live socket: the `ws.connection` span from `101` to close, and the message spans linked to it.
+ * Message spans are roots of their own traces (a socket can live for hours) with a link to this span.
+ */
+export class ConnectionTelemetry {
+  /** The `ws.connection` span. */
+  readonly span: Span
+  readonly #context: Context
+  #open = true
+
+  constructor(parent: Context, acceptance: UpgradeAcceptance) {
+    this.span = tracer().startSpan(
+      'ws.connection',
+      {
+        kind: SpanKind.INTERNAL,
+        attributes: {
+          [ATTR.NETWORK_PROTOCOL]: 'websocket',
+          [ATTR.CREDENTIAL]: acceptance.credential,
+          [ATTR.USER_ID]: acceptance.userId,
+          [ATTR.SESSION_ID]: acceptance.sessionId,
+          [ATTR.CONNECTION_ID]: acceptance.connectionId,
+        },
+      },
+      parent,
+    )
+    this.#context = trace.setSpan(parent, this.span)
+    portcullisMetrics().activeConnections.add(1)
+  }
+
+  /** Runs `fn` with the connection span active (server pushes, revocation handling, security events). */
+  run<T>(fn: () => T): T {
+    return context.with(this.#context, fn)
+  }
+
+  /**
+   * Starts the span of one client frame (`ws.message`, linked to the connection span). End it with `end()`.
+   * @param bytes frame size in bytes (the size only, never the body)
+   */
+  message(bytes?: number): MessageTelemetry {
+    return new MessageTelemetry(this.span, bytes)
+  }
+
+  /** Ends the connection span with the close code/reason; records revocation latency when `revokedAt` is set. */
+  close(close: ConnectionClose): void {
+    if (!this.#open) return
+    this.#open = false
+    const reason = boundedLabel(close.reason, 'none')
+    this.span.setAttributes({ [ATTR.CLOSE_CODE]: close.code, [ATTR.CLOSE_REASON]: reason })
+    if (close.revokedAt !== undefined) recordRevocationLatency(close.revokedAt, reason)
+    this.span.end()
+    portcullisMetrics().activeConnections.add(-1)
+  }
+}
+
+/** Telemetry of one client message: a `ws.message <type>` span, `portcullis.ws.messages` and its duration. */
+export class MessageTelemetry {
+  /** The `ws.message` span. */
+  readonly span: Span
+  readonly #start = performance.now()
+  #type = 'unknown'
+  #done = false
+
+  constructor(connection: Span, bytes?: number) {
+    this.span = tracer().startSpan(
+      'ws.message',
+      {
+        kind: SpanKind.SERVER,
+        root: true,
+        links: [{ context: connection.spanContext() }],
+        attributes: bytes === undefined ? {} : { [ATTR.MESSAGE_BYTES]: bytes },
+      },
+      ROOT_CONTEXT,
+    )
+  }
+
+  /** Sets the message type once parsed (types the protocol does not define become `unknown`). */
+  setType(type: string | undefined): void {
+    this.#type = messageTypeLabel(type)
+    this.span.updateName(`ws.message ${this.#type}`)
+    this.span.setAttribute(ATTR.MESSAGE_TYPE, this.#type)
+  }
+
+  /** Runs `fn` with the message span active. */
+  run<T>(fn: () => T): T {
+    return context.with(trace.setSpan(ROOT_CONTEXT, this.span), fn)
+  }
+
+  /**
+   * Ends the span and counts the message by type and outcome; `invalid`/`forbidden` also count as invalid
+   * messages (by reason), `rate_limited` as rate-limited.
+   * @param reason stable code, e.g. the `error` frame's code (`invalid_message`, `forbidden`)
+   */
+  end(outcome: MessageOutcome, reason?: string): void {
+    if (this.#done) return
+    this.#done = true
+    const m = portcullisMetrics()
+    const attrs = { [ATTR.MESSAGE_TYPE]: this.#type, [ATTR.OUTCOME]: outcome }
+    this.span.setAttribute(ATTR.OUTCOME, outcome)
+    if (reason) this.span.setAttribute(ATTR.REASON, boundedLabel(reason))
+    if (outcome !== 'ok') this.span.setStatus({ code: SpanStatusCode.ERROR, message: outcome })
+    this.span.end()
+    m.messages.add(1, attrs)
+    m.messageDuration.record(performance.now() - this.#start, attrs)
+    if (outcome === 'invalid' || outcome === 'forbidden')
+      m.invalidMessages.add(1, { [ATTR.REASON]: boundedLabel(reason ?? outcome) })
+    if (outcome === 'rate_limited') m.rateLimited.add(1)
+  }
+}

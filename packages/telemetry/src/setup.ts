@@ -1,0 +1,65 @@
+/**
+ * Telemetry start-up, loaded before the app with `node --import` (see `apps/*\/src/instrument.ts`).
+ * This file imports nothing heavy: the OpenTelemetry SDK is loaded only when an OTLP endpoint is configured.
+ */
+
+/** A running (or disabled) telemetry setup. */
+export interface TelemetryHandle {
+  /** False when no OTLP endpoint is configured: nothing is recorded or exported. */
+  readonly enabled: boolean
+  /** Flushes and stops exporting (call last during graceful shutdown). */
+  shutdown(): Promise<void>
+}
+
+const DISABLED: TelemetryHandle = { enabled: false, shutdown: async () => {} }
+const HANDLE = Symbol.for('@portcullis/telemetry.handle')
+type Global = typeof globalThis & { [HANDLE]?: TelemetryHandle }
+
+/**
+ * True when the standard variables ask for export: an OTLP endpoint (general or per signal) is set and
+ * `OTEL_SDK_DISABLED` is not `true`.
+ */
+export function telemetryRequested(env: Record<string, string | undefined>): boolean {
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return false
+  return Boolean(
+    env.OTEL_EXPORTER_OTLP_ENDPOINT ||
+    env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ||
+    env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT,
+  )
+}
+
+/**
+ * Starts traces + metrics over OTLP, configured by the standard `OTEL_*` variables alone (endpoint, protocol,
+ * headers, sampler, `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, exporters). `serviceName` is the default
+ * `service.name` when the environment names none. Logs stay on stdout (pino): `OTEL_LOGS_EXPORTER` defaults to
+ * `none`. Without an endpoint it returns a disabled handle and loads nothing. Idempotent per process.
+ * @example await startTelemetry({ serviceName: 'portcullis-api' })
+ */
+export async function startTelemetry(options: {
+  serviceName: string
+  env?: Record<string, string | undefined>
+}): Promise<TelemetryHandle> {
+  const g = globalThis as Global
+  if (g[HANDLE]) return g[HANDLE]
+  const env = options.env ?? process.env
+  if (!telemetryRequested(env)) return (g[HANDLE] = DISABLED)
+
+  env.OTEL_LOGS_EXPORTER ??= 'none'
+  const [{ startNodeSdk }, { defaultResource, resourceFromAttributes }, { portcullisInstrumentations }] =
+    await Promise.all([
+      import('@opentelemetry/sdk-node'),
+      import('@opentelemetry/resources'),
+      import('./instrumentations.ts'),
+    ])
+  const sdk = startNodeSdk({
+    instrumentations: portcullisInstrumentations(),
+    baseResource: defaultResource().merge(resourceFromAttributes({ 'service.name': options.serviceName })),
+  })
+  const handle: TelemetryHandle = { enabled: true, shutdown: () => sdk.shutdown() }
+  return (g[HANDLE] = handle)
+}
+
+/** Flushes and stops the telemetry started by `startTelemetry` (a no-op when it is disabled or never started). */
+export async function shutdownTelemetry(): Promise<void> {
+  await (globalThis as Global)[HANDLE]?.shutdown()
+}

@@ -8,6 +8,7 @@ export {
 } from './logger.ts'
 export type { SerializableRequest } from './logger.ts'
 export { securityEvent } from './security-event.ts'
+export { AUTH_FAILURE_EVENTS, IP_BLOCK_EVENTS } from './event-metrics.ts'
 export type {
   EventLogger,
   SecurityEventFields,

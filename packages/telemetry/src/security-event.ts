@@ -1,5 +1,6 @@
 import { trace, type Attributes, type Span } from '@opentelemetry/api'
 import { ATTR, boundedLabel } from './attributes.ts'
+import { recordEventMetrics } from './event-metrics.ts'
 import { portcullisMetrics } from './metrics.ts'
 import { SECRET_FIELDS } from './logger.ts'
 
@@ -48,8 +49,9 @@ const SECRET = new Set<string>(SECRET_FIELDS.map((f) => f.toLowerCase()))
 /**
  * Writes ONE structured log line for a security decision: `{ event, reason?, ip?, origin?, userId?, sessionId?,
  * connectionId?, traceId?, ... }` with message = event name. Undefined fields are dropped. It also adds a span
- * event of that name (identifier fields only) to `options.span` or the active span, and counts
- * `portcullis.security.events{portcullis.event, portcullis.reason}`.
+ * event of that name (identifier fields only) to `options.span` or the active span, counts
+ * `portcullis.security.events{portcullis.event, portcullis.reason}` and the metrics the event implies
+ * (`portcullis.auth.failures`, `portcullis.ip.blocks`: see `AUTH_FAILURE_EVENTS`).
  * @example securityEvent(req.log, 'auth.login.failed', { reason: 'bad_password', ip: req.ip, level: 'warn' })
  */
 export function securityEvent(
@@ -79,4 +81,5 @@ export function securityEvent(
     [ATTR.EVENT]: boundedLabel(name),
     [ATTR.REASON]: boundedLabel(typeof rest.reason === 'string' ? rest.reason : undefined),
   })
+  recordEventMetrics(name, rest)
 }

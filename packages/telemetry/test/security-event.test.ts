@@ -63,3 +63,24 @@ describe('securityEvent with telemetry on', () => {
     otel.reset()
   })
 })
+
+describe('metrics implied by security events', () => {
+  it('counts auth failures and IP blocks from the event vocabulary', async () => {
+    const log = pino({ level: 'silent' })
+    const login0 = await otel.value(METRIC.AUTH_FAILURES, {
+      [ATTR.SOURCE]: 'login',
+      [ATTR.REASON]: 'bad_password',
+    })
+    const upgrade0 = await otel.value(METRIC.AUTH_FAILURES, { [ATTR.SOURCE]: 'upgrade' })
+    const blocks0 = await otel.value(METRIC.IP_BLOCKS)
+    securityEvent(log, 'auth.login.failed', { reason: 'bad_password' })
+    securityEvent(log, 'ws.upgrade.refused', { reason: 'token_invalid', status: 401 })
+    securityEvent(log, 'ws.upgrade.refused', { reason: 'origin_forbidden', status: 403 })
+    securityEvent(log, 'ip.blocked', { ip: '10.0.0.1' })
+    expect(
+      await otel.value(METRIC.AUTH_FAILURES, { [ATTR.SOURCE]: 'login', [ATTR.REASON]: 'bad_password' }),
+    ).toBe(login0 + 1)
+    expect(await otel.value(METRIC.AUTH_FAILURES, { [ATTR.SOURCE]: 'upgrade' })).toBe(upgrade0 + 1)
+    expect(await otel.value(METRIC.IP_BLOCKS)).toBe(blocks0 + 1)
+  })
+})

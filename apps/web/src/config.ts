@@ -1,0 +1,16 @@
+/** Where the demo finds the stack; set at build/dev time through `VITE_API_URL` / `VITE_REALTIME_URL`. */
+export const config = {
+  apiUrl: import.meta.env.VITE_API_URL ?? 'http://localhost:3001',
+  realtimeUrl: import.meta.env.VITE_REALTIME_URL ?? 'ws://localhost:3002',
+} as const
+
+/** The demo users the api seeds outside production (SPEC "Configuration"). */
+export const DEMO_USERS = [
+  { username: 'alice', password: 'alice-password' },
+  { username: 'bob', password: 'bob-password' },
+  { username: 'admin', password: 'admin-password' },
+] as const
+
+/** The rooms every user sees; `admin:ops` only with role `admin`, `user:<id>` is the direct-message inbox. */
+export const LOBBY = 'public:lobby'
+export const ADMIN_ROOM = 'admin:ops'

@@ -1,0 +1,107 @@
+import { PortcullisClient, type PortcullisError } from '@portcullis/client'
+import type { Role } from '@portcullis/protocol'
+import { AdminPanel } from './admin-panel.ts'
+import { ADMIN_ROOM, LOBBY, config } from './config.ts'
+import { Controls } from './controls.ts'
+import { el } from './dom.ts'
+import { LoginView } from './login-view.ts'
+import { RoomsView } from './rooms-view.ts'
+import { StatusPanel } from './status-panel.ts'
+
+// The whole demo: one client (tokens in memory only, a fresh ticket per connect), and views that
+// only ever render server data as text.
+const client = new PortcullisClient({ apiUrl: config.apiUrl, realtimeUrl: config.realtimeUrl })
+
+const status = new StatusPanel()
+const rooms = new RoomsView((channel, text) => {
+  status.frameSent()
+  client.publish(channel, text).catch((error: PortcullisError) => status.error(describe(error)))
+})
+const login = new LoginView((username, password) => void logIn(username, password))
+const admin = new AdminPanel(client)
+const controls = new Controls(client, { frameSent: () => status.frameSent(), reconnect: () => connect() })
+const main = el('main', { 'data-testid': 'main', hidden: true }, [
+  rooms.element,
+  admin.element,
+  controls.element,
+])
+const render = () => status.render(client)
+
+document.querySelector('#app')?.append(el('aside', { class: 'side' }, [login.element, status.element]), main)
+
+async function logIn(username: string, password: string): Promise<void> {
+  login.error('')
+  try {
+    await client.login(username, password)
+  } catch (error) {
+    login.error(describe(error as PortcullisError))
+    status.error(describe(error as PortcullisError))
+    render()
+    return
+  }
+  login.show(false)
+  main.hidden = false
+  connect()
+}
+
+function connect(): void {
+  client.connect().catch((error: PortcullisError) => status.error(describe(error)))
+}
+
+function join(channel: string, title: string): void {
+  rooms.add(channel, title)
+  if (client.channels.includes(channel)) return
+  status.frameSent()
+  client.subscribe(channel).catch((error: PortcullisError) => {
+    rooms.remove(channel)
+    status.error(describe(error))
+  })
+}
+
+/** Shows the rooms the live roles allow; a lost role removes its room without reconnecting. */
+function syncRooms(roles: readonly Role[]): void {
+  const isAdmin = roles.includes('admin')
+  admin.show(isAdmin)
+  if (isAdmin) join(ADMIN_ROOM, 'Admins')
+  else rooms.remove(ADMIN_ROOM)
+}
+
+client.on('welcome', (welcome) => {
+  status.welcome(welcome.connectionId, welcome.limits.idleTimeoutMs)
+  admin.knownUser(welcome.user.id, welcome.user.username)
+  join(LOBBY, 'Lobby')
+  join(`user:${welcome.user.id}`, 'Direct messages to you')
+  syncRooms(welcome.user.roles)
+})
+client.on('rolesChanged', ({ roles }) => {
+  syncRooms(roles)
+  render()
+})
+client.on('unsubscribed', ({ channel }) => rooms.remove(channel))
+client.on('message', (message) => {
+  rooms.message(message)
+  admin.knownUser(message.from.id, message.from.username)
+  rooms.suggest(`user:${message.from.id}`)
+})
+client.on('error', (error) => {
+  status.error(describe(error))
+  render()
+})
+client.on('loggedOut', ({ reason }) => {
+  rooms.clear()
+  admin.show(false)
+  main.hidden = true
+  login.show(true)
+  login.loggedOut(reason)
+  render()
+})
+client.on('state', render)
+client.on('close', render)
+client.on('expiry', render)
+
+render()
+setInterval(render, 250)
+
+function describe(error: PortcullisError): string {
+  return `${error.code}: ${error.message}`
+}

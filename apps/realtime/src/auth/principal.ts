@@ -1,0 +1,16 @@
+import type { Role } from '@portcullis/sessions'
+import type { CredentialSource } from './credentials.ts'
+
+/** Who an upgrade request authenticated as: set by the authenticate plugin, read by the socket handler. */
+export interface Principal {
+  userId: string
+  username: string
+  sid: string
+  /** Current roles from the session store (never the token's claim). */
+  roles: Role[]
+  /** `exp` of the access token (or of the token that minted the ticket), epoch ms. */
+  expMs: number
+  via: CredentialSource
+  /** W3C traceparent recorded with the ticket, to continue its trace. */
+  traceparent: string | null
+}

@@ -1,0 +1,74 @@
+import { Type, type Static } from 'typebox'
+import { assertProductionSafe, loadConfig, sharedEnv, type Env } from '@portcullis/config'
+
+const port = (fallback: number) => Type.Integer({ minimum: 0, maximum: 65535, default: fallback })
+const positive = (fallback: number, extra: Record<string, unknown> = {}) =>
+  Type.Integer({ minimum: 1, default: fallback, ...extra })
+
+/**
+ * The realtime server's environment (SPEC "Configuration"). Every variable has a safe development default;
+ * `loadRealtimeConfig` fails with one line naming the bad variable.
+ */
+export const RealtimeEnvSchema = Type.Object({
+  ...sharedEnv,
+  REALTIME_HOST: Type.String({ minLength: 1, default: '127.0.0.1', devDefault: '127.0.0.1' }),
+  REALTIME_PORT: port(3002),
+  JWKS_URL: Type.String({
+    pattern: '^https?://',
+    default: 'http://127.0.0.1:3001/.well-known/jwks.json',
+    expected: 'an http:// or https:// URL',
+  }),
+  JWT_ISSUER: Type.String({ minLength: 1, default: 'portcullis-api' }),
+  JWT_AUDIENCE: Type.String({ minLength: 1, default: 'portcullis' }),
+  /** Largest accepted frame, bytes; larger frames close the socket with 1009. */
+  MAX_MESSAGE_BYTES: Type.Integer({ minimum: 256, maximum: 1_048_576, default: 16_384 }),
+  /** Sustained client messages per second, per connection and per user (all instances). */
+  MSG_RATE_PER_S: Type.Number({
+    exclusiveMinimum: 0,
+    maximum: 100_000,
+    default: 20,
+    expected: 'a number > 0',
+  }),
+  /** Token-bucket capacity; more than this many drops within 10 s close 4429. */
+  MSG_BURST: positive(40, { maximum: 100_000 }),
+  MAX_CONNECTIONS_PER_USER: positive(5, { maximum: 10_000 }),
+  /** Upgrade attempts per IP per minute (all instances). */
+  CONNECT_RATE_PER_MIN: positive(60, { maximum: 1_000_000 }),
+  /** Failed authentications (401) per IP per minute before the IP is blocked for AUTH_BLOCK_S. */
+  AUTH_FAILURES_PER_MIN: positive(20, { maximum: 1_000_000 }),
+  AUTH_BLOCK_S: positive(300),
+  IDLE_TIMEOUT_MS: positive(300_000),
+  HEARTBEAT_INTERVAL_MS: positive(30_000),
+  EXPIRY_WARNING_S: Type.Integer({ minimum: 0, default: 30 }),
+  STORE_GRACE_MS: positive(3000),
+  ALLOW_QUERY_TOKEN: Type.Boolean({ default: false, devDefault: true }),
+  /** Not in SPEC: bound of a socket's send buffer before it is closed 1013 (slow consumer), bytes. */
+  SEND_BUFFER_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),
+  /** Not in SPEC: clock skew allowed on `nbf`/`iat` (SPEC: at most 60 s). */
+  JWT_CLOCK_SKEW_S: Type.Integer({ minimum: 0, maximum: 60, default: 60 }),
+  /** Not in SPEC: leeway after `exp`, at the upgrade and on live sockets (SPEC: at most 5 s). */
+  JWT_EXP_LEEWAY_S: Type.Integer({ minimum: 0, maximum: 5, default: 5 }),
+  /** Not in SPEC: how often an unknown `kid` may trigger a JWKS refetch (single-flight), ms. */
+  JWKS_REFRESH_MIN_INTERVAL_MS: Type.Integer({ minimum: 0, default: 10_000 }),
+  /** Not in SPEC: subscriptions one socket may hold. */
+  MAX_SUBSCRIPTIONS: positive(100, { maximum: 10_000 }),
+})
+
+/** The validated realtime configuration, passed to `buildApp`. */
+export type RealtimeConfig = Static<typeof RealtimeEnvSchema>
+
+/**
+ * Reads and validates the environment; under `NODE_ENV=production` also refuses unsafe settings
+ * (no TLS, empty/wildcard origins, query-string tokens). Throws a one-line `ConfigError`.
+ * @example const config = loadRealtimeConfig(process.env)
+ */
+export function loadRealtimeConfig(env: Env): RealtimeConfig {
+  const config = loadConfig(RealtimeEnvSchema, env)
+  assertProductionSafe({ ...config, allowQueryToken: config.ALLOW_QUERY_TOKEN })
+  return config
+}
+
+/** The defaults (development), with overrides: what tests start from. */
+export function testConfig(overrides: Partial<RealtimeConfig> = {}): RealtimeConfig {
+  return { ...loadRealtimeConfig({ NODE_ENV: 'test' }), ...overrides }
+}

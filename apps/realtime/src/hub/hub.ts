@@ -1,0 +1,247 @@
+import { randomUUID } from 'node:crypto'
+import type { WebSocket } from 'ws'
+import type { FastifyBaseLogger } from 'fastify'
+import { CLOSE_CODES, type ClientMessage, type ClientMessageOf, type Role } from '@portcullis/protocol'
+import type { JwksCache } from '../auth/jwks.ts'
+import type { Principal } from '../auth/principal.ts'
+import { verifyWithRefresh, type VerifyOptions } from '../auth/verify-token.ts'
+import type { RtStore } from '../limits/rt-store.ts'
+import { UserBudget } from '../limits/user-budget.ts'
+import { rtEvent } from '../security-events.ts'
+import { Connection, type ConnectionLimits, type ConnectionOwner } from '../transport/connection.ts'
+import { frames } from '../transport/frames.ts'
+import { canAccess } from './channels.ts'
+import type { Fanout } from './fanout.ts'
+
+export interface HubOptions {
+  rtStore: RtStore
+  keys: JwksCache
+  verify: VerifyOptions
+  limits: ConnectionLimits
+  maxSubscriptions: number
+  /** Gives the user's connection slot back (Redis), called once per closed socket. */
+  release: (userId: string, connectionId: string) => Promise<void>
+  log: FastifyBaseLogger
+}
+
+const add = <K, V>(map: Map<K, Set<V>>, key: K, value: V): void => {
+  let set = map.get(key)
+  if (!set) map.set(key, (set = new Set()))
+  set.add(value)
+}
+const remove = <K, V>(map: Map<K, Set<V>>, key: K, value: V): boolean => {
+  const set = map.get(key)
+  if (!set) return false
+  set.delete(value)
+  if (set.size === 0) map.delete(key)
+  return true
+}
+
+/**
+ * The connection registry and message dispatch of one instance (Centrifugo's "node"): connections by id, session
+ * and user, local channel subscribers, cross-instance fan-out through `Fanout`.
+ */
+export class Hub implements ConnectionOwner {
+  readonly connections = new Map<string, Connection>()
+  readonly bySession = new Map<string, Set<Connection>>()
+  readonly byUser = new Map<string, Set<Connection>>()
+  readonly #channels = new Map<string, Set<Connection>>()
+  readonly #budgets = new Map<string, UserBudget>()
+  readonly #options: HubOptions
+  #fanout: Fanout | null = null
+  /** Set on shutdown: no new sockets are admitted. */
+  draining = false
+
+  constructor(options: HubOptions) {
+    this.#options = options
+  }
+
+  /** Connects the hub to its fan-out (created after the hub, since fan-out delivers into it). */
+  attachFanout(fanout: Fanout): void {
+    this.#fanout = fanout
+  }
+
+  /** Registers a freshly upgraded socket and sends `welcome`. */
+  async open(
+    socket: WebSocket,
+    id: string,
+    principal: Principal,
+    ip: string,
+    log: FastifyBaseLogger,
+  ): Promise<Connection> {
+    const { limits, rtStore } = this.#options
+    let budget = this.#budgets.get(principal.userId)
+    if (!budget) {
+      budget = new UserBudget(principal.userId, rtStore, limits.msgRatePerS, limits.msgBurst)
+      this.#budgets.set(principal.userId, budget)
+    }
+    const conn = new Connection(socket, id, principal, ip, this, budget, limits, log)
+    this.connections.set(id, conn)
+    add(this.bySession, conn.sid, conn)
+    add(this.byUser, conn.userId, conn)
+    await budget.prime()
+    conn.send(
+      JSON.stringify({
+        type: 'welcome',
+        connectionId: id,
+        user: { id: conn.userId, username: conn.username, roles: conn.roles },
+        expiresAt: conn.expMs,
+        limits: {
+          maxMessageBytes: limits.maxMessageBytes,
+          msgRatePerS: limits.msgRatePerS,
+          msgBurst: limits.msgBurst,
+          idleTimeoutMs: limits.idleTimeoutMs,
+        },
+      }),
+    )
+    return conn
+  }
+
+  /** Bookkeeping when a socket is gone (any side, any reason). */
+  closed(conn: Connection, code: number, reason: string): void {
+    if (!this.connections.delete(conn.id)) return
+    remove(this.bySession, conn.sid, conn)
+    remove(this.byUser, conn.userId, conn)
+    if (!this.byUser.has(conn.userId)) this.#budgets.delete(conn.userId)
+    for (const channel of conn.subscriptions) this.#leave(conn, channel)
+    conn.subscriptions.clear()
+    void this.#options.release(conn.userId, conn.id)
+    rtEvent(conn.log, 'ws.closed', {
+      code,
+      closeReason: reason,
+      durationMs: Date.now() - conn.openedAt,
+      ip: conn.ip,
+      userId: conn.userId,
+      sessionId: conn.sid,
+      connectionId: conn.id,
+    })
+  }
+
+  dispatch(conn: Connection, msg: ClientMessage): void {
+    switch (msg.type) {
+      case 'ping':
+        return conn.send(frames.pong(msg.id))
+      case 'subscribe':
+        return void this.#subscribe(conn, msg)
+      case 'unsubscribe':
+        return this.#unsubscribe(conn, msg)
+      case 'publish':
+        return void this.#publish(conn, msg)
+      case 'auth.refresh':
+        return void this.#refresh(conn, msg)
+    }
+  }
+
+  /** Writes a fan-out frame to every local subscriber of the channel. */
+  deliver(channel: string, frame: Buffer): void {
+    const subscribers = this.#channels.get(channel)
+    if (!subscribers) return
+    for (const conn of subscribers) conn.send(frame)
+  }
+
+  async #subscribe(conn: Connection, msg: ClientMessageOf<'subscribe'>): Promise<void> {
+    const { channel, id } = msg
+    if (!canAccess(channel, conn.userId, conn.roles))
+      return conn.rejectInvalid(id, 'forbidden', 'not allowed on this channel', 'forbidden_channel')
+    if (conn.subscriptions.has(channel)) return conn.send(frames.subscribed(id, channel))
+    if (conn.subscriptions.size >= this.#options.maxSubscriptions)
+      return conn.send(frames.error(id, 'too_many_subscriptions', 'subscription limit reached'))
+    conn.subscriptions.add(channel)
+    add(this.#channels, channel, conn)
+    try {
+      await this.#fanout!.join(channel)
+    } catch {
+      conn.subscriptions.delete(channel)
+      remove(this.#channels, channel, conn)
+      return conn.send(frames.error(id, 'unavailable', 'could not subscribe, retry later', 1000))
+    }
+    // A role change or an unsubscribe may have happened while Redis confirmed.
+    if (conn.subscriptions.has(channel)) conn.send(frames.subscribed(id, channel))
+  }
+
+  #unsubscribe(conn: Connection, msg: ClientMessageOf<'unsubscribe'>): void {
+    if (!conn.subscriptions.delete(msg.channel))
+      return conn.send(frames.error(msg.id, 'not_subscribed', 'not subscribed to this channel'))
+    this.#leave(conn, msg.channel)
+    conn.send(frames.unsubscribed(msg.id, msg.channel, 'requested'))
+  }
+
+  #leave(conn: Connection, channel: string): void {
+    if (remove(this.#channels, channel, conn)) this.#fanout?.leave(channel)
+  }
+
+  async #publish(conn: Connection, msg: ClientMessageOf<'publish'>): Promise<void> {
+    const { channel, id, text } = msg
+    if (!canAccess(channel, conn.userId, conn.roles))
+      return conn.rejectInvalid(id, 'forbidden', 'not allowed on this channel', 'forbidden_channel')
+    const messageId = randomUUID()
+    const frame = frames.message(
+      channel,
+      messageId,
+      { id: conn.userId, username: conn.username },
+      text,
+      Date.now(),
+    )
+    try {
+      await this.#options.rtStore.publish(channel, frame)
+    } catch {
+      return conn.send(frames.error(id, 'unavailable', 'could not publish, retry later', 1000))
+    }
+    conn.send(frames.published(id, channel, messageId))
+  }
+
+  async #refresh(conn: Connection, msg: ClientMessageOf<'auth.refresh'>): Promise<void> {
+    const result = await verifyWithRefresh(msg.accessToken, this.#options.keys, this.#options.verify)
+    if (conn.closing) return
+    if (!result.ok || result.claims.sub !== conn.userId || result.claims.sid !== conn.sid) {
+      rtEvent(conn.log, 'ws.auth.refresh_refused', {
+        reason: result.ok ? 'other_user_or_session' : `token_${result.reason}`,
+        userId: conn.userId,
+        sessionId: conn.sid,
+        connectionId: conn.id,
+        level: 'warn',
+      })
+      return conn.close(CLOSE_CODES.tokenInvalid.code, CLOSE_CODES.tokenInvalid.reason)
+    }
+    conn.expMs = result.claims.exp * 1000
+    conn.scheduleExpiry()
+    rtEvent(conn.log, 'ws.auth.refreshed', {
+      userId: conn.userId,
+      sessionId: conn.sid,
+      connectionId: conn.id,
+    })
+    conn.send(frames.authRefreshed(msg.id, conn.expMs))
+  }
+
+  /** Closes every socket of a session (revocation), returns how many. */
+  closeSession(sid: string, code: number, reason: string): number {
+    const conns = this.bySession.get(sid)
+    if (!conns) return 0
+    for (const conn of conns) conn.close(code, reason)
+    return conns.size
+  }
+
+  /** Applies new roles to the user's sockets: `session.updated`, then drops subscriptions no longer allowed. */
+  applyRoles(userId: string, roles: Role[]): number {
+    const conns = this.byUser.get(userId)
+    if (!conns) return 0
+    let dropped = 0
+    for (const conn of conns) {
+      conn.roles = roles
+      conn.send(frames.sessionUpdated(roles))
+      for (const channel of conn.subscriptions) {
+        if (canAccess(channel, conn.userId, roles)) continue
+        conn.subscriptions.delete(channel)
+        this.#leave(conn, channel)
+        conn.send(frames.unsubscribed(undefined, channel, 'forbidden'))
+        dropped += 1
+      }
+    }
+    return dropped
+  }
+
+  /** Closes every socket (shutdown, store unreachable). */
+  closeAll(code: number, reason: string): void {
+    for (const conn of this.connections.values()) conn.close(code, reason)
+  }
+}

@@ -1,0 +1,196 @@
+import type { FastifyBaseLogger } from 'fastify'
+import { CLOSE_CODES } from '@portcullis/protocol'
+import type { SessionEvent, SessionStore } from '@portcullis/sessions'
+import type { RtStore } from '../limits/rt-store.ts'
+import { rtEvent } from '../security-events.ts'
+import type { Hub } from './hub.ts'
+
+export interface SupervisorOptions {
+  hub: Hub
+  store: SessionStore
+  rtStore: RtStore
+  idleTimeoutMs: number
+  heartbeatIntervalMs: number
+  storeGraceMs: number
+  /** Connection-slot lease (ms); renewed every third of it. */
+  connectionLeaseMs: number
+  log: FastifyBaseLogger
+}
+
+/**
+ * Everything that happens to live sockets without a client frame: heartbeat pings and dead-peer termination,
+ * idle close (4408), connection-slot renewal, session events (revocation 4401, role changes), re-validation
+ * after the event link returns, and fail-closed 1013 when the store stays unreachable past STORE_GRACE_MS.
+ */
+export class Supervisor {
+  readonly #o: SupervisorOptions
+  readonly #timers: NodeJS.Timeout[] = []
+  #unsubscribe: (() => Promise<void>) | null = null
+  /** When the store was first seen unreachable in the current outage (ms), or null while it is healthy. */
+  #downSince: number | null = null
+  #closedForOutage = false
+  #pinging = false
+
+  constructor(options: SupervisorOptions) {
+    this.#o = options
+  }
+
+  /** Whether the store is currently believed unreachable (readiness). */
+  get storeDown(): boolean {
+    return this.#downSince !== null
+  }
+
+  async start(): Promise<void> {
+    const o = this.#o
+    const every = (ms: number, fn: () => void) => this.#timers.push(setInterval(fn, ms).unref())
+    every(o.heartbeatIntervalMs, () => this.#heartbeat())
+    every(Math.max(10, Math.min(1000, Math.floor(o.idleTimeoutMs / 4))), () => this.#idleSweep())
+    every(Math.floor(o.connectionLeaseMs / 3), () => void this.#renewLeases())
+    every(Math.max(50, Math.min(1000, Math.floor(o.storeGraceMs / 4))), () => void this.#checkStore())
+    await this.#subscribe()
+  }
+
+  async #subscribe(): Promise<void> {
+    try {
+      this.#unsubscribe = await this.#o.store.subscribe(
+        (event) => this.#onEvent(event),
+        (up) => (up ? this.#linkUp() : this.#linkDown()),
+      )
+    } catch (err) {
+      // Start anyway: upgrades answer 503 while the store is away, and the health check retries.
+      this.#o.log.warn({ err }, 'session event subscription failed; retrying when the store is reachable')
+      this.#linkDown()
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.#timers) clearInterval(t)
+    this.#timers.length = 0
+    await this.#unsubscribe?.().catch(() => {})
+    this.#unsubscribe = null
+  }
+
+  #heartbeat(): void {
+    const now = Date.now()
+    const deadAfter = 2 * this.#o.heartbeatIntervalMs
+    for (const conn of this.#o.hub.connections.values()) {
+      if (conn.closing) continue
+      if (now - conn.lastPongAt > deadAfter) {
+        conn.log.info({ connectionId: conn.id }, 'dead peer terminated (no pong within two heartbeats)')
+        conn.terminate()
+      } else {
+        conn.socket.ping()
+      }
+    }
+  }
+
+  #idleSweep(): void {
+    const cutoff = Date.now() - this.#o.idleTimeoutMs
+    for (const conn of this.#o.hub.connections.values()) {
+      if (!conn.closing && conn.lastDataAt <= cutoff)
+        conn.close(CLOSE_CODES.idleTimeout.code, CLOSE_CODES.idleTimeout.reason)
+    }
+  }
+
+  async #renewLeases(): Promise<void> {
+    const renewals = [...this.#o.hub.byUser].map(([userId, conns]) =>
+      this.#o.rtStore.renewConnections(
+        userId,
+        [...conns].map((c) => c.id),
+        this.#o.connectionLeaseMs,
+      ),
+    )
+    const failed = (await Promise.allSettled(renewals)).filter((r) => r.status === 'rejected').length
+    if (failed > 0) this.#o.log.warn({ failed }, 'could not renew connection slots')
+  }
+
+  #onEvent(event: SessionEvent): void {
+    const { hub, log } = this.#o
+    if (event.type === 'session.revoked') {
+      const closed = hub.closeSession(
+        event.sid,
+        CLOSE_CODES.sessionRevoked.code,
+        CLOSE_CODES.sessionRevoked.reason,
+      )
+      if (closed > 0)
+        rtEvent(log, 'session.revoked', {
+          reason: event.reason,
+          userId: event.userId,
+          sessionId: event.sid,
+          sockets: closed,
+          latencyMs: Date.now() - event.at,
+        })
+    } else {
+      const dropped = hub.applyRoles(event.userId, event.roles)
+      if (hub.byUser.has(event.userId))
+        rtEvent(log, 'session.roles_changed', {
+          userId: event.userId,
+          roles: event.roles.join(','),
+          dropped,
+          latencyMs: Date.now() - event.at,
+        })
+    }
+  }
+
+  #linkDown(): void {
+    this.#downSince ??= Date.now()
+  }
+
+  #linkUp(): void {
+    // Events may have been missed while the link was down: re-check every live session.
+    void this.#revalidate()
+  }
+
+  async #checkStore(): Promise<void> {
+    if (this.#pinging) return
+    this.#pinging = true
+    try {
+      await this.#o.store.ping()
+      if (this.#unsubscribe === null && this.#timers.length > 0) await this.#subscribe()
+      if (this.#downSince !== null && this.#unsubscribe !== null) {
+        this.#downSince = null
+        this.#closedForOutage = false
+        await this.#revalidate()
+      }
+    } catch {
+      this.#linkDown()
+    } finally {
+      this.#pinging = false
+    }
+    if (
+      this.#downSince !== null &&
+      !this.#closedForOutage &&
+      Date.now() - this.#downSince >= this.#o.storeGraceMs
+    ) {
+      this.#closedForOutage = true
+      rtEvent(this.#o.log, 'store.unreachable', {
+        reason: 'grace_exceeded',
+        sockets: this.#o.hub.connections.size,
+        level: 'warn',
+      })
+      this.#o.hub.closeAll(CLOSE_CODES.tryAgainLater.code, CLOSE_CODES.tryAgainLater.reason)
+    }
+  }
+
+  /** Re-checks every live session and the roles of every live user against the store. */
+  async #revalidate(): Promise<void> {
+    const { hub, store, log } = this.#o
+    let revoked = 0
+    try {
+      for (const sid of [...hub.bySession.keys()]) {
+        if ((await store.getSession(sid)) === null) {
+          revoked += hub.closeSession(sid, CLOSE_CODES.sessionRevoked.code, CLOSE_CODES.sessionRevoked.reason)
+        }
+      }
+      for (const [userId, conns] of [...hub.byUser]) {
+        const roles = await store.getRoles(userId)
+        const current = [...conns][0]?.roles ?? []
+        if (roles && roles.join(',') !== current.join(',')) hub.applyRoles(userId, roles)
+      }
+      rtEvent(log, 'session.revalidated', { revoked, sessions: hub.bySession.size })
+    } catch (err) {
+      this.#linkDown()
+      log.warn({ err }, 're-validation failed; the store is unreachable again')
+    }
+  }
+}

@@ -1,0 +1,123 @@
+import type { RedisClient } from '@portcullis/sessions/redis'
+import { rtKeys, type RtKeys } from './keys.ts'
+import {
+  ACQUIRE_CONNECTION,
+  INCR_WINDOW,
+  LEASE_MESSAGES,
+  RECORD_AUTH_FAILURE,
+  RENEW_CONNECTIONS,
+} from './scripts.ts'
+
+/** The Redis commands the realtime limits need: kept narrow so tests and other clients can stand in. */
+export interface RtRedis {
+  eval(script: string, keys: string[], args: Array<string | number>): Promise<unknown>
+  exists(key: string): Promise<number>
+  pTTL(key: string): Promise<number>
+  zRem(key: string, member: string): Promise<number>
+  publish(channel: string, message: string): Promise<number>
+}
+
+/** Adapts a node-redis client (from `createRedisClient`: fails fast while disconnected). */
+export function nodeRedisAdapter(client: RedisClient): RtRedis {
+  return {
+    eval: (script, keys, args) => client.eval(script, { keys, arguments: args.map(String) }),
+    exists: (key) => client.exists(key),
+    pTTL: (key) => client.pTTL(key),
+    zRem: (key, member) => client.zRem(key, member),
+    publish: (channel, message) => client.publish(channel, message),
+  }
+}
+
+const pair = (reply: unknown): [number, number] => {
+  const [a, b] = reply as [unknown, unknown]
+  return [Number(a), Number(b)]
+}
+
+/**
+ * Shared (all-instance) limit state on Redis: connect rate, failed-auth counting and IP blocks, the per-user
+ * connection cap, and the per-user message budget. Every method rejects when Redis is unreachable: callers
+ * fail closed (503 before the upgrade).
+ */
+export class RtStore {
+  readonly keys: RtKeys
+  readonly #redis: RtRedis
+
+  constructor(redis: RtRedis, prefix: string) {
+    this.#redis = redis
+    this.keys = rtKeys(prefix)
+  }
+
+  /** Milliseconds the IP stays blocked, 0 when it is not. */
+  async blockedFor(ip: string): Promise<number> {
+    const ttl = await this.#redis.pTTL(this.keys.ipBlock(ip))
+    return ttl > 0 ? ttl : ttl === -1 ? 1000 : 0
+  }
+
+  /** Counts one failed authentication; true when this failure crossed the threshold and blocked the IP. */
+  async recordAuthFailure(ip: string, perMinute: number, blockS: number): Promise<boolean> {
+    const blocked = await this.#redis.eval(
+      RECORD_AUTH_FAILURE,
+      [this.keys.authFailures(ip), this.keys.ipBlock(ip)],
+      [60_000, perMinute, blockS * 1000],
+    )
+    return Number(blocked) === 1
+  }
+
+  /** Increments a fixed-window counter: `{ current, ttl }` in @fastify/rate-limit's store shape. */
+  async incrWindow(key: string, windowMs: number): Promise<{ current: number; ttl: number }> {
+    const [current, ttl] = pair(await this.#redis.eval(INCR_WINDOW, [key], [windowMs]))
+    return { current, ttl }
+  }
+
+  /** Takes one of the user's `max` connection slots for `leaseMs` (renewed by `renewConnections`). */
+  async acquireConnection(
+    userId: string,
+    connectionId: string,
+    max: number,
+    leaseMs: number,
+  ): Promise<boolean> {
+    const now = Date.now()
+    const ok = await this.#redis.eval(
+      ACQUIRE_CONNECTION,
+      [this.keys.userConnections(userId)],
+      [now, now + leaseMs, max, connectionId],
+    )
+    return Number(ok) === 1
+  }
+
+  async releaseConnection(userId: string, connectionId: string): Promise<void> {
+    await this.#redis.zRem(this.keys.userConnections(userId), connectionId)
+  }
+
+  /** Extends the leases of the live connections of one user (the heartbeat that makes dead instances' slots expire). */
+  async renewConnections(userId: string, connectionIds: string[], leaseMs: number): Promise<void> {
+    if (connectionIds.length === 0) return
+    await this.#redis.eval(
+      RENEW_CONNECTIONS,
+      [this.keys.userConnections(userId)],
+      [Date.now() + leaseMs, ...connectionIds],
+    )
+  }
+
+  /** Leases up to `want` message tokens from the user's cross-instance bucket. */
+  async leaseMessages(
+    userId: string,
+    ratePerS: number,
+    burst: number,
+    want: number,
+  ): Promise<{ granted: number; waitMs: number }> {
+    const [granted, waitMs] = pair(
+      await this.#redis.eval(
+        LEASE_MESSAGES,
+        [this.keys.userMessageBucket(userId)],
+        [Date.now(), ratePerS, burst, want],
+      ),
+    )
+    return { granted, waitMs }
+  }
+
+  /** Publishes a pre-serialized `message` frame to every instance subscribed to the channel. */
+  async publish(channel: string, frame: string): Promise<void> {
+    await this.#redis.publish(this.keys.fanout(channel), frame)
+  }
+}

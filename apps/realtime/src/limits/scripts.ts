@@ -1,0 +1,67 @@
+/** Lua scripts: each is atomic on Redis, so counters and caps hold across every realtime instance. */
+
+/** KEYS[1] counter. ARGV: window ms. Returns {count, ttl ms}. (Same semantics as @fastify/rate-limit's.) */
+export const INCR_WINDOW = `
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
+return {n, ttl}
+`
+
+/**
+ * KEYS[1] failure counter, KEYS[2] block flag. ARGV: window ms, threshold, block ms.
+ * Returns 1 when this failure blocked the IP, else 0.
+ */
+export const RECORD_AUTH_FAILURE = `
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+if n >= tonumber(ARGV[2]) then
+  redis.call('SET', KEYS[2], '1', 'PX', ARGV[3])
+  redis.call('DEL', KEYS[1])
+  return 1
+end
+return 0
+`
+
+/**
+ * KEYS[1] the user's connection zset. ARGV: now ms, lease expiry ms, max, connection id.
+ * Drops expired leases (instances that died), then admits when under the cap. Returns 1 admitted, 0 refused.
+ */
+export const ACQUIRE_CONNECTION = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
+redis.call('PEXPIREAT', KEYS[1], ARGV[2])
+return 1
+`
+
+/** KEYS[1] the user's connection zset. ARGV: lease expiry ms, connection ids… Extends live leases. */
+export const RENEW_CONNECTIONS = `
+for i = 2, #ARGV do redis.call('ZADD', KEYS[1], 'XX', ARGV[1], ARGV[i]) end
+redis.call('PEXPIREAT', KEYS[1], ARGV[1])
+return 1
+`
+
+/**
+ * KEYS[1] the user's message bucket. ARGV: now ms, rate per s, burst, wanted tokens.
+ * Refills, grants up to `wanted` whole tokens, returns {granted, ms until the next token}.
+ */
+export const LEASE_MESSAGES = `
+local now = tonumber(ARGV[1])
+local rate = tonumber(ARGV[2])
+local burst = tonumber(ARGV[3])
+local want = tonumber(ARGV[4])
+local b = redis.call('HMGET', KEYS[1], 't', 'ts')
+local tokens = tonumber(b[1])
+local ts = tonumber(b[2])
+if tokens == nil or ts == nil then tokens = burst; ts = now end
+tokens = math.min(burst, tokens + math.max(0, now - ts) * rate / 1000)
+local grant = math.min(want, math.floor(tokens))
+tokens = tokens - grant
+redis.call('HSET', KEYS[1], 't', tostring(tokens), 'ts', tostring(now))
+redis.call('PEXPIRE', KEYS[1], math.ceil(burst * 1000 / rate) + 1000)
+local wait = 0
+if grant < want then wait = math.ceil((1 - (tokens - math.floor(tokens))) * 1000 / rate) end
+return {grant, wait}
+`

@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto'
+import fp from 'fastify-plugin'
+import type { FastifyInstance, FastifyRequest, preValidationHookHandler } from 'fastify'
+import { RtErrors } from '../../errors.ts'
+import type { RtStore } from '../../limits/rt-store.ts'
+import { refuse } from './refuse.ts'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The id of the socket this upgrade will become, once a connection slot is reserved. */
+    connectionId: string | null
+  }
+  interface FastifyInstance {
+    /** Hook: reserves one of the user's MAX_CONNECTIONS_PER_USER slots (all instances), else 429. */
+    reserveConnection: preValidationHookHandler
+    /** Gives a slot back (socket closed, or the upgrade never happened). */
+    releaseConnection(userId: string, connectionId: string): Promise<void>
+  }
+}
+
+export interface ConnectionCapOptions {
+  store: RtStore
+  maxPerUser: number
+  /** A slot lives this long unless its instance renews it: slots of a crashed instance free themselves. */
+  leaseMs: number
+}
+
+/** Seconds a client refused for too many connections should wait (one of its sockets has to close first). */
+const RETRY_AFTER_S = 5
+
+/** Per-user connection cap across instances: a Redis sorted set of connection ids scored by lease expiry. */
+async function connectionCapPlugin(fastify: FastifyInstance, options: ConnectionCapOptions): Promise<void> {
+  const { store, maxPerUser, leaseMs } = options
+  if (!(maxPerUser >= 1) || !(leaseMs >= 1000)) throw new Error('connection-cap: bad options')
+  fastify.decorateRequest('connectionId', null)
+
+  fastify.decorate('reserveConnection', async function reserveConnection(request: FastifyRequest, reply) {
+    const principal = request.principal
+    if (!principal) throw new Error('reserveConnection runs after authenticate')
+    const connectionId = randomBytes(12).toString('base64url')
+    let ok: boolean
+    try {
+      ok = await store.acquireConnection(principal.userId, connectionId, maxPerUser, leaseMs)
+    } catch (err) {
+      throw refuse(request, new RtErrors.STORE_UNAVAILABLE({ cause: err }), 'store_unavailable')
+    }
+    if (!ok) {
+      void reply.header('retry-after', RETRY_AFTER_S)
+      throw refuse(request, new RtErrors.USER_CONNECTIONS(), 'user_connection_limit')
+    }
+    request.connectionId = connectionId
+  })
+
+  fastify.decorate(
+    'releaseConnection',
+    async function releaseConnection(userId: string, connectionId: string) {
+      try {
+        await store.releaseConnection(userId, connectionId)
+      } catch (err) {
+        // The lease expires by itself within leaseMs.
+        fastify.log.warn({ err }, 'could not release a connection slot')
+      }
+    },
+  )
+}
+
+export default fp(connectionCapPlugin, { name: 'rt-connection-cap' })

@@ -1,0 +1,42 @@
+import type { FastifyInstance } from 'fastify'
+import { rtEvent } from '../security-events.ts'
+import type { Hub } from '../hub/hub.ts'
+import { RtErrors } from '../errors.ts'
+import { refuse } from '../plugins/app/refuse.ts'
+
+/**
+ * `GET /v1/ws`: an ordinary route whose hooks refuse, in SPEC order and before any socket exists:
+ * 400 handshake → 429 IP block → 429 connect rate → 403 Origin → 401/503 credential → 429 per-user cap.
+ * Only a request that passed all of them is upgraded.
+ */
+export default async function wsRoute(fastify: FastifyInstance, options: { hub: Hub }): Promise<void> {
+  const { hub } = options
+  fastify.route({
+    method: 'GET',
+    url: '/v1/ws',
+    websocket: true,
+    onRequest: [
+      fastify.checkHandshake,
+      async function draining(request) {
+        if (hub.draining) throw refuse(request, new RtErrors.STORE_UNAVAILABLE(), 'shutting_down')
+      },
+      fastify.checkIpBlock,
+      fastify.checkConnectRate,
+    ],
+    preValidation: [fastify.checkOrigin, fastify.authenticate, fastify.reserveConnection],
+    handler: async function upgraded(socket, request) {
+      const principal = request.principal!
+      const connectionId = request.connectionId!
+      const log = request.log.child({ connectionId })
+      await hub.open(socket, connectionId, principal, request.ip, log)
+      rtEvent(log, 'ws.connected', {
+        via: principal.via,
+        ip: request.ip,
+        origin: request.headers.origin ?? null,
+        userId: principal.userId,
+        sessionId: principal.sid,
+        connectionId,
+      })
+    },
+  })
+}

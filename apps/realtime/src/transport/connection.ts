@@ -1,0 +1,223 @@
+import type { WebSocket } from 'ws'
+import type { FastifyBaseLogger } from 'fastify'
+import { CLOSE_CODES, parseClientMessage, type ClientMessage, type Role } from '@portcullis/protocol'
+import type { Principal } from '../auth/principal.ts'
+import { TokenBucket } from '../limits/token-bucket.ts'
+import type { UserBudget } from '../limits/user-budget.ts'
+import { rtEvent } from '../security-events.ts'
+import { frames } from './frames.ts'
+
+/** Per-socket limits, from the config. */
+export interface ConnectionLimits {
+  maxMessageBytes: number
+  idleTimeoutMs: number
+  msgRatePerS: number
+  msgBurst: number
+  sendBufferLimit: number
+  expLeewayMs: number
+  expiryWarningMs: number
+}
+
+/** What a connection asks of the hub (dispatch and bookkeeping), so transport and hub stay separate. */
+export interface ConnectionOwner {
+  dispatch(conn: Connection, msg: ClientMessage): void
+  closed(conn: Connection, code: number, reason: string): void
+}
+
+/** Invalid messages allowed within INVALID_WINDOW_MS before 4400 (SPEC: ≥ 10 within a minute). */
+const INVALID_LIMIT = 10
+const INVALID_WINDOW_MS = 60_000
+/** Rate drops are counted in windows of this length; more than MSG_BURST in one closes 4429. */
+const DROP_WINDOW_MS = 10_000
+/** A peer that does not finish the close handshake within this time is cut off. */
+const CLOSE_GRACE_MS = 1000
+
+/**
+ * One authenticated socket: rate limits, parsing, invalid-message counting, token lifetime, backpressure.
+ * Valid messages go to the owner's `dispatch`. Everything on the per-frame path is synchronous.
+ */
+export class Connection {
+  readonly id: string
+  readonly userId: string
+  readonly username: string
+  readonly sid: string
+  readonly ip: string
+  readonly openedAt = Date.now()
+  roles: Role[]
+  /** `exp` of the current token, epoch ms. */
+  expMs: number
+  readonly subscriptions = new Set<string>()
+  /** Last client data frame (pongs excluded), epoch ms. */
+  lastDataAt = this.openedAt
+  /** Last pong, epoch ms. */
+  lastPongAt = this.openedAt
+  readonly log: FastifyBaseLogger
+  readonly socket: WebSocket
+
+  #closing = false
+  readonly #owner: ConnectionOwner
+  readonly #limits: ConnectionLimits
+  readonly #bucket: TokenBucket
+  readonly #budget: UserBudget
+  readonly #invalidAt: number[] = []
+  #dropWindowStart = 0
+  #drops = 0
+  #expiringTimer: NodeJS.Timeout | undefined
+  #expiryTimer: NodeJS.Timeout | undefined
+
+  constructor(
+    socket: WebSocket,
+    id: string,
+    principal: Principal,
+    ip: string,
+    owner: ConnectionOwner,
+    budget: UserBudget,
+    limits: ConnectionLimits,
+    log: FastifyBaseLogger,
+  ) {
+    this.socket = socket
+    this.id = id
+    this.userId = principal.userId
+    this.username = principal.username
+    this.sid = principal.sid
+    this.roles = principal.roles
+    this.expMs = principal.expMs
+    this.ip = ip
+    this.#owner = owner
+    this.#budget = budget
+    this.#limits = limits
+    this.#bucket = new TokenBucket(limits.msgRatePerS, limits.msgBurst)
+    this.log = log
+    socket.on('message', (data, isBinary) => this.#onFrame(data as Buffer, isBinary))
+    socket.on('pong', () => {
+      this.lastPongAt = Date.now()
+    })
+    socket.on('close', (code, reason) => this.#onClose(code, reason.toString()))
+    this.scheduleExpiry()
+  }
+
+  get closing(): boolean {
+    return this.#closing
+  }
+
+  /** Socket closes (4401 token_expired) after this instant, epoch ms. */
+  get deadlineMs(): number {
+    return this.expMs + this.#limits.expLeewayMs
+  }
+
+  /** Sends one text frame; a peer whose send buffer passes the bound is closed 1013 (slow consumer). */
+  send(frame: string | Buffer): void {
+    if (this.#closing) return
+    this.socket.send(frame, { binary: false })
+    if (this.socket.bufferedAmount > this.#limits.sendBufferLimit) {
+      rtEvent(this.log, 'ws.backpressure', {
+        reason: 'send_buffer_full',
+        userId: this.userId,
+        connectionId: this.id,
+        bufferedBytes: this.socket.bufferedAmount,
+        level: 'warn',
+      })
+      this.close(CLOSE_CODES.tryAgainLater.code, CLOSE_CODES.tryAgainLater.reason)
+    }
+  }
+
+  /** Closes with a code and reason; a peer that does not answer the close frame is terminated. */
+  close(code: number, reason: string): void {
+    if (this.#closing) return
+    this.#closing = true
+    this.#clearTimers()
+    this.socket.close(code, reason)
+    setTimeout(() => this.socket.terminate(), CLOSE_GRACE_MS).unref()
+  }
+
+  /** Cuts the TCP connection at once (dead peer). */
+  terminate(): void {
+    this.#closing = true
+    this.#clearTimers()
+    this.socket.terminate()
+  }
+
+  /** (Re)arms `auth.expiring` (EXPIRY_WARNING_S before exp) and the 4401 `token_expired` close. */
+  scheduleExpiry(): void {
+    this.#clearTimers()
+    const now = Date.now()
+    const warnIn = this.expMs - this.#limits.expiryWarningMs - now
+    this.#expiringTimer = setTimeout(() => this.send(frames.authExpiring(this.expMs)), Math.max(0, warnIn))
+    this.#expiryTimer = setTimeout(() => this.#expire(), Math.max(0, this.deadlineMs - now))
+  }
+
+  #expire(): void {
+    this.close(CLOSE_CODES.tokenExpired.code, CLOSE_CODES.tokenExpired.reason)
+  }
+
+  #clearTimers(): void {
+    clearTimeout(this.#expiringTimer)
+    clearTimeout(this.#expiryTimer)
+  }
+
+  /** Sends an `error` for an invalid message and closes 4400 at the threshold. */
+  rejectInvalid(
+    id: string | undefined,
+    code: 'invalid_message' | 'forbidden',
+    message: string,
+    reason: string,
+  ): void {
+    const now = Date.now()
+    rtEvent(this.log, 'ws.invalid_message', {
+      reason,
+      userId: this.userId,
+      connectionId: this.id,
+      level: 'warn',
+    })
+    this.send(frames.error(id, code, message))
+    const times = this.#invalidAt
+    times.push(now)
+    if (times.length > INVALID_LIMIT) times.shift()
+    if (times.length === INVALID_LIMIT && now - times[0]! <= INVALID_WINDOW_MS) {
+      this.close(CLOSE_CODES.invalidMessages.code, CLOSE_CODES.invalidMessages.reason)
+    }
+  }
+
+  #onFrame(data: Buffer, isBinary: boolean): void {
+    if (this.#closing) return
+    const now = Date.now()
+    this.lastDataAt = now
+    // Nothing is processed after exp (+ leeway), even if the timer has not fired yet.
+    if (now > this.deadlineMs) return this.#expire()
+    if (isBinary) return this.close(CLOSE_CODES.unsupportedData.code, CLOSE_CODES.unsupportedData.reason)
+    // Every frame spends a rate token, invalid ones too.
+    const wait = this.#bucket.take(now) || this.#budget.take()
+    if (wait > 0) return this.#dropForRate(now, data, wait)
+    const parsed = parseClientMessage(data)
+    if (!parsed.ok)
+      return this.rejectInvalid(parsed.error.id, 'invalid_message', parsed.error.message, parsed.error.reason)
+    this.#owner.dispatch(this, parsed.message)
+  }
+
+  #dropForRate(now: number, data: Buffer, wait: number): void {
+    if (now - this.#dropWindowStart > DROP_WINDOW_MS) {
+      this.#dropWindowStart = now
+      this.#drops = 0
+      rtEvent(this.log, 'ws.rate_limited', { userId: this.userId, connectionId: this.id, level: 'warn' })
+    }
+    this.#drops += 1
+    if (this.#drops > this.#limits.msgBurst) {
+      return this.close(CLOSE_CODES.rateLimited.code, CLOSE_CODES.rateLimited.reason)
+    }
+    this.send(frames.error(readId(data), 'rate_limited', 'message rate exceeded; frame dropped', wait))
+  }
+
+  #onClose(code: number, reason: string): void {
+    this.#closing = true
+    this.#clearTimers()
+    this.#owner.closed(this, code, reason)
+  }
+}
+
+const ID_RE = /"id"\s*:\s*"([\x20\x21\x23-\x5b\x5d-\x7e]{1,64})"/
+
+/** The `id` of a dropped frame, found without a full parse (the frame is not processed). */
+function readId(data: Buffer): string | undefined {
+  if (data.length > 8192) return undefined
+  return ID_RE.exec(data.toString('latin1'))?.[1]
+}

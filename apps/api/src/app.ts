@@ -2,11 +2,29 @@ import type { Writable } from 'node:stream'
 import type { SessionStore } from '@portcullis/sessions'
 import { createRedisClient, RedisSessionStore, type RedisClient } from '@portcullis/sessions/redis'
 import { loggerOptions } from '@portcullis/telemetry'
+import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { ApiConfig } from './config.ts'
+import type { KeySet } from './keys/keyset.ts'
+import { loadKeySet } from './keys/load.ts'
+import authPlugin from './plugins/app/auth.ts'
 import errorHandler from './plugins/app/error-handler.ts'
+import servicesPlugin from './plugins/app/services.ts'
 import storePlugin from './plugins/app/store.ts'
+import corsPlugin from './plugins/external/cors.ts'
+import helmetPlugin from './plugins/external/helmet.ts'
+import rateLimitPlugin from './plugins/external/rate-limit.ts'
+import swaggerPlugin from './plugins/external/swagger.ts'
+import adminSessionRoutes from './routes/admin/sessions.ts'
+import rolesRoute from './routes/admin/roles.ts'
+import loginRoute from './routes/auth/login.ts'
+import logoutRoute from './routes/auth/logout.ts'
+import refreshRoute from './routes/auth/refresh.ts'
+import wsTicketRoute from './routes/auth/ws-ticket.ts'
 import healthRoutes from './routes/health.ts'
+import jwksRoute from './routes/jwks.ts'
+import { demoDirectory, type UserDirectory } from './users/directory.ts'
+import { DEFAULT_HASH_OPTIONS, PasswordHasher, type HashOptions } from './users/passwords.ts'
 
 /** What tests (and embedders) may inject instead of what `buildApp` would create from the config. */
 export interface AppDeps {
@@ -14,19 +32,39 @@ export interface AppDeps {
   redis?: RedisClient
   /** Session store; default: `RedisSessionStore` over `redis`. */
   store?: SessionStore
+  /** Signing keys; default: SIGNING_KEYS_FILE, or development keys generated once. */
+  keys?: KeySet
+  /** Accounts; default: the demo users when DEMO_USERS is on, else none. */
+  users?: UserDirectory
+  /** argon2id cost (tests lower it); default m=19456 KiB, t=2, p=1. */
+  hashOptions?: HashOptions
   /** Clock, epoch ms. */
   now?: () => number
   /** Where log lines go (tests capture them); default stdout. */
   logStream?: Writable
-  /** TLS material (server.ts reads TLS_CERT_FILE / TLS_KEY_FILE); serves https and sends HSTS. */
+  /** TLS material (server.ts reads TLS_CERT_FILE / TLS_KEY_FILE): serves https and sends HSTS. */
   https?: { cert: Buffer; key: Buffer } | null
+}
+
+async function waitReady(redis: RedisClient, timeoutMs: number): Promise<void> {
+  if (redis.isReady) return
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(done, timeoutMs)
+    function done(): void {
+      clearTimeout(timer)
+      redis.off('ready', done)
+      resolve()
+    }
+    redis.on('ready', done)
+  })
 }
 
 /** Request body cap, bytes: every api body is a few hundred bytes of JSON. */
 export const BODY_LIMIT_BYTES = 16 * 1024
 
 /**
- * Builds the api (never listens). Registration order: error handling → store → routes.
+ * Builds the api (never listens). Registration order, top to bottom: errors → store → services → security
+ * headers, CORS, rate limit → auth → OpenAPI → routes.
  * @example const app = await buildApp(loadApiConfig(process.env)); await app.listen({ port: 3001 })
  */
 export async function buildApp(config: ApiConfig, deps: AppDeps = {}): Promise<FastifyInstance> {
@@ -41,6 +79,7 @@ export async function buildApp(config: ApiConfig, deps: AppDeps = {}): Promise<F
     requestIdHeader: false,
     ...(deps.https ? { https: deps.https } : {}),
   })
+  app.setValidatorCompiler(TypeBoxValidatorCompiler)
 
   const redis =
     deps.redis ??
@@ -48,11 +87,34 @@ export async function buildApp(config: ApiConfig, deps: AppDeps = {}): Promise<F
       commandTimeoutMs: 800,
       onError: (err) => app.log.debug({ err: { message: err.message } }, 'redis client error'),
     })
-  if (!deps.redis) redis.connect().catch(() => {}) // keeps retrying; requests fail closed meanwhile
+  if (!deps.redis) {
+    // Keeps retrying in the background; requests fail closed (503) until it is up. Start-up waits briefly so
+    // the first requests after a normal start do not see 503.
+    redis.connect().catch(() => {})
+    await waitReady(redis, 2000)
+  }
   const store = deps.store ?? new RedisSessionStore({ client: redis, prefix: config.REDIS_KEY_PREFIX })
+  const keys = deps.keys ?? loadKeySet(config).keys
+  const hasher = new PasswordHasher(deps.hashOptions ?? DEFAULT_HASH_OPTIONS)
+  const users = deps.users ?? (await demoDirectory(hasher, config.DEMO_USERS))
+  const tls = Boolean(deps.https) || config.TLS_TERMINATED_BY_PROXY
 
   await app.register(errorHandler)
   await app.register(storePlugin, { store, redis, owned: { store: !deps.store, redis: !deps.redis } })
+  await app.register(servicesPlugin, { config, now: deps.now ?? Date.now, keys, users, hasher })
+  await app.register(helmetPlugin, { tls })
+  await app.register(corsPlugin, { origins: config.ALLOWED_ORIGINS })
+  await app.register(rateLimitPlugin, { prefix: config.REDIS_KEY_PREFIX })
+  await app.register(authPlugin)
+  await app.register(swaggerPlugin, { expose: config.OPENAPI_DOCS })
+
   await app.register(healthRoutes)
+  await app.register(jwksRoute)
+  await app.register(loginRoute)
+  await app.register(refreshRoute)
+  await app.register(logoutRoute)
+  await app.register(wsTicketRoute)
+  await app.register(rolesRoute)
+  await app.register(adminSessionRoutes)
   return app
 }

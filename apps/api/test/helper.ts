@@ -5,6 +5,14 @@ import type { FastifyInstance } from 'fastify'
 import { inject, onTestFinished } from 'vitest'
 import { buildApp, type AppDeps } from '../src/app.ts'
 import { loadApiConfig, type ApiConfig } from '../src/config.ts'
+import { generatePrivateJwk, keySetFromJwks, type KeySet } from '../src/keys/keyset.ts'
+import type { HashOptions } from '../src/users/passwords.ts'
+
+/** argon2id cost for tests only (the default is m=19456 KiB, t=2): keeps the suite fast on 2 cores. */
+export const TEST_HASH: HashOptions = { memoryCost: 1024, timeCost: 1, parallelism: 1 }
+
+/** One ES256 key set per test file. */
+export const testKeys: KeySet = keySetFromJwks([generatePrivateJwk('ES256')])
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -46,7 +54,7 @@ export async function buildTestApp(
       done()
     },
   })
-  const app = await buildApp(config, { logStream, ...deps })
+  const app = await buildApp(config, { logStream, keys: testKeys, hashOptions: TEST_HASH, ...deps })
   onTestFinished(() => app.close())
   await app.ready()
   const logs: LogCapture = {
@@ -59,3 +67,23 @@ export async function buildTestApp(
   }
   return { app, config, logs }
 }
+
+/** Logs in through the api; returns the token pair body. */
+export async function loginAs(
+  app: FastifyInstance,
+  username: string,
+  password = `${username}-password`,
+): Promise<{
+  accessToken: string
+  refreshToken: string
+  sessionId: string
+  expiresIn: number
+  user: { id: string; roles: string[] }
+}> {
+  const res = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { username, password } })
+  if (res.statusCode !== 200) throw new Error(`login ${username}: ${res.statusCode} ${res.body}`)
+  return res.json()
+}
+
+/** An Authorization header for a token. */
+export const bearer = (token: string): { authorization: string } => ({ authorization: `Bearer ${token}` })

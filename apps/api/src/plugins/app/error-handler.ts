@@ -18,6 +18,9 @@ async function errorHandlerPlugin(app: FastifyInstance): Promise<void> {
       apiEvent(req.log, 'store.unavailable', { reason: 'unreachable', ip: req.ip, level: 'warn' })
       req.log.warn({ err: err.cause ?? err }, 'session store unavailable')
       void reply.header('retry-after', String(STORE_RETRY_AFTER_S))
+    } else if (status === 429) {
+      const retryAfterS = (err as { retryAfterS?: unknown }).retryAfterS
+      if (typeof retryAfterS === 'number') void reply.header('retry-after', String(retryAfterS))
     } else if (status >= 500) {
       req.log.error({ err }, 'request failed')
     } else {

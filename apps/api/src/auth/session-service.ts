@@ -1,0 +1,92 @@
+import { hashSecret, type Role } from '@portcullis/sessions'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { InvalidRefreshToken } from '../errors.ts'
+import { apiEvent } from '../security-events.ts'
+import { newRefreshToken, newSessionId, refreshTokenSid } from '../tokens/secrets.ts'
+import type { UserRecord } from '../users/directory.ts'
+
+/** The body of a successful login or refresh (SPEC). */
+export interface TokenPair {
+  accessToken: string
+  refreshToken: string
+  tokenType: 'Bearer'
+  expiresIn: number
+  sessionId: string
+  user: { id: string; username: string; roles: Role[] }
+}
+
+/** The user's current roles; seeds them from the directory the first time the store has none. */
+export async function currentRoles(app: FastifyInstance, userId: string, seed: Role[] = []): Promise<Role[]> {
+  const roles = await app.store.getRoles(userId)
+  if (roles) return roles
+  await app.store.setRoles(userId, seed)
+  return seed
+}
+
+function pair(app: FastifyInstance, user: TokenPair['user'], sid: string, refreshToken: string): TokenPair {
+  const { token } = app.tokens.issuer.issue(user.id, sid, user.roles)
+  return {
+    accessToken: token,
+    refreshToken,
+    tokenType: 'Bearer',
+    expiresIn: app.config.ACCESS_TOKEN_TTL_S,
+    sessionId: sid,
+    user,
+  }
+}
+
+/** Opens a session for an authenticated user: session record, first refresh token, access token. */
+export async function openSession(app: FastifyInstance, user: UserRecord): Promise<TokenPair> {
+  const now = app.now()
+  const sid = newSessionId()
+  const roles = await currentRoles(app, user.id, user.initialRoles)
+  await app.store.createSession({
+    sid,
+    userId: user.id,
+    username: user.username,
+    createdAt: now,
+    expiresAt: now + app.config.REFRESH_TOKEN_TTL_S * 1000,
+  })
+  const refreshToken = newRefreshToken(sid)
+  await app.store.saveRefresh(sid, hashSecret(refreshToken))
+  return pair(app, { id: user.id, username: user.username, roles }, sid, refreshToken)
+}
+
+/**
+ * Spends a refresh token and returns a new pair. A spent token presented again revokes the whole session
+ * (`auth.refresh.reused`); unknown, expired or revoked tokens get 401 `invalid_refresh_token`.
+ * The refresh lifetime slides: each rotation extends the session by REFRESH_TOKEN_TTL_S.
+ */
+export async function rotateSession(
+  app: FastifyInstance,
+  req: FastifyRequest,
+  token: string,
+): Promise<TokenPair> {
+  const sid = refreshTokenSid(token)
+  const next = newRefreshToken(sid)
+  const expiresAt = app.now() + app.config.REFRESH_TOKEN_TTL_S * 1000
+  const result = await app.store.rotateRefresh(sid, hashSecret(token), hashSecret(next), expiresAt)
+  if (result === 'reused') {
+    apiEvent(req.log, 'auth.refresh.reused', {
+      reason: 'spent_token_reused',
+      ip: req.ip,
+      sessionId: sid,
+      level: 'warn',
+    })
+    apiEvent(req.log, 'session.revoked', {
+      reason: 'refresh_reused',
+      ip: req.ip,
+      sessionId: sid,
+      level: 'warn',
+    })
+    throw new InvalidRefreshToken()
+  }
+  const session = result === 'rotated' ? await app.store.getSession(sid) : null
+  if (!session) {
+    apiEvent(req.log, 'auth.refresh.failed', { reason: 'unknown_token', ip: req.ip, level: 'warn' })
+    throw new InvalidRefreshToken()
+  }
+  const roles = await currentRoles(app, session.userId)
+  apiEvent(req.log, 'auth.refresh.succeeded', { ip: req.ip, userId: session.userId, sessionId: sid })
+  return pair(app, { id: session.userId, username: session.username, roles }, sid, next)
+}

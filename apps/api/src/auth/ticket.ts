@@ -1,0 +1,53 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { OriginNotAllowed } from '../errors.ts'
+import { apiEvent } from '../security-events.ts'
+import { newTicket } from '../tokens/secrets.ts'
+import type { AuthContext } from '../plugins/app/auth.ts'
+
+/** W3C trace-context `traceparent` (version 00). Anything else is dropped, never stored. */
+const TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/
+
+/**
+ * Mints a WebSocket ticket bound to the session, the request's Origin (when sent, and only an allowed one),
+ * the `exp` of the access token used (= the socket's lifetime) and the request's `traceparent`.
+ * TTL: TICKET_TTL_S, never beyond the access token's expiry.
+ */
+export async function mintTicket(
+  app: FastifyInstance,
+  req: FastifyRequest,
+  auth: AuthContext,
+): Promise<{ ticket: string; expiresIn: number }> {
+  const origin = req.headers.origin ?? null
+  if (origin !== null && !app.config.ALLOWED_ORIGINS.includes(origin)) {
+    apiEvent(req.log, 'auth.ticket.refused', {
+      reason: 'origin_not_allowed',
+      ip: req.ip,
+      origin,
+      userId: auth.claims.sub,
+      level: 'warn',
+    })
+    throw new OriginNotAllowed()
+  }
+  const accessExp = auth.claims.exp * 1000
+  const ttlS = Math.max(1, Math.min(app.config.TICKET_TTL_S, Math.floor((accessExp - app.now()) / 1000)))
+  const traceparent = req.headers.traceparent
+  const ticket = newTicket()
+  await app.store.saveTicket(
+    ticket,
+    {
+      sid: auth.claims.sid,
+      userId: auth.claims.sub,
+      origin,
+      accessExp,
+      traceparent: typeof traceparent === 'string' && TRACEPARENT.test(traceparent) ? traceparent : null,
+    },
+    ttlS,
+  )
+  apiEvent(req.log, 'auth.ticket.issued', {
+    ip: req.ip,
+    origin,
+    userId: auth.claims.sub,
+    sessionId: auth.claims.sid,
+  })
+  return { ticket, expiresIn: ttlS }
+}

@@ -1,0 +1,24 @@
+import rateLimit from '@fastify/rate-limit'
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { LoginThrottled } from '../../errors.ts'
+import { apiEvent } from '../../security-events.ts'
+import { redisRateLimitStore } from './rate-limit-store.ts'
+
+/**
+ * `@fastify/rate-limit`, Redis-backed, opt-in per route (`config.rateLimit`): only login is limited per IP.
+ * Runs in `onRequest`, before authentication and body parsing.
+ */
+async function rateLimitPlugin(app: FastifyInstance, opts: { prefix: string }): Promise<void> {
+  await app.register(rateLimit, {
+    global: false,
+    store: redisRateLimitStore(app.redis, opts.prefix),
+    errorResponseBuilder: (req, ctx) => {
+      const retryAfterS = Math.max(1, Math.ceil(ctx.ttl / 1000))
+      apiEvent(req.log, 'auth.login.throttled', { reason: 'ip', ip: req.ip, level: 'warn' })
+      return Object.assign(new LoginThrottled(retryAfterS), { retryAfterS })
+    },
+  })
+}
+
+export default fp(rateLimitPlugin, { name: 'rate-limit', dependencies: ['store'] })

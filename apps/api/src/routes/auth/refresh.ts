@@ -1,0 +1,20 @@
+import type { FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { rotateSession } from '../../auth/session-service.ts'
+import { errors, RefreshBodySchema, TokenPairSchema } from '../../schemas.ts'
+
+/** POST /v1/auth/refresh — rotates the refresh token; reuse of a spent one revokes the session. */
+export default async function refreshRoute(app: FastifyInstance): Promise<void> {
+  app.withTypeProvider<TypeBoxTypeProvider>().post(
+    '/v1/auth/refresh',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Exchange a refresh token for a new token pair',
+        body: RefreshBodySchema,
+        response: { 200: TokenPairSchema, ...errors(400, 401, 503) },
+      },
+    },
+    async (req) => await rotateSession(app, req, req.body.refreshToken),
+  )
+}

@@ -1,0 +1,63 @@
+import { Type } from 'typebox'
+import { REFRESH_TOKEN_PATTERN } from './tokens/secrets.ts'
+
+/** Route schemas (TypeBox): request validation, response serialization and the OpenAPI document. */
+
+export const RoleSchema = Type.Union([Type.Literal('user'), Type.Literal('admin')])
+
+export const ErrorSchema = Type.Object(
+  {
+    error: Type.String({ description: 'stable lowercase code, e.g. `invalid_credentials`' }),
+    message: Type.String({ description: 'human-readable; never a stack trace or secret' }),
+  },
+  { $id: 'Error' },
+)
+
+export const UserSchema = Type.Object({
+  id: Type.String(),
+  username: Type.String(),
+  roles: Type.Array(RoleSchema, { description: 'current roles in the session store' }),
+})
+
+export const LoginBodySchema = Type.Object(
+  {
+    username: Type.String({ minLength: 1, maxLength: 128 }),
+    password: Type.String({ minLength: 1, maxLength: 1024 }),
+  },
+  { additionalProperties: false },
+)
+
+export const RefreshBodySchema = Type.Object(
+  { refreshToken: Type.String({ pattern: REFRESH_TOKEN_PATTERN, maxLength: 200 }) },
+  { additionalProperties: false },
+)
+
+export const TokenPairSchema = Type.Object({
+  accessToken: Type.String({ description: 'JWT (ES256/EdDSA, `kid` header)' }),
+  refreshToken: Type.String({ description: 'opaque, single use: rotates on every refresh' }),
+  tokenType: Type.Literal('Bearer'),
+  expiresIn: Type.Integer({ description: 'access token lifetime, seconds' }),
+  sessionId: Type.String(),
+  user: UserSchema,
+})
+
+export const TicketSchema = Type.Object({
+  ticket: Type.String({ description: 'opaque, single use, for `GET /v1/ws?ticket=`' }),
+  expiresIn: Type.Integer({ description: 'seconds' }),
+})
+
+export const RolesBodySchema = Type.Object(
+  { roles: Type.Array(RoleSchema, { maxItems: 2, uniqueItems: true }) },
+  { additionalProperties: false },
+)
+
+export const RolesResultSchema = Type.Object({ userId: Type.String(), roles: Type.Array(RoleSchema) })
+
+const Id = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' })
+export const UserParamsSchema = Type.Object({ userId: Id })
+export const SessionParamsSchema = Type.Object({ sessionId: Id })
+
+/** Error responses for the OpenAPI document. */
+export function errors(...statuses: number[]): Record<number, typeof ErrorSchema> {
+  return Object.fromEntries(statuses.map((s) => [s, ErrorSchema]))
+}

@@ -1,0 +1,49 @@
+import type { Role } from '@portcullis/sessions'
+import type { PasswordHasher } from './passwords.ts'
+
+/** A user account as the api knows it. `initialRoles` seed the session store the first time the user is seen. */
+export interface UserRecord {
+  id: string
+  username: string
+  /** argon2id PHC string. */
+  passwordHash: string
+  initialRoles: Role[]
+}
+
+/**
+ * Where accounts come from. Portcullis ships only the demo directory; a fork plugs its identity store here
+ * (the current roles always live in the session store).
+ */
+export interface UserDirectory {
+  /** Lookup by username (case-insensitive). */
+  byUsername(username: string): UserRecord | undefined
+  byId(id: string): UserRecord | undefined
+}
+
+/** The SPEC's demo users (outside production only). */
+export const DEMO_USERS: ReadonlyArray<{ id: string; username: string; password: string; roles: Role[] }> = [
+  { id: 'u_alice', username: 'alice', password: 'alice-password', roles: ['user'] },
+  { id: 'u_bob', username: 'bob', password: 'bob-password', roles: ['user'] },
+  { id: 'u_admin', username: 'admin', password: 'admin-password', roles: ['user', 'admin'] },
+]
+
+/** An in-memory directory. */
+export function memoryDirectory(users: UserRecord[]): UserDirectory {
+  const byName = new Map(users.map((u) => [u.username.toLowerCase(), u]))
+  const byId = new Map(users.map((u) => [u.id, u]))
+  return { byUsername: (name) => byName.get(name.toLowerCase()), byId: (id) => byId.get(id) }
+}
+
+/** The demo directory (passwords hashed at start), or an empty one when `enabled` is false. */
+export async function demoDirectory(hasher: PasswordHasher, enabled: boolean): Promise<UserDirectory> {
+  if (!enabled) return memoryDirectory([])
+  const users = await Promise.all(
+    DEMO_USERS.map(async (u) => ({
+      id: u.id,
+      username: u.username,
+      passwordHash: await hasher.hash(u.password),
+      initialRoles: u.roles,
+    })),
+  )
+  return memoryDirectory(users)
+}

@@ -26,6 +26,9 @@ import jwksRoute from './routes/jwks.ts'
 import { demoDirectory, type UserDirectory } from './users/directory.ts'
 import { DEFAULT_HASH_OPTIONS, PasswordHasher, type HashOptions } from './users/passwords.ts'
 
+// Re-exported like the realtime app does, so embedders and other packages' tests can build a config.
+export { ApiEnvSchema, loadApiConfig, type ApiConfig } from './config.ts'
+
 /** What tests (and embedders) may inject instead of what `buildApp` would create from the config. */
 export interface AppDeps {
   /** Redis client for throttles; default: `createRedisClient(REDIS_URL)`, connected in the background. */

@@ -21,6 +21,12 @@ export function protocolEntries(header: string | undefined): string[] {
 
 const MAX_CREDENTIAL = 8192
 
+/** A query value: undefined when absent, null when repeated, empty or oversized, else the string. */
+function single(v: unknown): string | null | undefined {
+  if (v === undefined) return undefined
+  return typeof v === 'string' && v.length > 0 && v.length <= MAX_CREDENTIAL ? v : null
+}
+
 /**
  * Picks the credential of an upgrade request, in SPEC order: `?ticket=`, the `portcullis.bearer.<jwt>` subprotocol
  * entry (only next to `portcullis.v1`), `Authorization: Bearer`, then `?access_token=` when allowed.
@@ -31,13 +37,6 @@ export function extractCredential(
   headers: Record<string, string | string[] | undefined>,
   allowQueryToken: boolean,
 ): Extraction {
-  const single = (v: unknown): string | null | undefined =>
-    v === undefined
-      ? undefined
-      : typeof v === 'string' && v.length > 0 && v.length <= MAX_CREDENTIAL
-        ? v
-        : null
-
   const ticket = single(query.ticket)
   if (ticket === null) return { ok: false, reason: 'malformed_credential' }
   if (ticket !== undefined) return { ok: true, source: 'ticket', value: ticket }

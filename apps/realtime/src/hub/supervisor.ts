@@ -177,12 +177,12 @@ export class Supervisor {
     const { hub, store, log } = this.#o
     let revoked = 0
     try {
-      for (const sid of [...hub.bySession.keys()]) {
+      for (const sid of Array.from(hub.bySession.keys())) {
         if ((await store.getSession(sid)) === null) {
           revoked += hub.closeSession(sid, CLOSE_CODES.sessionRevoked.code, CLOSE_CODES.sessionRevoked.reason)
         }
       }
-      for (const [userId, conns] of [...hub.byUser]) {
+      for (const [userId, conns] of Array.from(hub.byUser)) {
         const roles = await store.getRoles(userId)
         const current = [...conns][0]?.roles ?? []
         if (roles && roles.join(',') !== current.join(',')) hub.applyRoles(userId, roles)

@@ -88,6 +88,12 @@ export class MemorySessionStore implements SessionStore {
     return roles ? [...roles] : null
   }
 
+  async ensureRoles(userId: string, initial: Role[]): Promise<Role[]> {
+    this.#check()
+    if (!this.#roles.has(userId)) this.#roles.set(userId, [...new Set(initial)])
+    return [...(this.#roles.get(userId) ?? [])]
+  }
+
   async setRoles(userId: string, roles: Role[]): Promise<void> {
     this.#check()
     const unique = [...new Set(roles)]

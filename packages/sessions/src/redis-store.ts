@@ -3,7 +3,14 @@ import type { RedisClient } from './client.ts'
 import { parseGrant, parseRoles, parseSession } from './grant.ts'
 import { hashSecret } from './hash.ts'
 import { keys, type Keys } from './keys.ts'
-import { INDEX_SESSION, REVOKE_SESSION, ROTATE_REFRESH, SAVE_REFRESH, SET_ROLES } from './scripts.ts'
+import {
+  ENSURE_ROLES,
+  INDEX_SESSION,
+  REVOKE_SESSION,
+  ROTATE_REFRESH,
+  SAVE_REFRESH,
+  SET_ROLES,
+} from './scripts.ts'
 import type { RefreshRotation, Role, SessionRecord, SessionStore, TicketGrant } from './types.ts'
 
 /** Options of `RedisSessionStore`. */
@@ -93,6 +100,13 @@ export class RedisSessionStore implements SessionStore {
 
   async getRoles(userId: string): Promise<Role[] | null> {
     return parseRoles(await this.#client.get(this.#keys.roles(userId)))
+  }
+
+  async ensureRoles(userId: string, initial: Role[]): Promise<Role[]> {
+    const raw = await this.#eval(ENSURE_ROLES, this.#keys.roles(userId), [
+      JSON.stringify([...new Set(initial)]),
+    ])
+    return parseRoles(typeof raw === 'string' ? raw : null) ?? []
   }
 
   async setRoles(userId: string, roles: Role[]): Promise<void> {

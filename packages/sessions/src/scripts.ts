@@ -58,3 +58,9 @@ redis.call('PUBLISH', ARGV[4], '{"v":1,"type":"user.roles_changed","userId":' ..
   ',"roles":' .. ARGV[1] .. ',"at":' .. ARGV[3] .. '}')
 return 1
 `
+
+/** KEYS[1] roles. ARGV: initial roles JSON. Seeds the roles when absent (no event); returns the stored JSON. */
+export const ENSURE_ROLES = `
+redis.call('SET', KEYS[1], ARGV[1], 'NX')
+return redis.call('GET', KEYS[1])
+`

@@ -51,6 +51,11 @@ export interface SessionStore {
   listUserSessions(userId: string): Promise<string[]>
   /** The user's current roles, or null for an unknown user. */
   getRoles(userId: string): Promise<Role[] | null>
+  /**
+   * The user's roles, seeding them with `initial` (without an event) when the user has none yet. Atomic: two
+   * concurrent first logins agree. Used by the api when a user from its directory first logs in.
+   */
+  ensureRoles(userId: string, initial: Role[]): Promise<Role[]>
   /** Writes the user's roles and publishes `user.roles_changed`. */
   setRoles(userId: string, roles: Role[]): Promise<void>
   /** Stores a ticket grant for `ttlS` seconds under a hash of the ticket (the ticket itself is never stored). */

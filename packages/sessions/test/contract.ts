@@ -93,6 +93,19 @@ export function storeContract(name: string, make: StoreFactory): void {
       expect(events[1]).toMatchObject({ type: 'user.roles_changed', userId, roles: [] })
     })
 
+    it('seeds roles once without an event', async () => {
+      const store = await make()
+      const events = await collect(store)
+      const userId = id('u')
+      expect(await store.ensureRoles(userId, ['user'])).toEqual(['user'])
+      expect(await store.ensureRoles(userId, ['user', 'admin'])).toEqual(['user'])
+      await store.setRoles(userId, ['admin'])
+      expect(await store.ensureRoles(userId, ['user'])).toEqual(['admin'])
+      await waitFor(() => events.length === 1, 'the setRoles event')
+      await store.ping()
+      expect(events).toHaveLength(1)
+    })
+
     it('redeems a ticket exactly once', async () => {
       const store = await make()
       const s = session()

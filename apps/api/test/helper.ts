@@ -1,5 +1,7 @@
 import { Writable } from 'node:stream'
 import type { Env } from '@portcullis/config'
+import type { SessionEvent } from '@portcullis/sessions'
+import { createRedisClient, RedisSessionStore } from '@portcullis/sessions/redis'
 import { uniquePrefix } from '@portcullis/testkit'
 import type { FastifyInstance } from 'fastify'
 import { inject, onTestFinished } from 'vitest'
@@ -87,3 +89,20 @@ export async function loginAs(
 
 /** An Authorization header for a token. */
 export const bearer = (token: string): { authorization: string } => ({ authorization: `Bearer ${token}` })
+
+/** A second store on the app's prefix (like a realtime instance) that records every event. */
+export async function listen(prefix: string): Promise<{ events: SessionEvent[]; store: RedisSessionStore }> {
+  const client = createRedisClient(redisUrl())
+  await client.connect()
+  const store = new RedisSessionStore({ client, prefix, ownsClient: true })
+  onTestFinished(() => store.close())
+  const events: SessionEvent[] = []
+  await store.subscribe((e) => events.push(e))
+  return { events, store }
+}
+
+/** Asserts that none of `secrets` appears anywhere in the captured log text. */
+export function secretsIn(logs: LogCapture, secrets: string[]): string[] {
+  const text = logs.text()
+  return secrets.filter((s) => s.length > 0 && text.includes(s))
+}

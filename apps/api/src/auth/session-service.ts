@@ -15,12 +15,9 @@ export interface TokenPair {
   user: { id: string; username: string; roles: Role[] }
 }
 
-/** The user's current roles; seeds them from the directory the first time the store has none. */
+/** The user's current roles; seeds them (no event) from the directory the first time the store has none. */
 export async function currentRoles(app: FastifyInstance, userId: string, seed: Role[] = []): Promise<Role[]> {
-  const roles = await app.store.getRoles(userId)
-  if (roles) return roles
-  await app.store.setRoles(userId, seed)
-  return seed
+  return await app.store.ensureRoles(userId, seed)
 }
 
 function pair(app: FastifyInstance, user: TokenPair['user'], sid: string, refreshToken: string): TokenPair {

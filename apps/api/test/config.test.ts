@@ -1,0 +1,74 @@
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { ConfigError } from '@portcullis/config'
+import { describe, expect, it } from 'vitest'
+import { loadApiConfig } from '../src/config.ts'
+
+const server = fileURLToPath(new URL('../src/server.ts', import.meta.url))
+
+function refusal(env: Record<string, string>): ConfigError {
+  try {
+    loadApiConfig(env)
+  } catch (err) {
+    if (err instanceof ConfigError) return err
+    throw err
+  }
+  throw new Error('expected a ConfigError')
+}
+
+const SAFE_PROD = {
+  NODE_ENV: 'production',
+  ALLOWED_ORIGINS: 'https://app.example',
+  TLS_TERMINATED_BY_PROXY: 'true',
+  REDIS_URL: 'rediss://api:pw@redis.internal:6380',
+  SIGNING_KEYS_FILE: '/run/secrets/jwks.json',
+}
+
+describe('api config', () => {
+  it('applies the SPEC defaults', () => {
+    const c = loadApiConfig({})
+    expect(c).toMatchObject({
+      API_PORT: 3001,
+      ACCESS_TOKEN_TTL_S: 300,
+      REFRESH_TOKEN_TTL_S: 86_400,
+      TICKET_TTL_S: 30,
+      LOGIN_RATE_PER_MIN: 30,
+      LOGIN_FAILURES_PER_USERNAME: 10,
+      DEMO_USERS: true,
+      REDIS_KEY_PREFIX: 'portcullis:',
+      TRUSTED_PROXIES: [],
+    })
+  })
+
+  it.each([
+    ['API_PORT', '70000'],
+    ['ACCESS_TOKEN_TTL_S', 'five'],
+    ['TICKET_TTL_S', '0'],
+    ['LOGIN_RATE_PER_MIN', '-1'],
+    ['DEMO_USERS', 'sometimes'],
+    ['ALLOWED_ORIGINS', 'https://a.example/*'],
+  ])('rejects %s=%s with one line naming it', (name, value) => {
+    const err = refusal({ [name]: value })
+    expect(err.variable).toBe(name)
+    expect(err.message).toMatch(new RegExp(`^invalid environment: ${name} must be .+$`))
+  })
+
+  it('accepts a safe production config and refuses demo users and generated keys there', () => {
+    expect(loadApiConfig(SAFE_PROD).DEMO_USERS).toBe(false)
+    expect(refusal({ ...SAFE_PROD, DEMO_USERS: 'true' }).message).toMatch(/DEMO_USERS/)
+    const { SIGNING_KEYS_FILE: _, ...noKeys } = SAFE_PROD
+    expect(refusal(noKeys).message).toMatch(/SIGNING_KEYS_FILE/)
+  })
+
+  it('the server exits 1 with one line on stderr for a bad variable', () => {
+    const run = spawnSync(process.execPath, ['--conditions=source', server], {
+      env: { PATH: process.env.PATH, API_PORT: 'abc' },
+      encoding: 'utf8',
+      timeout: 15_000,
+    })
+    expect(run.status).toBe(1)
+    expect(run.stderr.trim().split('\n')).toEqual([
+      'invalid environment: API_PORT must be an integer from 0 to 65535 (got "abc")',
+    ])
+  })
+})

@@ -27,7 +27,7 @@ export const ATTR = {
 } as const
 
 /** How a socket presented its credential (SPEC "WebSocket endpoint", first match wins). */
-export type CredentialKind = 'ticket' | 'subprotocol' | 'header' | 'query' | 'none'
+export type CredentialKind = 'ticket' | 'subprotocol' | 'authorization' | 'query' | 'none'
 
 const REASON = /^[A-Za-z0-9_.:-]{1,64}$/
 

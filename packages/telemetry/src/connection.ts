@@ -1,5 +1,6 @@
 import {
   ROOT_CONTEXT,
+  createContextKey,
   SpanKind,
   SpanStatusCode,
   context,
@@ -10,7 +11,7 @@ import {
   type Span,
 } from '@opentelemetry/api'
 import { ATTR, boundedLabel, messageTypeLabel, pathOnly, type CredentialKind } from './attributes.ts'
-import { portcullisMetrics, recordRevocationLatency, recordUpgrade } from './metrics.ts'
+import { portcullisMetrics, recordUpgrade } from './metrics.ts'
 import { contextFromHeaders, contextFromTraceparent } from './propagation.ts'
 
 /** The tracer (instrumentation scope) of Portcullis' own spans. */
@@ -72,6 +73,7 @@ export class UpgradeTelemetry {
   #parent: Context
   #links: Link[] = []
   #span: Span | undefined
+  #credential: CredentialKind = 'none'
   #done = false
 
   constructor(info: UpgradeRequestInfo) {
@@ -100,6 +102,11 @@ export class UpgradeTelemetry {
     this.#parent = ticketCtx
   }
 
+  /** Records which credential the request presented (once extracted), for a refusal's attributes. */
+  setCredential(kind: CredentialKind): void {
+    this.#credential = kind
+  }
+
   /** The `ws.upgrade` span (started on first use). */
   get span(): Span {
     this.#span ??= tracer().startSpan(
@@ -119,7 +126,7 @@ export class UpgradeTelemetry {
   refuse(refusal: UpgradeRefusal): void {
     if (this.#done) return
     this.#done = true
-    const credential = refusal.credential ?? 'none'
+    const credential = refusal.credential ?? this.#credential
     const span = this.span
     span.setAttributes({
       [ATTR.OUTCOME]: 'refused',
@@ -171,8 +178,6 @@ export interface ConnectionClose {
   code: number
   /** The close reason string (`session_revoked`, `idle_timeout`, …; never free text). */
   reason?: string
-  /** When the close answers a revocation event: its publish time (epoch ms) → `portcullis.revocation.latency`. */
-  revokedAt?: number | undefined
 }
 
 /** Outcome of one client message. */
@@ -220,16 +225,25 @@ export class ConnectionTelemetry {
     return new MessageTelemetry(this.span, bytes)
   }
 
-  /** Ends the connection span with the close code/reason; records revocation latency when `revokedAt` is set. */
+  /** Ends the connection span with the close code/reason and decrements the active connections. */
   close(close: ConnectionClose): void {
     if (!this.#open) return
     this.#open = false
     const reason = boundedLabel(close.reason, 'none')
     this.span.setAttributes({ [ATTR.CLOSE_CODE]: close.code, [ATTR.CLOSE_REASON]: reason })
-    if (close.revokedAt !== undefined) recordRevocationLatency(close.revokedAt, reason)
     this.span.end()
     portcullisMetrics().activeConnections.add(-1)
   }
+}
+
+const MESSAGE_KEY = createContextKey('@portcullis/telemetry.message')
+
+/**
+ * The message whose `run()` callback is executing (through awaits too), or undefined — lets code deep in the
+ * dispatch (an authorization check) `mark()` the outcome without carrying the object around.
+ */
+export function activeMessage(): MessageTelemetry | undefined {
+  return context.active().getValue(MESSAGE_KEY) as MessageTelemetry | undefined
 }
 
 /** Telemetry of one client message: a `ws.message <type>` span, `portcullis.ws.messages` and its duration. */
@@ -238,6 +252,8 @@ export class MessageTelemetry {
   readonly span: Span
   readonly #start = performance.now()
   #type = 'unknown'
+  #outcome: MessageOutcome = 'ok'
+  #reason: string | undefined
   #done = false
 
   constructor(connection: Span, bytes?: number) {
@@ -260,17 +276,23 @@ export class MessageTelemetry {
     this.span.setAttribute(ATTR.MESSAGE_TYPE, this.#type)
   }
 
-  /** Runs `fn` with the message span active. */
+  /** Runs `fn` with the message span active (and this message as `activeMessage()`). */
   run<T>(fn: () => T): T {
-    return context.with(trace.setSpan(ROOT_CONTEXT, this.span), fn)
+    return context.with(trace.setSpan(ROOT_CONTEXT, this.span).setValue(MESSAGE_KEY, this), fn)
+  }
+
+  /** Sets the outcome `end()` will record when called without one (the last mark wins). */
+  mark(outcome: MessageOutcome, reason?: string): void {
+    this.#outcome = outcome
+    this.#reason = reason
   }
 
   /**
-   * Ends the span and counts the message by type and outcome; `invalid`/`forbidden` also count as invalid
+   * Ends the span and counts the message by type and outcome (default: the last `mark()`, else `ok`); `invalid`/`forbidden` also count as invalid
    * messages (by reason), `rate_limited` as rate-limited.
    * @param reason stable code, e.g. the `error` frame's code (`invalid_message`, `forbidden`)
    */
-  end(outcome: MessageOutcome, reason?: string): void {
+  end(outcome: MessageOutcome = this.#outcome, reason: string | undefined = this.#reason): void {
     if (this.#done) return
     this.#done = true
     const m = portcullisMetrics()

@@ -40,6 +40,7 @@ export {
   ConnectionTelemetry,
   MessageTelemetry,
   UpgradeTelemetry,
+  activeMessage,
   startUpgrade,
   type ConnectionClose,
   type MessageOutcome,

@@ -1,6 +1,6 @@
 import { SpanKind, trace } from '@opentelemetry/api'
 import { describe, expect, it } from 'vitest'
-import { ATTR, METRIC, startUpgrade } from '../src/index.ts'
+import { ATTR, METRIC, activeMessage, recordRevocationLatency, startUpgrade } from '../src/index.ts'
 import { installTestTelemetry } from '../src/testing.ts'
 
 const otel = installTestTelemetry()
@@ -38,7 +38,15 @@ describe('upgrade → connection → messages', () => {
     bad.setType('no-such-type')
     bad.end('invalid', 'invalid_message')
     conn.message(5).end('rate_limited', 'rate_limited')
-    conn.close({ code: 4401, reason: 'session_revoked', revokedAt: Date.now() - 12 })
+    const marked = conn.message(7)
+    marked.setType('subscribe')
+    await marked.run(async () => {
+      await Promise.resolve()
+      activeMessage()?.mark('forbidden', 'forbidden')
+    })
+    marked.end()
+    recordRevocationLatency(Date.now() - 12, 'logout')
+    conn.close({ code: 4401, reason: 'session_revoked' })
 
     const spans = otel.spans()
     const upgrade = spans.find((s) => s.name === 'ws.upgrade')
@@ -60,7 +68,13 @@ describe('upgrade → connection → messages', () => {
       [ATTR.CLOSE_CODE]: 4401,
       [ATTR.CLOSE_REASON]: 'session_revoked',
     })
-    expect(messages.map((m) => m.name)).toEqual(['ws.message publish', 'ws.message unknown', 'ws.message'])
+    expect(messages.map((m) => m.name)).toEqual([
+      'ws.message publish',
+      'ws.message unknown',
+      'ws.message',
+      'ws.message subscribe',
+    ])
+    expect(messages[3]?.attributes).toMatchObject({ [ATTR.OUTCOME]: 'forbidden', [ATTR.REASON]: 'forbidden' })
     for (const m of messages) {
       expect(m.parentSpanContext).toBeUndefined()
       expect(m.links[0]?.context.spanId).toBe(connection?.spanContext().spanId)
@@ -72,9 +86,9 @@ describe('upgrade → connection → messages', () => {
     expect(await otel.value(METRIC.MESSAGES, { [ATTR.MESSAGE_TYPE]: 'publish', [ATTR.OUTCOME]: 'ok' })).toBe(
       publish0 + 1,
     )
-    expect(await otel.value(METRIC.INVALID_MESSAGES)).toBe(invalid0 + 1)
+    expect(await otel.value(METRIC.INVALID_MESSAGES)).toBe(invalid0 + 2)
     expect(await otel.value(METRIC.RATE_LIMITED)).toBe(limited0 + 1)
-    expect(await otel.value(METRIC.MESSAGE_DURATION)).toBe(duration0 + 3)
+    expect(await otel.value(METRIC.MESSAGE_DURATION)).toBe(duration0 + 4)
     expect(await otel.value(METRIC.REVOCATION_LATENCY)).toBe(revocation0 + 1)
   })
 
@@ -85,8 +99,9 @@ describe('upgrade → connection → messages', () => {
       [ATTR.REASON]: 'ticket_spent',
     })
     const up = startUpgrade({ url: '/v1/ws?ticket=T', ip: '10.0.0.9' })
-    up.refuse({ status: 401, reason: 'ticket_spent', credential: 'ticket' })
-    up.refuse({ status: 401, reason: 'ticket_spent', credential: 'ticket' })
+    up.setCredential('ticket')
+    up.refuse({ status: 401, reason: 'ticket_spent' })
+    up.refuse({ status: 401, reason: 'ticket_spent' })
     const [span] = otel.spans()
     expect(otel.spans()).toHaveLength(1)
     expect(span?.parentSpanContext).toBeUndefined()
@@ -95,6 +110,7 @@ describe('upgrade → connection → messages', () => {
       [ATTR.REASON]: 'ticket_spent',
       [ATTR.HTTP_STATUS]: 401,
       [ATTR.CLIENT_ADDRESS]: '10.0.0.9',
+      [ATTR.CREDENTIAL]: 'ticket',
     })
     expect(
       await otel.value(METRIC.UPGRADES, { [ATTR.OUTCOME]: 'refused', [ATTR.REASON]: 'ticket_spent' }),

@@ -1,13 +1,20 @@
 import { generateKeyPairSync, randomBytes, randomUUID, sign as cryptoSign, type KeyObject } from 'node:crypto'
 import { Writable } from 'node:stream'
 import { inject, onTestFinished } from 'vitest'
-import WebSocket from 'ws'
+import { WebSocket, type ClientOptions } from 'ws'
 import type { FastifyInstance } from 'fastify'
 import { uniquePrefix } from '@portcullis/testkit'
 import { createRedisClient, RedisSessionStore } from '@portcullis/sessions/redis'
 import type { Role, SessionStore, TicketGrant } from '@portcullis/sessions'
 import { buildApp, type AppDeps } from '../src/app.ts'
 import { testConfig, type RealtimeConfig } from '../src/config.ts'
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Provided by @portcullis/testkit's global setup (same declaration as there). */
+    redisUrl: string
+  }
+}
 
 export const ISSUER = 'test-issuer'
 export const AUDIENCE = 'test-audience'
@@ -133,7 +140,6 @@ export async function startApp(
     JWT_ISSUER: ISSUER,
     JWT_AUDIENCE: AUDIENCE,
     ALLOWED_ORIGINS: ['http://app.test'],
-    LOG_LEVEL: 'info',
     ...overrides,
   })
   const logs = new LogCapture()
@@ -260,7 +266,7 @@ export interface ConnectOptions {
   headers?: Record<string, string>
   protocols?: string[]
   origin?: string
-  wsOptions?: WebSocket.ClientOptions
+  wsOptions?: ClientOptions
 }
 
 /** Opens a socket: resolves with a Client after `welcome`, or with the HTTP refusal. */

@@ -1,0 +1,103 @@
+import { describe, expect, test } from 'vitest'
+import { bearer, connect, startApp } from '../helper.ts'
+
+async function setup(overrides = {}) {
+  const t = await startApp(overrides)
+  const login = await t.login()
+  return { t, c: await connect(t.url, { headers: bearer(login.token) }) }
+}
+
+describe('client frames', () => {
+  test('permessage-deflate is never negotiated', async () => {
+    const t = await startApp()
+    const login = await t.login()
+    const c = await connect(t.url, { headers: bearer(login.token), wsOptions: { perMessageDeflate: true } })
+    expect(c.ws.extensions).toBe('')
+  })
+
+  test('malformed JSON, non-object, unknown type, extra fields, __proto__, bad channel → one error each, not processed', async () => {
+    const { c } = await setup()
+    const bad: Array<[string, string | undefined]> = [
+      ['{not json', undefined],
+      ['[1,2]', undefined],
+      ['{"type":"nope","id":"a1"}', 'a1'],
+      ['{"type":"ping","id":"a2","extra":1}', 'a2'],
+      ['{"type":"ping","id":"a3","__proto__":{"admin":true}}', 'a3'],
+      ['{"type":"subscribe","id":"a4","channel":"secret:x"}', 'a4'],
+      ['{"type":"__proto__","id":"a5"}', 'a5'],
+    ]
+    for (const [frame] of bad) c.send(frame)
+    c.send({ type: 'ping', id: 'ok' })
+    await c.next({ type: 'pong', id: 'ok' })
+    const errors = c.frames.filter((f) => f.type === 'error')
+    expect(errors).toHaveLength(bad.length)
+    expect(errors.map((e) => e.id)).toEqual(bad.map(([, id]) => id))
+    expect(errors.every((e) => e.code === 'invalid_message')).toBe(true)
+    expect(c.frames.filter((f) => f.type === 'pong')).toHaveLength(1)
+    expect(({} as Record<string, unknown>).admin).toBeUndefined()
+  })
+
+  test('invalid UTF-8 in a text frame → error invalid_message, the socket stays open', async () => {
+    const { c } = await setup()
+    c.ws.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false })
+    expect(await c.next({ type: 'error' })).toMatchObject({ code: 'invalid_message' })
+    c.send({ type: 'ping', id: 'still' })
+    await c.next({ type: 'pong', id: 'still' })
+  })
+
+  test('10 invalid messages within a minute → 4400 invalid_messages', async () => {
+    const { c } = await setup()
+    for (let i = 0; i < 10; i++) c.send('{bad')
+    expect(await c.closed).toEqual({ code: 4400, reason: 'invalid_messages' })
+    expect(c.frames.filter((f) => f.type === 'error')).toHaveLength(10)
+  })
+
+  test('binary frame → 1003', async () => {
+    const { c } = await setup()
+    c.ws.send(Buffer.from('{"type":"ping","id":"b"}'), { binary: true })
+    expect(await c.closed).toEqual({ code: 1003, reason: 'unsupported_data' })
+  })
+
+  test('frame over MAX_MESSAGE_BYTES → 1009', async () => {
+    const { c } = await setup({ MAX_MESSAGE_BYTES: 1024 })
+    c.send({ type: 'publish', id: 'big', channel: 'public:x', text: 'a'.repeat(2000) })
+    expect((await c.closed).code).toBe(1009)
+  })
+
+  test('too many fragments → closed', async () => {
+    const { c } = await setup()
+    for (let i = 0; i < 20; i++) c.ws.send('a', { fin: false, binary: false })
+    expect((await c.closed).code).toBe(1008)
+  })
+
+  test('flood: rate_limited errors with retryAfterMs, then 4429 after more than MSG_BURST drops', async () => {
+    const { t, c } = await setup({ MSG_RATE_PER_S: 5, MSG_BURST: 10 })
+    for (let i = 0; i < 30; i++) c.send({ type: 'ping', id: `f${i}` })
+    expect(await c.closed).toEqual({ code: 4429, reason: 'rate_limited' })
+    const pongs = c.frames.filter((f) => f.type === 'pong')
+    const limited = c.frames.filter((f) => f.type === 'error' && f.code === 'rate_limited')
+    expect(pongs.length).toBeGreaterThanOrEqual(9)
+    expect(pongs.length).toBeLessThanOrEqual(12)
+    expect(limited.length).toBeGreaterThanOrEqual(9)
+    expect(limited[0]).toMatchObject({
+      id: expect.stringMatching(/^f\d+$/),
+      retryAfterMs: expect.any(Number),
+    })
+    expect(limited[0]!.retryAfterMs).toBeGreaterThan(0)
+    expect(t.logs.events('ws.rate_limited').length).toBeGreaterThanOrEqual(1)
+  })
+
+  test('the per-user budget is shared by the user’s sockets', async () => {
+    const t = await startApp({ MSG_RATE_PER_S: 1, MSG_BURST: 10, MAX_CONNECTIONS_PER_USER: 5 })
+    const login = await t.login()
+    const a = await connect(t.url, { headers: bearer(login.token) })
+    const b = await connect(t.url, { headers: bearer(login.token) })
+    for (let i = 0; i < 8; i++) a.send({ type: 'ping', id: `a${i}` })
+    await a.next({ type: 'pong', id: 'a7' })
+    for (let i = 0; i < 8; i++) b.send({ type: 'ping', id: `b${i}` })
+    await b.next((f) => f.type === 'error' && f.code === 'rate_limited')
+    const pongs =
+      a.frames.filter((f) => f.type === 'pong').length + b.frames.filter((f) => f.type === 'pong').length
+    expect(pongs).toBeLessThanOrEqual(11)
+  })
+})

@@ -1,0 +1,74 @@
+import { writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { launchChromium } from '@portcullis/testkit/browser'
+import type { Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startDemoServer, type DemoServer } from './demo-server.ts'
+import { expectText, messages, openAs, send } from './page.ts'
+import { startStack, type Stack } from './stack.ts'
+
+// Two people chatting in headless Chromium through the real api, realtime and redis-server.
+
+let browser: Browser
+let demo: DemoServer
+let stack: Stack
+beforeAll(async () => {
+  demo = await startDemoServer()
+  stack = await startStack({ allowedOrigins: [demo.origin] })
+  await Promise.all([demo.build(stack), launchChromium().then((b) => (browser = b))])
+})
+afterAll(async () => {
+  await browser?.close()
+  await stack?.close()
+  await demo?.close()
+})
+
+describe('demo: chat', () => {
+  it('alice and bob log in in two windows and chat in the lobby', async () => {
+    const alice = await openAs(browser, demo.origin, 'alice')
+    const bob = await openAs(browser, demo.origin, 'bob')
+    await expectText(alice, 'roles', 'user')
+    await expectText(alice, 'user', /^alice \(/)
+    await expect.poll(() => alice.locator('[data-room]').count()).toBe(2) // lobby + direct messages
+    expect(await alice.locator('[data-room="admin:ops"]').count()).toBe(0)
+
+    await send(alice, 'public:lobby', 'hello bob')
+    await expect.poll(() => messages(bob, 'public:lobby')).toContain('alice: hello bob')
+    await send(bob, 'public:lobby', 'hi alice')
+    await expect.poll(() => messages(alice, 'public:lobby')).toContain('bob: hi alice')
+    await expectText(alice, 'rate-budget', /^\d+ \/ 40 \(refills 20\/s\)$/)
+    await expectText(alice, 'token-expiry', /^\d+ s$/)
+  })
+
+  it('renders an XSS payload as inert text', async () => {
+    const alice = await openAs(browser, demo.origin, 'alice')
+    const bob = await openAs(browser, demo.origin, 'bob')
+    const payloads = [
+      '<img src=x onerror="window.pwned=1">',
+      '<script>window.pwned=1</script>',
+      '<a href="javascript:window.pwned=1">x</a>',
+    ]
+    for (const text of payloads) await send(alice, 'public:lobby', text)
+    await expect.poll(() => messages(bob, 'public:lobby')).toEqual(payloads.map((p) => `alice: ${p}`))
+    for (const page of [alice, bob]) {
+      expect(await page.evaluate(() => (window as { pwned?: number }).pwned)).toBeUndefined()
+      expect(await page.locator('[data-room] img, [data-room] script, [data-room] a').count()).toBe(0)
+    }
+  })
+
+  it('saves a screenshot of the main screen (PORTCULLIS_SCREENSHOT=1 writes docs/screenshot.png)', async () => {
+    const admin = await openAs(browser, demo.origin, 'admin')
+    const bob = await openAs(browser, demo.origin, 'bob')
+    await send(bob, 'public:lobby', 'Hi! Is the deploy done?')
+    await send(admin, 'public:lobby', 'Yes, rolling out now. <b>This markup stays text.</b>')
+    await send(admin, 'admin:ops', 'Rotating the signing key at 17:00.')
+    await expect.poll(() => messages(admin, 'admin:ops')).toHaveLength(1)
+    await expect.poll(() => messages(admin, 'public:lobby')).toHaveLength(2)
+    const png = await admin.screenshot({ fullPage: true })
+    expect(png.subarray(1, 4).toString()).toBe('PNG')
+    expect(png.length).toBeLessThan(300_000)
+    if (process.env.PORTCULLIS_SCREENSHOT === '1') {
+      writeFileSync(fileURLToPath(new URL('../../../docs/screenshot.png', import.meta.url)), png)
+    }
+  })
+})

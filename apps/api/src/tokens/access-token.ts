@@ -55,36 +55,45 @@ export function createTokenIssuer(keys: KeySet, opts: TokenOptions) {
   }
 }
 
+/** Why a token was refused (for the `auth.token.rejected` event). */
+export type TokenRejection = 'invalid' | 'expired'
+
 /**
  * Verifies access tokens: algorithm pinned to the key's, `kid` must be in the key set, `iss`/`aud` checked,
- * every claim required, unknown `crit` rejected; `exp` with ≤ 5 s leeway. Returns null for any invalid token.
+ * every claim required, unknown `crit` rejected; `exp` with ≤ 5 s leeway. `verify` returns null for any
+ * invalid token; `check` also says why.
  */
 export function createTokenVerifier(keys: KeySet, opts: Omit<TokenOptions, 'ttlS'>) {
+  const check = (token: string): { claims: AccessClaims } | { reason: TokenRejection } => {
+    try {
+      const { header } = decode(token) as { header: { kid?: unknown } }
+      const key = typeof header.kid === 'string' ? keys.byKid(header.kid) : undefined
+      if (!key) return { reason: 'invalid' }
+      const verify = createVerifier({
+        key: key.publicPem,
+        algorithms: [key.alg],
+        allowedIss: opts.issuer,
+        allowedAud: opts.audience,
+        requiredClaims: ['iss', 'aud', 'sub', 'sid', 'roles', 'iat', 'nbf', 'exp', 'jti'],
+        clockTimestamp: opts.now(),
+        clockTolerance: EXP_LEEWAY_MS,
+        ignoreNotBefore: true, // checked below with the wider nbf/iat skew
+        cache: false,
+      })
+      const claims = verify(token) as AccessClaims
+      const nowS = opts.now() / 1000
+      if (claims.iat > nowS + NBF_SKEW_S || claims.nbf > nowS + NBF_SKEW_S) return { reason: 'invalid' }
+      if (typeof claims.sub !== 'string' || typeof claims.sid !== 'string') return { reason: 'invalid' }
+      return { claims }
+    } catch (err) {
+      return { reason: (err as { code?: unknown }).code === 'FAST_JWT_EXPIRED' ? 'expired' : 'invalid' }
+    }
+  }
   return {
+    check,
     verify(token: string): AccessClaims | null {
-      try {
-        const { header } = decode(token) as { header: { kid?: unknown } }
-        const key = typeof header.kid === 'string' ? keys.byKid(header.kid) : undefined
-        if (!key) return null
-        const verify = createVerifier({
-          key: key.publicPem,
-          algorithms: [key.alg],
-          allowedIss: opts.issuer,
-          allowedAud: opts.audience,
-          requiredClaims: ['iss', 'aud', 'sub', 'sid', 'roles', 'iat', 'nbf', 'exp', 'jti'],
-          clockTimestamp: opts.now(),
-          clockTolerance: EXP_LEEWAY_MS,
-          ignoreNotBefore: true, // checked below with the wider nbf/iat skew
-          cache: false,
-        })
-        const claims = verify(token) as AccessClaims
-        const nowS = opts.now() / 1000
-        if (claims.iat > nowS + NBF_SKEW_S || claims.nbf > nowS + NBF_SKEW_S) return null
-        if (typeof claims.sub !== 'string' || typeof claims.sid !== 'string') return null
-        return claims
-      } catch {
-        return null
-      }
+      const result = check(token)
+      return 'claims' in result ? result.claims : null
     },
   }
 }

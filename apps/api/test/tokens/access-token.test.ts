@@ -52,6 +52,7 @@ describe('access tokens', () => {
     expect(verifier.verify(token)).not.toBeNull()
     now = issuedAt + 300_000 + 6_000
     expect(verifier.verify(token)).toBeNull()
+    expect(verifier.check(token)).toEqual({ reason: 'expired' })
     now = issuedAt - 59_000
     expect(verifier.verify(token)).not.toBeNull()
     now = issuedAt - 61_000

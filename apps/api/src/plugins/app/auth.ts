@@ -36,10 +36,11 @@ async function authPlugin(app: FastifyInstance): Promise<void> {
   app.decorate('authenticate', async function authenticate(req: FastifyRequest) {
     const match = BEARER.exec(req.headers.authorization ?? '')
     if (!match?.[1]) reject(req, req.headers.authorization ? 'malformed' : 'missing')
-    const claims = app.tokens.verifier.verify(match[1])
-    if (!claims) reject(req, 'invalid_token')
+    const result = app.tokens.verifier.check(match[1])
+    if ('reason' in result) reject(req, result.reason)
+    const { claims } = result
     const session = await app.store.getSession(claims.sid)
-    if (!session || session.userId !== claims.sub) reject(req, 'session_revoked', claims.sub)
+    if (!session || session.userId !== claims.sub) reject(req, 'revoked', claims.sub)
     req.auth = { claims, session }
   })
 

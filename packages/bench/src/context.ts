@@ -1,0 +1,107 @@
+import type { RedisClientType } from 'redis'
+import type { Credentials, BenchSession } from './credentials.ts'
+import type { Credential } from './loadgen/conn.ts'
+import type { Job, Timed } from './loadgen/types.ts'
+import type { BenchOptions } from './options.ts'
+import { probe, rpc, type Child } from './proc.ts'
+import type { RunEnv, ServerName, Target } from './targets.ts'
+
+/** One figure set of one repeat: `metrics` are plain numbers (NaN when not applicable). */
+export interface Measurement {
+  scenario: string
+  case: string
+  server: ServerName
+  metrics: Record<string, number>
+  notes?: string[]
+}
+
+/** What scenario drivers share. */
+export interface Context {
+  options: BenchOptions
+  env: RunEnv
+  creds: Credentials
+  loadgen: Child
+  redis: Pick<RedisClientType, 'info'>
+  targets: Map<ServerName, Target>
+  /** Sessions every scenario may use for connections that are not revoked. */
+  sessions: BenchSession[]
+  /** Records one measurement (a repeat) and logs a one-line progress note. */
+  record(m: Measurement): void
+  /** Logs progress to stderr. */
+  log(line: string): void
+}
+
+/** Redis's own CPU time (µs) from `INFO cpu`. */
+export async function redisCpuUs(redis: Pick<RedisClientType, 'info'>): Promise<number> {
+  const info = String(await redis.info('cpu'))
+  const read = (key: string): number => Number(new RegExp(`${key}:([0-9.]+)`).exec(info)?.[1] ?? Number.NaN)
+  return (read('used_cpu_user') + read('used_cpu_sys')) * 1e6
+}
+
+/**
+ * Runs a timed job on the load generator and samples every server process of `target` (and Redis) at the
+ * window's start and end, so server CPU is measured over exactly the load generator's window.
+ */
+export async function measure<R extends Timed>(
+  ctx: Context,
+  target: Target,
+  job: Job,
+): Promise<{ result: R; serverCpuUs: number; redisCpuUs: number }> {
+  const children = target.instances.map((i) => i.child)
+  const snapshot = async (): Promise<[number, number]> => {
+    const [cpus, r] = await Promise.all([Promise.all(children.map((c) => probe(c))), redisCpuUs(ctx.redis)])
+    return [cpus.reduce((sum, p) => sum + p.cpuUs, 0), r]
+  }
+  let start: Promise<[number, number]> | undefined
+  let end: Promise<[number, number]> | undefined
+  const onEvent = (event: string): void => {
+    if (event === 'start') start = snapshot()
+    else if (event === 'end') end = snapshot()
+  }
+  const result = await rpc<{ result: R }>(ctx.loadgen, job as unknown as Record<string, unknown>, { onEvent })
+  if (!start || !end) throw new Error(`${job.cmd}: the load generator reported no window`)
+  const [s0, r0] = await start
+  const [s1, r1] = await end
+  return { result: result.result, serverCpuUs: s1 - s0, redisCpuUs: r1 - r0 }
+}
+
+/** Runs an untimed load generator command (pool open/close). */
+export async function command<R>(ctx: Context, job: Job): Promise<R> {
+  return (await rpc<{ result: R }>(ctx.loadgen, job as unknown as Record<string, unknown>)).result
+}
+
+/** The credentials `count` connections to `target` present (tickets are minted fresh: single use). */
+export async function credentialsFor(
+  ctx: Context,
+  target: Target,
+  count: number,
+  options: { origin?: boolean; sessions?: BenchSession[] } = {},
+): Promise<Credential[]> {
+  const sessions = options.sessions ?? ctx.sessions
+  if (target.dialect === 'echo') return [{ kind: 'none' }]
+  if (target.dialect === 'socketio') {
+    return sessions
+      .slice(0, Math.max(1, Math.min(count, sessions.length)))
+      .map((s) => ({ kind: 'auth', value: s.token }))
+  }
+  const origin = options.origin === false ? null : ctx.env.origin
+  const tickets = await ctx.creds.tickets(sessions, count, origin)
+  return tickets.map((value) => ({ kind: 'ticket', value }))
+}
+
+/** Endpoints of a target; `all` spreads over every instance, else the first only. */
+export function endpoints(ctx: Context, target: Target, all = false, origin = true) {
+  const list = all ? target.instances : target.instances.slice(0, 1)
+  return list.map((i) => ({
+    url: i.url,
+    dialect: target.dialect,
+    ...(origin && target.dialect === 'portcullis' ? { origin: ctx.env.origin } : {}),
+  }))
+}
+
+/** `b` with its items rotated by `r` (interleaves servers across repeats so none always runs first). */
+export function rotate<T>(items: T[], r: number): T[] {
+  if (items.length === 0) return items
+  const k = r % items.length
+  return [...items.slice(k), ...items.slice(0, k)]
+}

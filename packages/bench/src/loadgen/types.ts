@@ -1,0 +1,143 @@
+import type { LatencySummary } from '../stats.ts'
+import type { Credential, Dialect } from './conn.ts'
+
+/** One server instance as the load generator sees it. */
+export interface Endpoint {
+  url: string
+  dialect: Dialect
+  /** `Origin` header to send (omitted: a non-browser client). */
+  origin?: string
+}
+
+/** Common fields: connection i uses `endpoints[i % n]` and `credentials[i % m]`. */
+interface Load {
+  endpoints: Endpoint[]
+  credentials: Credential[]
+}
+
+/** (a) Handshakes at a fixed concurrency; single-use credentials (tickets) are never reused. */
+export interface HandshakeJob extends Load {
+  cmd: 'handshake'
+  /** `accept`: a handshake counts when ready; `reject`: when refused (a rejected-credential run). */
+  expect: 'accept' | 'reject'
+  concurrency: number
+  warmupMs: number
+  durationMs: number
+}
+
+/** (b) Request/reply: closed loop with `inflight` per connection, or open loop at `ratePerS` in total. */
+export interface EchoJob extends Load {
+  cmd: 'echo'
+  conns: number
+  inflight: number
+  ratePerS?: number
+  warmupMs: number
+  durationMs: number
+}
+
+/** (c) One publisher, `subscribers` spread over the endpoints; `inflight` publishes outstanding. */
+export interface FanoutJob extends Load {
+  cmd: 'fanout'
+  subscribers: number
+  inflight: number
+  warmupMs: number
+  durationMs: number
+}
+
+/** (d, e) Opens `count` idle connections kept under `pool`; `tags[i]` (e.g. the session id) labels connection i. */
+export interface PoolOpenJob extends Load {
+  cmd: 'pool.open'
+  pool: string
+  count: number
+  concurrency: number
+  tags?: string[]
+}
+
+/** (d) Every connection of the pool sends `perConnPerS` requests a second for `durationMs`. */
+export interface PoolTrickleJob {
+  cmd: 'pool.trickle'
+  pool: string
+  perConnPerS: number
+  durationMs: number
+}
+
+/** Closes every connection of a pool and waits for the closes. */
+export interface PoolCloseJob {
+  cmd: 'pool.close'
+  pool: string
+}
+
+/** (e) Revokes the session of each tagged connection of the pool, one every `paceMs`, and times the close. */
+export interface RevokeJob {
+  cmd: 'revoke'
+  pool: string
+  redisUrl: string
+  prefix: string
+  paceMs: number
+  timeoutMs: number
+  /** Closed-loop echo load on other connections while revoking ("under load"). */
+  background?: Load & { conns: number; inflight: number }
+}
+
+export type Job = HandshakeJob | EchoJob | FanoutJob | PoolOpenJob | PoolTrickleJob | PoolCloseJob | RevokeJob
+
+/** Window facts every timed job reports. */
+export interface Timed {
+  elapsedMs: number
+  /** The load generator's own CPU over the window, percent of one core (100 = one core saturated). */
+  clientCpuPct: number
+}
+
+export interface HandshakeResult extends Timed {
+  count: number
+  errors: number
+  ratePerS: number
+  latency: LatencySummary
+  firstError?: string
+}
+
+export interface EchoResult extends Timed {
+  replies: number
+  errorReplies: number
+  ratePerS: number
+  latency: LatencySummary
+  firstError?: string
+}
+
+export interface FanoutResult extends Timed {
+  publishes: number
+  deliveries: number
+  deliveriesPerS: number
+  /** Deliveries received per delivery expected (publishes in the window × subscribers), after a drain. */
+  completeness: number
+  latency: LatencySummary
+}
+
+export interface PoolOpenResult {
+  opened: number
+  failed: number
+  elapsedMs: number
+  firstError?: string
+}
+
+export interface PoolTrickleResult extends Timed {
+  sent: number
+  replies: number
+  errorReplies: number
+  latency: LatencySummary
+}
+
+export interface PoolCloseResult {
+  closed: number
+  elapsedMs: number
+}
+
+export interface RevokeResult {
+  revoked: number
+  closed: number
+  notClosed: number
+  latency: LatencySummary
+  /** Close code → count. */
+  codes: Record<string, number>
+  backgroundRatePerS?: number
+}

@@ -1,0 +1,154 @@
+import { LABELS, type ServerName } from '../targets.ts'
+import type { Row } from './model.ts'
+import type { BenchReport } from './types.ts'
+
+interface Column {
+  metric: string
+  label: string
+  /** Show this metric's ratios to raw ws and Socket.IO in two extra columns. */
+  ratios?: boolean
+}
+
+const COLUMNS: Record<string, { title: string; columns: Column[] }> = {
+  handshake: {
+    title: '(a) Handshakes at concurrency 50',
+    columns: [
+      { metric: 'ratePerS', label: 'handshakes/s', ratios: true },
+      { metric: 'p50Ms', label: 'p50 ms' },
+      { metric: 'p99Ms', label: 'p99 ms' },
+      { metric: 'serverCpuUsPerOp', label: 'server CPU µs/handshake', ratios: true },
+      { metric: 'redisCpuUsPerOp', label: 'Redis CPU µs' },
+      { metric: 'clientCpuPct', label: 'client CPU %' },
+    ],
+  },
+  echo: {
+    title:
+      '(b) Request/reply round trips (connections × in flight; fixed = open loop at a fixed offered load)',
+    columns: [
+      { metric: 'ratePerS', label: 'round trips/s', ratios: true },
+      { metric: 'p50Ms', label: 'p50 ms' },
+      { metric: 'p99Ms', label: 'p99 ms' },
+      { metric: 'serverCpuUsPerMsg', label: 'server CPU µs/msg', ratios: true },
+      { metric: 'redisCpuUsPerMsg', label: 'Redis CPU µs/msg' },
+      { metric: 'clientCpuPct', label: 'client CPU %' },
+    ],
+  },
+  fanout: {
+    title: '(c) Fan-out: one publisher, subscribers over the instances',
+    columns: [
+      { metric: 'deliveriesPerS', label: 'deliveries/s', ratios: true },
+      { metric: 'p50Ms', label: 'p50 ms' },
+      { metric: 'p99Ms', label: 'p99 ms' },
+      { metric: 'completeness', label: 'delivered share' },
+      { metric: 'instances', label: 'instances' },
+      { metric: 'serverCpuUsPerDelivery', label: 'server CPU µs/delivery' },
+      { metric: 'clientCpuPct', label: 'client CPU %' },
+    ],
+  },
+  idle: {
+    title: '(d) Idle authenticated connections',
+    columns: [
+      { metric: 'rssPerConnKB', label: 'RSS KB/conn', ratios: true },
+      { metric: 'heapPerConnKB', label: 'heap KB/conn', ratios: true },
+      { metric: 'eventLoopP99Ms', label: 'event-loop p99 ms at 1 msg/s each' },
+      { metric: 'trickleP99Ms', label: 'reply p99 ms' },
+      { metric: 'rssGrowthAfterCyclesPct', label: 'RSS growth after cycles %' },
+      { metric: 'openPerS', label: 'opened/s' },
+    ],
+  },
+  revocation: {
+    title: '(e) Revocation → close, sessions over two instances',
+    columns: [
+      { metric: 'sessions', label: 'sessions' },
+      { metric: 'p50Ms', label: 'p50 ms' },
+      { metric: 'p99Ms', label: 'p99 ms' },
+      { metric: 'maxMs', label: 'max ms' },
+      { metric: 'notClosed', label: 'not closed' },
+      { metric: 'backgroundRatePerS', label: 'background round trips/s' },
+    ],
+  },
+}
+
+/** Formats a figure for a table: 3 significant digits, thousands grouped, `–` for none. */
+export function fmt(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '–'
+  const abs = Math.abs(value)
+  if (abs >= 1000) return Math.round(value).toLocaleString('en-US')
+  if (abs >= 100) return value.toFixed(0)
+  if (abs >= 10) return value.toFixed(1)
+  return value.toPrecision(3).replace(/\.?0+$/, '') || '0'
+}
+
+const ratioCell = (v: number | null | undefined): string =>
+  v === null || v === undefined ? '–' : `${v.toFixed(2)}×`
+const label = (s: ServerName): string => LABELS[s]
+
+function scenarioTable(rows: Row[], scenario: string): string {
+  const spec = COLUMNS[scenario]
+  const mine = rows.filter((r) => r.scenario === scenario)
+  if (!spec || mine.length === 0) return ''
+  const head = ['case', 'server']
+  for (const c of spec.columns) {
+    head.push(c.label)
+    if (c.ratios) head.push('× raw ws', '× Socket.IO')
+  }
+  const lines = [`### ${spec.title}`, '', `| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`]
+  for (const row of mine) {
+    const cells = [row.case, label(row.server)]
+    for (const c of spec.columns) {
+      cells.push(fmt(row.metrics[c.metric]))
+      if (c.ratios)
+        cells.push(ratioCell(row.ratios[c.metric]?.vsRaw), ratioCell(row.ratios[c.metric]?.vsSocketio))
+    }
+    lines.push(`| ${cells.join(' | ')} |`)
+  }
+  const notes = mine.flatMap((r) => r.notes.map((n) => `- ${r.case}, ${label(r.server)}: ${n}`))
+  return [...lines, ...(notes.length ? ['', ...notes] : []), ''].join('\n')
+}
+
+/** The whole report as markdown: machine, versions, targets, one table per scenario, control costs. */
+export function renderMarkdown(report: BenchReport): string {
+  const m = report.machine
+  const out: string[] = [
+    `Run: ${report.startedAt}, \`${report.command}\` (${report.mode}, ${report.durationS.toFixed(0)} s, medians of ${String(report.settings.repeats)} interleaved repeat(s)).`,
+    '',
+    `Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGB.toFixed(0)} GB, ${m.os}; load average ${m.loadavgStart.map((l) => l.toFixed(2)).join(' ')} at start, ${m.loadavgEnd.map((l) => l.toFixed(2)).join(' ')} at end.`,
+    '',
+    `Versions: ${Object.entries(report.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(' · ')}`,
+    '',
+    ...report.notes.map((n) => `> ${n}`),
+    '',
+    '### Targets (issue 8)',
+    '',
+    '| target | value | result |',
+    '|---|---|---|',
+    ...report.targets.map(
+      (t) =>
+        `| ${t.target} | ${fmt(t.value)} | ${t.pass === null ? 'not measured' : t.pass ? 'pass' : '**miss**'}${t.note ? ` (${t.note})` : ''} |`,
+    ),
+    '',
+  ]
+  for (const scenario of Object.keys(COLUMNS)) out.push(scenarioTable(report.rows, scenario))
+  if (report.controls.length) {
+    out.push(
+      '### (f) Cost of each control (one switched off at a time)',
+      '',
+      '| control | figure | with | without | cost |',
+      '|---|---|---|---|---|',
+    )
+    for (const c of report.controls) {
+      out.push(
+        `| ${c.control} | ${c.figure} | ${fmt(c.with)} | ${fmt(c.without)} | ${c.costPct === null ? '–' : `${c.costPct.toFixed(1)} %`} |`,
+      )
+    }
+    out.push(
+      '',
+      `Always on (no switch; limits set high so they are checked but never hit): ${report.alwaysOn.join('; ')}.`,
+      '',
+    )
+  }
+  if (report.skipped.length) out.push('### Not measured', '', ...report.skipped.map((s) => `- ${s}`), '')
+  return out.join('\n')
+}

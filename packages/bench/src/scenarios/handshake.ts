@@ -1,0 +1,82 @@
+import { credentialsFor, endpoints, measure, rotate, type Context } from '../context.ts'
+import type { Credential } from '../loadgen/conn.ts'
+import type { HandshakeResult } from '../loadgen/types.ts'
+import type { Target } from '../targets.ts'
+
+/** Upper bound of handshakes/s any server reaches here: sizes the single-use ticket supply of one window. */
+const MAX_RATE = 4000
+
+interface Unit {
+  target: Target
+  case: string
+  expect: 'accept' | 'reject'
+  origin: boolean
+  credentials: () => Promise<Credential[]>
+}
+
+/**
+ * (a) Authenticated handshakes/s at concurrency 50, p50/p99. Raw ws and bare Fastify take no credential (the
+ * unauthenticated limit); Socket.IO verifies a JWT in its middleware; Portcullis redeems a ticket (the browser
+ * path, session in Redis), or a bearer token; `reject` presents a credential with a broken signature.
+ * `accept-no-origin` is Portcullis without an Origin header (the origin check skipped, control (f)).
+ */
+export async function runHandshakeScenario(ctx: Context): Promise<void> {
+  const { options } = ctx
+  const tickets = Math.ceil((MAX_RATE * (options.warmupMs + options.windowMs)) / 1000)
+  const units: Unit[] = []
+  for (const target of ctx.targets.values()) {
+    const add = (
+      c: string,
+      expect: Unit['expect'],
+      credentials: Unit['credentials'],
+      origin = true,
+    ): void => {
+      units.push({ target, case: c, expect, origin, credentials })
+    }
+    const tokens = (): Promise<Credential[]> => credentialsFor(ctx, target, ctx.sessions.length)
+    if (target.dialect === 'echo') add('accept', 'accept', async () => [{ kind: 'none' }])
+    else if (target.dialect === 'socketio') {
+      add('accept', 'accept', tokens)
+      add('reject', 'reject', async () => [{ kind: 'auth', value: ctx.creds.badToken() }])
+    } else {
+      add('accept', 'accept', () => credentialsFor(ctx, target, tickets))
+      if (target.name !== 'portcullis') continue
+      add('accept-bearer', 'accept', async () =>
+        ctx.sessions.map((s) => ({ kind: 'bearer', value: s.token })),
+      )
+      add('accept-no-origin', 'accept', () => credentialsFor(ctx, target, tickets, { origin: false }), false)
+      add('reject', 'reject', async () => [{ kind: 'bearer', value: ctx.creds.badToken() }])
+    }
+  }
+  for (let r = 0; r < options.repeats; r++) {
+    for (const unit of rotate(units, r)) {
+      const credentials = await unit.credentials()
+      const { result, serverCpuUs, redisCpuUs } = await measure<HandshakeResult>(ctx, unit.target, {
+        cmd: 'handshake',
+        endpoints: endpoints(ctx, unit.target, false, unit.origin),
+        credentials,
+        expect: unit.expect,
+        concurrency: options.handshakeConcurrency,
+        warmupMs: options.warmupMs,
+        durationMs: options.windowMs,
+      })
+      const notes = result.firstError ? [`first error: ${result.firstError.slice(0, 160)}`] : undefined
+      ctx.record({
+        scenario: 'handshake',
+        case: unit.case,
+        server: unit.target.name,
+        metrics: {
+          ratePerS: result.ratePerS,
+          p50Ms: result.latency.p50Ms,
+          p99Ms: result.latency.p99Ms,
+          errors: result.errors,
+          serverCpuUsPerOp: serverCpuUs / result.count,
+          redisCpuUsPerOp: redisCpuUs / result.count,
+          clientCpuPct: result.clientCpuPct,
+          windowS: result.elapsedMs / 1000,
+        },
+        notes,
+      })
+    }
+  }
+}

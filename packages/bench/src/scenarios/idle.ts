@@ -1,0 +1,92 @@
+import { command, credentialsFor, endpoints, measure, type Context } from '../context.ts'
+import type { PoolCloseResult, PoolOpenResult, PoolTrickleResult } from '../loadgen/types.ts'
+import { probe } from '../proc.ts'
+import type { Target } from '../targets.ts'
+
+const KB = 1024
+
+/**
+ * (d) Memory per idle authenticated connection at N connections (RSS and V8 heap after two full GCs, so the
+ * figure is what the connections really hold), event-loop delay while every connection sends 1 message/s, and
+ * RSS after `idleCycles` further connect/disconnect cycles of N (a leak shows as growth over the baseline).
+ * One instance per server; the load generator spreads source addresses over 127.0.0.x.
+ */
+export async function runIdleScenario(ctx: Context): Promise<void> {
+  for (const target of ctx.targets.values()) {
+    if (target.name === 'portcullis-notrace') continue
+    await idleOne(ctx, target)
+  }
+}
+
+async function openPool(
+  ctx: Context,
+  target: Target,
+  pool: string,
+  n = ctx.options.idleConns,
+): Promise<PoolOpenResult> {
+  const credentials = await credentialsFor(ctx, target, n)
+  const opened = await command<PoolOpenResult>(ctx, {
+    cmd: 'pool.open',
+    pool,
+    endpoints: endpoints(ctx, target),
+    credentials,
+    count: n,
+    concurrency: 100,
+  })
+  if (opened.failed > 0)
+    ctx.log(`  ${target.name}: ${opened.failed} of ${n} failed: ${opened.firstError ?? ''}`)
+  return opened
+}
+
+async function settledProbe(target: Target) {
+  // Let closes and timers finish before the collection, so the sample is the steady state.
+  await new Promise((r) => setTimeout(r, 1000))
+  return await probe(target.instances[0]!.child, { gc: true })
+}
+
+async function idleOne(ctx: Context, target: Target): Promise<void> {
+  const n = ctx.options.idleConns
+  // A warm-up cycle first: JIT, allocator arenas and socket buffers pools are then part of the baseline, not
+  // of the per-connection figure (without it a GC can even shrink RSS below the cold baseline).
+  await openPool(ctx, target, 'warm', Math.min(n, 1000))
+  await command<PoolCloseResult>(ctx, { cmd: 'pool.close', pool: 'warm' })
+  const base = await settledProbe(target)
+  const opened = await openPool(ctx, target, 'idle')
+  const loaded = await settledProbe(target)
+
+  await probe(target.instances[0]!.child, { resetDelay: true })
+  const trickle = await measure<PoolTrickleResult>(ctx, target, {
+    cmd: 'pool.trickle',
+    pool: 'idle',
+    perConnPerS: 1,
+    durationMs: ctx.options.trickleMs,
+  })
+  const delay = await probe(target.instances[0]!.child)
+  await command<PoolCloseResult>(ctx, { cmd: 'pool.close', pool: 'idle' })
+
+  for (let c = 0; c < ctx.options.idleCycles; c++) {
+    await openPool(ctx, target, `cycle${c}`)
+    await command<PoolCloseResult>(ctx, { cmd: 'pool.close', pool: `cycle${c}` })
+  }
+  const after = await settledProbe(target)
+  const conns = Math.max(1, opened.opened)
+  ctx.record({
+    scenario: 'idle',
+    case: `${n}conns`,
+    server: target.name,
+    metrics: {
+      connections: opened.opened,
+      openPerS: (opened.opened / opened.elapsedMs) * 1000,
+      rssPerConnKB: (loaded.rss - base.rss) / conns / KB,
+      heapPerConnKB: (loaded.heapUsed - base.heapUsed) / conns / KB,
+      baseRssMB: base.rss / KB / KB,
+      eventLoopP99Ms: delay.eldP99Ms,
+      eventLoopMaxMs: delay.eldMaxMs,
+      trickleP99Ms: trickle.result.latency.p99Ms,
+      trickleErrors: trickle.result.errorReplies + (trickle.result.sent - trickle.result.replies),
+      cycles: ctx.options.idleCycles,
+      rssGrowthAfterCyclesPct: ((after.rss - base.rss) / base.rss) * 100,
+      heapGrowthAfterCyclesPct: ((after.heapUsed - base.heapUsed) / base.heapUsed) * 100,
+    },
+  })
+}

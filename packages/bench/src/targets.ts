@@ -1,0 +1,155 @@
+import { readFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import { freePort } from '@portcullis/testkit'
+import { AUDIENCE, ISSUER, type Credentials } from './credentials.ts'
+import type { Dialect } from './loadgen/conn.ts'
+import { httpOk, readyMessage, startNode, waitUntil, watchReady, type Child } from './proc.ts'
+
+/** Every server the bench can measure. */
+export const SERVER_NAMES = ['raw-ws', 'fastify-ws', 'socketio', 'portcullis', 'portcullis-notrace'] as const
+export type ServerName = (typeof SERVER_NAMES)[number]
+
+/** Human labels used in tables and charts. */
+export const LABELS: Record<ServerName, string> = {
+  'raw-ws': 'raw ws',
+  'fastify-ws': 'bare @fastify/websocket',
+  socketio: 'Socket.IO 4 + JWT + Redis adapter',
+  portcullis: 'Portcullis realtime (all controls)',
+  'portcullis-notrace': 'Portcullis realtime, tracing off',
+}
+
+/** A running server under test: one or more instances, each its own process. */
+export interface Target {
+  name: ServerName
+  dialect: Dialect
+  instances: Array<{ child: Child; url: string }>
+}
+
+/** What every server start needs from the run. */
+export interface RunEnv {
+  redisUrl: string
+  prefix: string
+  creds: Credentials
+  otlpEndpoint: string
+  /** The allowed browser Origin the bench sends. */
+  origin: string
+  /** When set, Portcullis instances run with `--cpu-prof` into this folder. */
+  profileDir?: string
+}
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+const SERVERS = fileURLToPath(new URL('./servers/', import.meta.url))
+const REALTIME = join(ROOT, 'apps/realtime')
+
+/** Thrown when a server cannot be measured in this checkout (e.g. not built); the run notes it and goes on. */
+export class Unavailable extends Error {}
+
+/** Starts `instances` processes of the named server and waits until each is ready. */
+export async function startTarget(name: ServerName, env: RunEnv, instances = 1): Promise<Target> {
+  const started: Target = { name, dialect: dialectOf(name), instances: [] }
+  try {
+    for (let i = 0; i < instances; i++) {
+      const port = await freePort()
+      const child = name.startsWith('portcullis')
+        ? await startRealtime(name === 'portcullis', port, env, `${name}-${i}`)
+        : await startBaseline(name, port, env, `${name}-${i}`)
+      const path = name === 'socketio' ? '/socket.io/?EIO=4&transport=websocket' : '/v1/ws'
+      started.instances.push({ child, url: `ws://127.0.0.1:${port}${path}` })
+    }
+  } catch (err) {
+    await stopTarget(started)
+    throw err
+  }
+  return started
+}
+
+/** Stops every instance (SIGTERM, then SIGKILL). */
+export async function stopTarget(target: Target): Promise<void> {
+  await Promise.all(target.instances.map((i) => i.child.stop()))
+}
+
+function dialectOf(name: ServerName): Dialect {
+  if (name === 'socketio') return 'socketio'
+  return name.startsWith('portcullis') ? 'portcullis' : 'echo'
+}
+
+async function startBaseline(name: ServerName, port: number, env: RunEnv, label: string): Promise<Child> {
+  const child = startNode({
+    name: label,
+    script: join(SERVERS, `${name}.ts`),
+    probe: true,
+    env: {
+      PORT: String(port),
+      REDIS_URL: env.redisUrl,
+      JWT_PUBLIC_KEY: env.creds.publicPem,
+      JWT_ISSUER: ISSUER,
+      JWT_AUDIENCE: AUDIENCE,
+    },
+  })
+  watchReady(child)
+  await readyMessage(child)
+  return child
+}
+
+/** Node flags and script of `apps/realtime`'s `start` script (`node [flags] dist/server.js`). */
+async function realtimeCommand(): Promise<{ flags: string[]; script: string }> {
+  const pkg = JSON.parse(await readFile(join(REALTIME, 'package.json'), 'utf8')) as {
+    scripts?: { start?: string }
+  }
+  const words = (pkg.scripts?.start ?? '').split(/\s+/).filter(Boolean)
+  if (words[0] !== 'node')
+    throw new Unavailable(`apps/realtime start script is not "node …": ${words.join(' ')}`)
+  const flags: string[] = []
+  let script = ''
+  for (let i = 1; i < words.length; i++) {
+    const w = words[i] as string
+    if (w.startsWith('-')) {
+      flags.push(w)
+      if (['--import', '--require', '-r', '--env-file'].includes(w)) flags.push(words[++i] ?? '')
+    } else {
+      script = w
+      break
+    }
+  }
+  if (!existsSync(join(REALTIME, script))) {
+    throw new Unavailable(`apps/realtime is not built (${script} missing): run pnpm build`)
+  }
+  return { flags, script }
+}
+
+async function startRealtime(tracing: boolean, port: number, env: RunEnv, label: string): Promise<Child> {
+  const { flags, script } = await realtimeCommand()
+  const profile = env.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${env.profileDir}`] : []
+  const child = startNode({
+    name: label,
+    script: join(REALTIME, script),
+    cwd: REALTIME,
+    probe: true,
+    sourceConditions: false,
+    nodeFlags: [...flags, ...profile],
+    env: {
+      NODE_ENV: 'development',
+      REALTIME_HOST: '127.0.0.1',
+      REALTIME_PORT: String(port),
+      REDIS_URL: env.redisUrl,
+      REDIS_KEY_PREFIX: env.prefix,
+      ALLOWED_ORIGINS: env.origin,
+      JWKS_URL: env.creds.jwksUrl,
+      JWT_ISSUER: ISSUER,
+      JWT_AUDIENCE: AUDIENCE,
+      // Every control stays on; limits are raised only so the load itself is not refused (docs/benchmarks.md).
+      MSG_RATE_PER_S: '100000',
+      MSG_BURST: '100000',
+      MAX_CONNECTIONS_PER_USER: '10000',
+      CONNECT_RATE_PER_MIN: '1000000',
+      AUTH_FAILURES_PER_MIN: '1000000',
+      ...(tracing
+        ? { OTEL_EXPORTER_OTLP_ENDPOINT: env.otlpEndpoint, OTEL_SERVICE_NAME: 'portcullis-realtime' }
+        : {}),
+    },
+  })
+  await waitUntil(child, () => httpOk(`http://127.0.0.1:${port}/readyz`), 'GET /readyz = 200', 30_000)
+  return child
+}

@@ -304,6 +304,17 @@ export class PortcullisClient extends TypedEmitter<ClientEvents> {
         )
         return this.#afterFailure(error)
       }
+      if (!this.#welcome) {
+        // A browser hides why an upgrade failed (always 1006); say so instead of failing silently.
+        this.emit(
+          'error',
+          new PortcullisError(
+            'network',
+            `the WebSocket closed before welcome (${event.code}): refused upgrade or network failure`,
+            { source: 'socket' },
+          ),
+        )
+      }
       this.#onClose(event.code, event.reason)
     })
   }
@@ -413,6 +424,17 @@ export class PortcullisClient extends TypedEmitter<ClientEvents> {
     if (error.code === 'logged_out' || !this.loggedIn) return this.#giveUp('idle', error)
     this.emit('error', error)
     if (error.code === 'forbidden' || error.code === 'bad_request') return this.#giveUp('closed', error)
+    if (error.code === 'unauthorized' && error.source === 'socket') {
+      // The upgrade refused the bearer token (expired, revoked): refresh, then retry; a refused refresh
+      // logs out (and clears `#wanted`, so the recursion below stops).
+      this.#setState('reconnecting')
+      const delay = backoffDelay(this.#failures++, this.#options.backoff, this.#random)
+      this.#session.refresh('session_revoked').then(
+        () => this.#schedule(delay),
+        (refreshError: unknown) => this.#afterFailure(asError(refreshError)),
+      )
+      return
+    }
     const delay = Math.max(
       error.retryAfterMs ?? 0,
       backoffDelay(this.#failures++, this.#options.backoff, this.#random),

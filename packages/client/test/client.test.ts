@@ -172,6 +172,43 @@ describe('PortcullisClient: close codes', () => {
 })
 
 describe('PortcullisClient: refusals learnt from the ticket call', () => {
+  it('reports a socket that closes before welcome (a browser sees only 1006) and retries', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    const t = setup()
+    await t.client.login('alice', 'alice-password')
+    void t.client.connect()
+    await flush()
+    t.sockets[0]!.serverClose(1006)
+    expect(t.errors()).toEqual(['network'])
+    expect(t.client.state).toBe('reconnecting')
+    await flush(1000)
+    expect(t.sockets).toHaveLength(2)
+  })
+
+  it('refreshes and retries when an upgrade with a bearer token is refused with 401', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    const t = setup()
+    await t.client.login('alice', 'alice-password')
+    void t.client.connect()
+    await flush()
+    t.sockets[0]!.fail('Unexpected server response: 401')
+    await flush(1000)
+    expect(t.api.calls.map((c) => c.key)).toContain('POST /v1/auth/refresh')
+    expect(t.sockets).toHaveLength(2)
+  })
+
+  it('reads the refusal status where the socket reveals it (Node ws), and acts on it', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    const t = setup()
+    await t.client.login('alice', 'alice-password')
+    const result = t.client.connect().catch((e: unknown) => e)
+    await flush()
+    const socket = t.sockets[0]!
+    socket.fail('Unexpected server response: 403')
+    await expect(result).resolves.toMatchObject({ code: 'forbidden', status: 403 })
+    expect(t.client.state).toBe('closed')
+  })
+
   it('reports 403 as a typed forbidden error and stops', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
     const t = setup({ ticket: () => ({ status: 403, body: { error: 'origin_not_allowed' } }) })

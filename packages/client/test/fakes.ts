@@ -75,6 +75,11 @@ export class FakeSocket implements WebSocketLike {
   push(message: unknown): void {
     this.#fire('message', { data: JSON.stringify(message) })
   }
+  /** The upgrade failed the way `ws` reports it: an error event with the status, then close 1006. */
+  fail(message: string): void {
+    this.#fire('error', { message })
+    this.serverClose(1006)
+  }
   /** Server side: close the socket. */
   serverClose(code: number, reason = ''): void {
     this.readyState = 3

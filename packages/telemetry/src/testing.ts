@@ -12,6 +12,10 @@ import {
 } from '@opentelemetry/sdk-trace'
 import { portcullisInstrumentations } from './instrumentations.ts'
 
+/** Re-exported for tests that check span kinds without depending on the OpenTelemetry API. */
+export { SpanKind } from '@opentelemetry/api'
+export type { ReadableSpan } from '@opentelemetry/sdk-trace'
+
 /** A reader whose only job is `collect()` on demand (no timer, no export). */
 class OnDemandMetricReader extends MetricReader {
   protected override async onShutdown(): Promise<void> {}

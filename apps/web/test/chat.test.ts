@@ -56,6 +56,17 @@ describe('demo: chat', () => {
     }
   })
 
+  it('a page served from an origin the stack does not allow cannot log in or connect', async () => {
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    await page.goto(demo.otherOrigin)
+    await page.getByTestId('login-alice').click()
+    await expectText(page, 'login-error', /^network: .*origin is not allowed/)
+    await expectText(page, 'last-error', /^network: /)
+    await expectText(page, 'state', 'idle')
+    expect(await page.getByTestId('main').isHidden()).toBe(true)
+  })
+
   it('saves a screenshot of the main screen (PORTCULLIS_SCREENSHOT=1 writes docs/screenshot.png)', async () => {
     const admin = await openAs(browser, demo.origin, 'admin')
     const bob = await openAs(browser, demo.origin, 'bob')

@@ -61,7 +61,7 @@ describe('demo: chat', () => {
     const page = await context.newPage()
     await page.goto(demo.otherOrigin)
     await page.getByTestId('login-alice').click()
-    await expectText(page, 'login-error', /^network: .*origin is not allowed/)
+    await expectText(page, 'login-error', /^network: .*the api does not allow this origin/)
     await expectText(page, 'last-error', /^network: /)
     await expectText(page, 'state', 'idle')
     expect(await page.getByTestId('main').isHidden()).toBe(true)

@@ -139,7 +139,7 @@ export class ApiClient {
         timedOut ? 'timeout' : 'network',
         timedOut
           ? `${method} ${path}: no answer within ${this.#timeoutMs} ms`
-          : `${method} ${path}: network error, or this page's origin is not allowed by the api (CORS)`,
+          : `${method} ${path}: network error, or (in a browser) the api does not allow this origin (CORS)`,
         { source: 'http', cause },
       )
     }

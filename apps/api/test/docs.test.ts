@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest'
 import { ApiEnvSchema } from '../src/config.ts'
 import { WIRE_CODES, wireCodeForStatus } from '../src/errors.ts'
 import { API_SECURITY_EVENTS } from '../src/security-events.ts'
-import { buildTestApp } from './helper.ts'
 
 const doc = (name: string): string =>
   readFileSync(new URL(`../../../docs/reference/${name}`, import.meta.url), 'utf8')
@@ -33,17 +32,5 @@ describe('docs stay in step with the code', () => {
     const text = doc('security-events.md').split('## api')[1]?.split('\n## ')[0] ?? ''
     const missing = API_SECURITY_EVENTS.filter((name) => !text.includes(`\`${name}\``))
     expect(missing).toEqual([])
-  })
-
-  it('a non-JSON body gets 415 unsupported_media_type', async () => {
-    const { app } = await buildTestApp()
-    const res = await app.inject({
-      method: 'POST',
-      url: '/v1/auth/login',
-      payload: 'username=a',
-      headers: { 'content-type': 'text/plain' },
-    })
-    expect(res.statusCode).toBe(415)
-    expect(res.json()).toMatchObject({ error: 'unsupported_media_type' })
   })
 })

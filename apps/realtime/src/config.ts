@@ -11,6 +11,19 @@ const positive = (fallback: number, extra: Record<string, unknown> = {}) =>
  */
 export const RealtimeEnvSchema = Type.Object({
   ...sharedEnv,
+  // Same values as sharedEnv's, spelled out so the static type is the literal union (not lost through `.map`).
+  LOG_LEVEL: Type.Union(
+    [
+      Type.Literal('fatal'),
+      Type.Literal('error'),
+      Type.Literal('warn'),
+      Type.Literal('info'),
+      Type.Literal('debug'),
+      Type.Literal('trace'),
+      Type.Literal('silent'),
+    ],
+    { default: 'info' },
+  ),
   REALTIME_HOST: Type.String({ minLength: 1, default: '127.0.0.1', devDefault: '127.0.0.1' }),
   REALTIME_PORT: port(3002),
   JWKS_URL: Type.String({

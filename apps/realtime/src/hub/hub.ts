@@ -102,7 +102,6 @@ export class Hub implements ConnectionOwner {
     if (!this.connections.delete(conn.id)) return
     remove(this.bySession, conn.sid, conn)
     remove(this.byUser, conn.userId, conn)
-    if (!this.byUser.has(conn.userId)) this.#budgets.delete(conn.userId)
     for (const channel of conn.subscriptions) this.#leave(conn, channel)
     conn.subscriptions.clear()
     void this.#options.release(conn.userId, conn.id)
@@ -238,6 +237,14 @@ export class Hub implements ConnectionOwner {
       }
     }
     return dropped
+  }
+
+  /**
+   * Forgets the message budgets of users without sockets here. Called periodically rather than on close, so a
+   * reconnecting user finds the tokens this instance already leased.
+   */
+  sweepBudgets(): void {
+    for (const userId of this.#budgets.keys()) if (!this.byUser.has(userId)) this.#budgets.delete(userId)
   }
 
   /** Closes every socket (shutdown, store unreachable). */

@@ -93,6 +93,7 @@ export class Supervisor {
   }
 
   async #renewLeases(): Promise<void> {
+    this.#o.hub.sweepBudgets()
     const renewals = [...this.#o.hub.byUser].map(([userId, conns]) =>
       this.#o.rtStore.renewConnections(
         userId,

@@ -23,7 +23,7 @@ export default async function wsRoute(fastify: FastifyInstance, options: { hub: 
       fastify.checkIpBlock,
       fastify.checkConnectRate,
     ],
-    preValidation: [fastify.checkOrigin, fastify.authenticate, fastify.reserveConnection],
+    preValidation: [fastify.checkOrigin, fastify.authenticateUpgrade, fastify.reserveConnection],
     handler: async function upgraded(socket, request) {
       const principal = request.principal!
       const connectionId = request.connectionId!

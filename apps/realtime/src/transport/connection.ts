@@ -186,7 +186,7 @@ export class Connection {
     if (now > this.deadlineMs) return this.#expire()
     if (isBinary) return this.close(CLOSE_CODES.unsupportedData.code, CLOSE_CODES.unsupportedData.reason)
     // Every frame spends a rate token, invalid ones too.
-    const wait = this.#bucket.take(now) || this.#budget.take()
+    const wait = this.#bucket.take(now) || this.#budget.take(now)
     if (wait > 0) return this.#dropForRate(now, data, wait)
     const parsed = parseClientMessage(data)
     if (!parsed.ok)

@@ -98,6 +98,7 @@ describe('client frames', () => {
     await b.next((f) => f.type === 'error' && f.code === 'rate_limited')
     const pongs =
       a.frames.filter((f) => f.type === 'pong').length + b.frames.filter((f) => f.type === 'pong').length
-    expect(pongs).toBeLessThanOrEqual(11)
+    // burst (10) plus at most one batch of lease debt (3), however the frames are spread over the sockets
+    expect(pongs).toBeLessThanOrEqual(13)
   })
 })

@@ -15,7 +15,7 @@ declare module 'fastify' {
   }
   interface FastifyInstance {
     /** Hook: 401 (missing/invalid/expired/revoked credential, spent ticket) or 503 (store unreachable). */
-    authenticate: preValidationHookHandler
+    authenticateUpgrade: preValidationHookHandler
   }
 }
 
@@ -97,7 +97,7 @@ async function authenticatePlugin(fastify: FastifyInstance, options: Authenticat
     return { userId, username: session.username, sid, roles, expMs, via: found.source, traceparent }
   }
 
-  fastify.decorate('authenticate', async function authenticate(request: FastifyRequest) {
+  fastify.decorate('authenticateUpgrade', async function authenticateUpgrade(request: FastifyRequest) {
     try {
       request.principal = await principalFor(request)
     } catch (err) {

@@ -1,0 +1,62 @@
+import { describe, expect, test } from 'vitest'
+import { bearer, connect, startApp } from '../helper.ts'
+
+const fast = { EXPIRY_WARNING_S: 1, JWT_EXP_LEEWAY_S: 0 }
+
+describe('token lifetime on a live socket', () => {
+  test('auth.expiring EXPIRY_WARNING_S before exp, then 4401 token_expired without refresh', async () => {
+    const t = await startApp(fast)
+    const login = await t.login('exp1', ['user'], { expS: 2 })
+    const c = await connect(t.url, { headers: bearer(login.token) })
+    const expiring = await c.next({ type: 'auth.expiring' }, 3000)
+    expect(expiring).toEqual({ type: 'auth.expiring', expiresAt: login.exp * 1000 })
+    expect(await c.closed).toEqual({ code: 4401, reason: 'token_expired' })
+    expect(Date.now()).toBeGreaterThanOrEqual(login.exp * 1000)
+  })
+
+  test('auth.refresh with a token of the same user and session moves the expiry', async () => {
+    const t = await startApp(fast)
+    const login = await t.login('exp2', ['user'], { expS: 2 })
+    const c = await connect(t.url, { headers: bearer(login.token) })
+    await c.next({ type: 'auth.expiring' }, 3000)
+    const exp = Math.floor(Date.now() / 1000) + 60
+    const fresh = t.signer.sign({ sub: login.userId, sid: login.sid, exp }, { alg: 'EdDSA' })
+    c.send({ type: 'auth.refresh', id: 'r1', accessToken: fresh })
+    expect(await c.next({ type: 'auth.refreshed' })).toEqual({
+      type: 'auth.refreshed',
+      id: 'r1',
+      expiresAt: exp * 1000,
+    })
+    await new Promise((r) => setTimeout(r, Math.max(0, login.exp * 1000 - Date.now()) + 300))
+    c.send({ type: 'ping', id: 'after' })
+    await c.next({ type: 'pong', id: 'after' })
+  })
+
+  test('auth.refresh with another session’s token, or an invalid token → 4401 token_invalid', async () => {
+    const t = await startApp(fast)
+    const login = await t.login('exp3')
+    const other = await t.login('exp3')
+    const c = await connect(t.url, { headers: bearer(login.token) })
+    c.send({ type: 'auth.refresh', id: 'r', accessToken: other.token })
+    expect(await c.closed).toEqual({ code: 4401, reason: 'token_invalid' })
+    const d = await connect(t.url, { headers: bearer(login.token) })
+    d.send({
+      type: 'auth.refresh',
+      id: 'r',
+      accessToken: t.signer.sign({ sub: 'exp3', sid: login.sid, iss: 'evil' }),
+    })
+    expect(await d.closed).toEqual({ code: 4401, reason: 'token_invalid' })
+  })
+
+  test('nothing is processed after exp, even before the expiry timer fires', async () => {
+    const t = await startApp(fast)
+    const login = await t.login('exp4', ['user'], { expS: 60 })
+    const c = await connect(t.url, { headers: bearer(login.token) })
+    // Move the socket's expiry into the past without re-arming its timer: only the per-frame check can act.
+    const conn = [...t.app.hub.connections.values()][0]!
+    conn.expMs = Date.now() - 1
+    c.send({ type: 'ping', id: 'late' })
+    expect(await c.closed).toEqual({ code: 4401, reason: 'token_expired' })
+    expect(c.frames.filter((f) => f.type === 'pong')).toHaveLength(0)
+  })
+})

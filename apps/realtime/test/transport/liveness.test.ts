@@ -1,0 +1,69 @@
+import { describe, expect, test } from 'vitest'
+import { waitFor } from '@portcullis/testkit'
+import { bearer, connect, startApp } from '../helper.ts'
+
+describe('idle, liveness, backpressure', () => {
+  test('4408 after IDLE_TIMEOUT_MS without a data frame; pongs do not count', async () => {
+    const t = await startApp({ IDLE_TIMEOUT_MS: 300, HEARTBEAT_INTERVAL_MS: 50 })
+    const login = await t.login()
+    const c = await connect(t.url, { headers: bearer(login.token) })
+    let pings = 0
+    c.ws.on('ping', () => (pings += 1))
+    const started = Date.now()
+    expect(await c.closed).toEqual({ code: 4408, reason: 'idle_timeout' })
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250)
+    // It answered several pings (auto-pong) and was still closed for idleness.
+    expect(pings).toBeGreaterThanOrEqual(2)
+  })
+
+  test('data frames keep the socket alive', async () => {
+    const t = await startApp({ IDLE_TIMEOUT_MS: 300, HEARTBEAT_INTERVAL_MS: 1000 })
+    const login = await t.login()
+    const c = await connect(t.url, { headers: bearer(login.token) })
+    for (let i = 0; i < 6; i++) {
+      c.send({ type: 'ping', id: `k${i}` })
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    expect(c.ws.readyState).toBe(c.ws.OPEN)
+  })
+
+  test('a peer that does not answer pings is terminated', async () => {
+    const t = await startApp({ HEARTBEAT_INTERVAL_MS: 100, IDLE_TIMEOUT_MS: 60_000 })
+    const login = await t.login()
+    const c = await connect(t.url, { headers: bearer(login.token), wsOptions: { autoPong: false } })
+    const { code } = await c.closed
+    expect(code).toBe(1006) // terminated: no close frame
+  })
+
+  test('a slow consumer whose send buffer passes its bound is closed 1013', async () => {
+    const t = await startApp({
+      SEND_BUFFER_LIMIT_BYTES: 64 * 1024,
+      MSG_RATE_PER_S: 100_000,
+      MSG_BURST: 100_000,
+      HEARTBEAT_INTERVAL_MS: 60_000,
+    })
+    const slowLogin = await t.login()
+    const slow = await connect(t.url, { headers: bearer(slowLogin.token) })
+    slow.send({ type: 'subscribe', id: 's', channel: 'public:firehose' })
+    await slow.next({ type: 'subscribed' })
+    // Stop reading: the kernel buffers fill, then the server's send buffer grows.
+    ;(slow.ws as unknown as { _socket: { pause(): void } })._socket.pause()
+    const pub = await connect(t.url, { headers: bearer((await t.login()).token) })
+    const text = 'x'.repeat(1900)
+    for (let i = 0; i < 6000 && t.logs.events('ws.backpressure').length === 0; i++) {
+      pub.send({ type: 'publish', id: `p${i}`, channel: 'public:firehose', text })
+      if (i % 200 === 0) await new Promise((r) => setTimeout(r, 5))
+    }
+    await waitFor(() => t.logs.events('ws.backpressure').length > 0, 'backpressure event')
+    expect(t.logs.events('ws.backpressure')[0]).toMatchObject({
+      userId: slowLogin.userId,
+      reason: 'send_buffer_full',
+    })
+    // The close frame sits behind the full buffer; the unresponsive peer is cut within the close grace.
+    await waitFor(
+      () => t.logs.events('ws.closed').find((e) => e.userId === slowLogin.userId),
+      'slow consumer closed',
+    )
+    expect(pub.ws.readyState).toBe(pub.ws.OPEN)
+  })
+})

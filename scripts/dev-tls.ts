@@ -20,7 +20,9 @@ const ROOT = resolve(import.meta.dirname, '..')
 /** Renew a leaf certificate this long before it expires (ms): 30 days. */
 const RENEW_BEFORE_MS = 30 * 24 * 3600 * 1000
 
+// `pnpm run x -- --flag` passes the `--` through: drop it.
 const { values: args } = parseArgs({
+  args: process.argv.slice(2).filter((a) => a !== '--'),
   options: {
     'certs-only': { type: 'boolean', default: false },
     out: { type: 'string', default: join(ROOT, '.dev-tls') },

@@ -30,7 +30,9 @@ interface Row extends Omit<ProductionCheck, 'status'> {
   status: ProductionCheck['status'] | 'error'
 }
 
+// `pnpm run x -- --flag` passes the `--` through: drop it.
 const { values: args } = parseArgs({
+  args: process.argv.slice(2).filter((a) => a !== '--'),
   options: { app: { type: 'string' }, json: { type: 'boolean', default: false } },
 })
 const wanted = args.app ? [args.app] : Object.keys(APPS)

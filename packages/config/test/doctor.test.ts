@@ -1,0 +1,83 @@
+// `pnpm run doctor` (scripts/doctor.ts): the production checks as a table, from the same environment the apps read.
+import { spawnSync } from 'node:child_process'
+import { generateKeyPairSync } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it, onTestFinished } from 'vitest'
+
+const root = fileURLToPath(new URL('../../../', import.meta.url))
+
+interface Row {
+  app: string
+  id: string
+  status: string
+  detail: string
+}
+
+function doctor(env: Record<string, string>, ...args: string[]): { code: number | null; stdout: string } {
+  const run = spawnSync(process.execPath, ['--conditions=source', `${root}scripts/doctor.ts`, ...args], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    encoding: 'utf8',
+  })
+  return { code: run.status, stdout: run.stdout }
+}
+
+const safe = {
+  TLS_TERMINATED_BY_PROXY: 'true',
+  TRUSTED_PROXIES: '10.0.0.7',
+  ALLOWED_ORIGINS: 'https://chat.example',
+  REDIS_URL: 'rediss://portcullis:doctor-secret@redis.internal:6380',
+  JWKS_URL: 'https://chat.example/.well-known/jwks.json',
+}
+
+describe('doctor', () => {
+  it('prints a table of every failing check and exits 1 on a development environment', () => {
+    const { code, stdout } = doctor({ NODE_ENV: 'development', ALLOWED_ORIGINS: '*' })
+    expect(code).toBe(1)
+    expect(stdout).toMatch(/^app\s+check\s+variable\s+result\s+detail$/m)
+    expect(stdout).toMatch(/^api\s+signing-keys\s+SIGNING_KEYS_FILE\s+FAIL\s+/m)
+    expect(stdout).toMatch(
+      /^realtime\s+origins\s+ALLOWED_ORIGINS\s+FAIL\s+ALLOWED_ORIGINS must not contain wildcards/m,
+    )
+    expect(stdout).toMatch(/^realtime\s+tls\s+TLS_CERT_FILE\s+FAIL\s+plaintext/m)
+    expect(stdout).toMatch(/\d+ passed, \d+ warnings, \d+ failed\n$/)
+  })
+
+  it('passes a production-ready environment, checking the key file it names, without echoing secrets', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'portcullis-doctor-'))
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
+    const jwk = { ...generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }) }
+    const keysFile = join(dir, 'signing-keys.json')
+    writeFileSync(keysFile, JSON.stringify([{ ...jwk, kid: 'k1', alg: 'ES256' }]))
+
+    const { code, stdout } = doctor({ ...safe, SIGNING_KEYS_FILE: keysFile }, '--json')
+    const { rows, failed } = JSON.parse(stdout) as { rows: Row[]; failed: number }
+    expect(rows.filter((r) => r.status !== 'pass')).toEqual([])
+    expect(failed).toBe(0)
+    expect(code).toBe(0)
+    expect(rows.map((r) => `${r.app}:${r.id}`)).toEqual(
+      expect.arrayContaining([
+        'api:signing-keys-file',
+        'api:redis-auth',
+        'realtime:message-cap',
+        'realtime:tls',
+      ]),
+    )
+    expect(stdout).not.toContain('doctor-secret')
+  })
+
+  it('flags a key file that is not a JWK array, for one app only', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'portcullis-doctor-'))
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
+    const keysFile = join(dir, 'keys.json')
+    writeFileSync(keysFile, JSON.stringify({ kid: 'not-an-array' }))
+    const { code, stdout } = doctor({ ...safe, SIGNING_KEYS_FILE: keysFile }, '--app', 'api', '--json')
+    const { rows } = JSON.parse(stdout) as { rows: Row[] }
+    expect(code).toBe(1)
+    expect(new Set(rows.map((r) => r.app))).toEqual(new Set(['api']))
+    expect(rows.find((r) => r.id === 'signing-keys-file')).toMatchObject({ status: 'fail' })
+  })
+})

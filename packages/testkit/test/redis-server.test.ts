@@ -19,7 +19,7 @@ it('startRedisServer stops exactly its own process and can restart on the same p
   await server.kill()
   const refused = createClient({ url: server.url, socket: { reconnectStrategy: false } })
   refused.on('error', () => {})
-  await expect(refused.connect()).rejects.toThrow()
+  await expect(refused.connect()).rejects.toThrow(/ECONNREFUSED/)
   await server.start()
   const again = createClient({ url: server.url })
   await again.connect()

@@ -1,5 +1,6 @@
 import type { RedisClient } from '@portcullis/sessions/redis'
 import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
+import type { RouteOptions } from 'fastify'
 import { StoreUnavailable } from '../../errors.ts'
 
 /** KEYS[1] counter; ARGV window ms. Fixed window: {count, pttl}. */
@@ -37,11 +38,11 @@ export function redisRateLimitStore(redis: RedisClient, prefix: string): Fastify
       )
     }
 
-    child(routeOptions: { method?: unknown; url?: string; path: string }): FastifyRateLimitStore {
-      return new RedisRateLimitStore(
-        null,
-        `${this.#key}${String(routeOptions.method ?? '')}${routeOptions.url ?? routeOptions.path}:`,
-      )
+    /** One counter namespace per route: `<prefix>ratelimit:<METHOD><url>:<ip>`. */
+    child(routeOptions: RouteOptions & { path: string; prefix: string }): FastifyRateLimitStore {
+      // At runtime the plugin passes its merged params, with the route under `routeInfo` (types say otherwise).
+      const route = (routeOptions as { routeInfo?: RouteOptions }).routeInfo ?? routeOptions
+      return new RedisRateLimitStore(null, `${this.#key}${String(route.method)}${route.url}:`)
     }
   }
   return RedisRateLimitStore

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest'
-import { buildTestApp, loginAs, secretsIn } from '../../helper.ts'
+import { createRedisClient } from '@portcullis/sessions/redis'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import { buildTestApp, loginAs, redisUrl, secretsIn } from '../../helper.ts'
 
 const login = (username: string, password: string, ip = '127.0.0.1') => ({
   method: 'POST' as const,
@@ -89,6 +90,10 @@ describe('POST /v1/auth/login', () => {
     for (let i = 0; i < 4; i++)
       statuses.push((await app.inject(login(`user${i}`, 'x', '192.0.2.7'))).statusCode)
     expect(statuses).toEqual([401, 401, 401, 429])
+    const raw = createRedisClient(redisUrl())
+    await raw.connect()
+    onTestFinished(() => raw.close())
+    expect(await raw.get(`${config.REDIS_KEY_PREFIX}ratelimit:POST/v1/auth/login:192.0.2.7`)).toBe('4')
     // a second instance on the same Redis sees the same count
     const { app: other } = await buildTestApp({
       LOGIN_RATE_PER_MIN: '3',

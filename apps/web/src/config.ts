@@ -4,11 +4,11 @@ export const config = {
   realtimeUrl: import.meta.env.VITE_REALTIME_URL ?? 'ws://localhost:3002',
 } as const
 
-/** The demo users the api seeds outside production (SPEC "Configuration"). */
+/** The demo users the api seeds outside production (SPEC "Configuration"; ids from apps/api's demo directory). */
 export const DEMO_USERS = [
-  { username: 'alice', password: 'alice-password' },
-  { username: 'bob', password: 'bob-password' },
-  { username: 'admin', password: 'admin-password' },
+  { id: 'u_alice', username: 'alice', password: 'alice-password' },
+  { id: 'u_bob', username: 'bob', password: 'bob-password' },
+  { id: 'u_admin', username: 'admin', password: 'admin-password' },
 ] as const
 
 /** The rooms every user sees; `admin:ops` only with role `admin`, `user:<id>` is the direct-message inbox. */

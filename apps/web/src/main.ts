@@ -1,7 +1,7 @@
 import { PortcullisClient, type PortcullisError } from '@portcullis/client'
 import type { Role } from '@portcullis/protocol'
 import { AdminPanel } from './admin-panel.ts'
-import { ADMIN_ROOM, LOBBY, config } from './config.ts'
+import { ADMIN_ROOM, DEMO_USERS, LOBBY, config } from './config.ts'
 import { Controls } from './controls.ts'
 import { el } from './dom.ts'
 import { LoginView } from './login-view.ts'
@@ -26,6 +26,8 @@ const main = el('main', { 'data-testid': 'main', hidden: true }, [
   controls.element,
 ])
 const render = () => status.render(client)
+
+for (const user of DEMO_USERS) admin.knownUser(user.id, user.username)
 
 document.querySelector('#app')?.append(el('aside', { class: 'side' }, [login.element, status.element]), main)
 

@@ -124,7 +124,8 @@ export async function runBench(
       skipped.push('(e) revocation: needs the Portcullis realtime server')
     }
   } finally {
-    await Promise.allSettled([...targets.values()].map(stopTarget))
+    // Profiles are written when a server exits: give a profiled server time to drain and exit by itself.
+    await Promise.allSettled([...targets.values()].map((t) => stopTarget(t, options.profile ? 20_000 : 3000)))
     await loadgen.stop()
     await creds.close()
     await sink.close()

@@ -66,8 +66,8 @@ export async function startTarget(name: ServerName, env: RunEnv, instances = 1):
 }
 
 /** Stops every instance (SIGTERM, then SIGKILL). */
-export async function stopTarget(target: Target): Promise<void> {
-  await Promise.all(target.instances.map((i) => i.child.stop()))
+export async function stopTarget(target: Target, graceMs = 3000): Promise<void> {
+  await Promise.all(target.instances.map((i) => i.child.stop(graceMs)))
 }
 
 function dialectOf(name: ServerName): Dialect {
@@ -121,14 +121,18 @@ async function realtimeCommand(): Promise<{ flags: string[]; script: string }> {
 
 async function startRealtime(tracing: boolean, port: number, env: RunEnv, label: string): Promise<Child> {
   const { flags, script } = await realtimeCommand()
-  const profile = env.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${env.profileDir}`] : []
+  // Profiling runs the TypeScript sources (type stripping keeps every line and column), so the hotspots'
+  // file:line point straight into apps/realtime/src; otherwise the built server exactly as `start` runs it.
+  const profile = env.profileDir
+    ? ['--cpu-prof', `--cpu-prof-dir=${env.profileDir}`, `--cpu-prof-name=${label}.cpuprofile`]
+    : []
   const child = startNode({
     name: label,
-    script: join(REALTIME, script),
+    script: join(REALTIME, env.profileDir ? 'src/server.ts' : script),
     cwd: REALTIME,
     probe: true,
-    sourceConditions: false,
-    nodeFlags: [...flags, ...profile],
+    sourceConditions: env.profileDir !== undefined,
+    nodeFlags: [...(env.profileDir ? [] : flags), ...profile],
     env: {
       NODE_ENV: 'development',
       REALTIME_HOST: '127.0.0.1',

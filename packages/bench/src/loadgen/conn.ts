@@ -77,7 +77,7 @@ export class Conn {
       return
     }
     if (text.includes('"type":"message"')) return this.onPush(text)
-    if (this.dialect === 'portcullis' && !text.includes('"id"')) return this.onPush(text)
+    if (this.dialect === 'portcullis' && isPortcullisPush(text)) return this.onPush(text)
     this.onReply(text)
   }
 
@@ -114,6 +114,18 @@ export class Conn {
     if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING)
       this.ws.close(1000)
   }
+}
+
+/** Server pushes that never answer a request (SPEC "Messages"); `error` and `unsubscribed` only without an `id`. */
+const PUSHES = new Set(['welcome', 'message', 'auth.expiring', 'session.updated'])
+
+function isPortcullisPush(text: string): boolean {
+  const at = text.indexOf('"type":"')
+  if (at < 0) return true
+  const type = text.slice(at + 8, text.indexOf('"', at + 8))
+  if (PUSHES.has(type)) return true
+  // `error` and `unsubscribed` carry no nested objects, so an `"id"` anywhere is their own request id.
+  return (type === 'error' || type === 'unsubscribed') && !text.includes('"id"')
 }
 
 /** Extracts the `text` field of a channel message push (the bench puts a sequence number there). */

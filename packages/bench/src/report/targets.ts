@@ -100,7 +100,7 @@ export function evaluateTargets(rows: Row[], options: BenchOptions): TargetResul
   )
   add(
     'idle-no-leak',
-    `RSS growth after ${options.idleCycles} × ${options.idleConns} connect/disconnect cycles, %`,
+    `RSS growth over ${options.idleCycles} × ${options.idleConns} connect/disconnect cycles (after the first close), %`,
     metric('idle', idle, 'portcullis', 'rssGrowthAfterCyclesPct'),
     '<=',
     5,

@@ -1,4 +1,4 @@
-import type { SessionStore } from '@portcullis/sessions'
+import { withDeadline, type SessionStore } from '@portcullis/sessions'
 import { StoreUnavailable } from './errors.ts'
 
 /**
@@ -22,10 +22,13 @@ export function guardStore(store: SessionStore): SessionStore {
   })
 }
 
-/** Runs a raw Redis call, turning any failure into `StoreUnavailable`. */
+/** Longest wait for one raw Redis call, ms (the store bounds its own calls the same way). */
+export const REDIS_CALL_TIMEOUT_MS = 1000
+
+/** Runs a raw Redis call with a deadline, turning any failure into `StoreUnavailable`. */
 export async function storeCall<T>(fn: () => Promise<T>): Promise<T> {
   try {
-    return await fn()
+    return await withDeadline(fn(), REDIS_CALL_TIMEOUT_MS)
   } catch (err) {
     throw new StoreUnavailable({ cause: err })
   }

@@ -62,3 +62,20 @@ it('answers 503 + Retry-After within 2 s on every store-backed route while Redis
     ).statusCode,
   ).toBe(200)
 })
+
+it('answers 503 within 2 s when Redis stalls (CLIENT PAUSE) instead of hanging', async () => {
+  const server = await startRedisServer()
+  onTestFinished(() => server.stop())
+  const { app } = await buildTestApp({ REDIS_URL: server.url })
+  const alice = await loginAs(app, 'alice')
+  await app.redis.sendCommand(['CLIENT', 'PAUSE', '5000', 'ALL'])
+  const started = Date.now()
+  const res = await app.inject({
+    method: 'POST',
+    url: '/v1/auth/ws-ticket',
+    headers: bearer(alice.accessToken),
+  })
+  expect(Date.now() - started).toBeLessThan(2000)
+  expect(res.statusCode).toBe(503)
+  expect(res.headers['retry-after']).toBe('2')
+})

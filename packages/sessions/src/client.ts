@@ -2,8 +2,13 @@ import { createClient } from 'redis'
 
 /** Options of `createRedisClient`. Times are milliseconds. */
 export interface RedisClientOptions {
-  /** A command that gets no answer within this time rejects (default 1000; SPEC: 503 within 2 s). */
+  /**
+   * A command not yet written within this time rejects (default 1000). node-redis does not time out the wait
+   * for a reply: `RedisSessionStore` and `withDeadline` bound whole calls (SPEC: 503 within 2 s).
+   */
   commandTimeoutMs?: number
+  /** Commands waiting at once; beyond this new commands reject at once (default 10000: bounds memory in a stall). */
+  maxQueuedCommands?: number
   /** TCP connect timeout (default 1000). */
   connectTimeoutMs?: number
   /** Upper bound of the reconnect backoff; reconnecting never stops (default 2000). */
@@ -25,8 +30,9 @@ export function reconnectDelay(retries: number, maxMs: number): number {
 
 /**
  * Creates (does not connect) a node-redis client that FAILS FAST instead of queueing: while disconnected every
- * command rejects at once (`disableOfflineQueue`), and a command with no answer rejects after
- * `commandTimeoutMs`. Callers turn these rejections into 503 / close 1013 (fail closed).
+ * command rejects at once (`disableOfflineQueue`), a command that cannot be written rejects after
+ * `commandTimeoutMs`, and the queue is bounded. Wrap calls in `withDeadline` (the store does) to bound the wait
+ * for a reply from a stalled server. Callers turn rejections into 503 / close 1013 (fail closed).
  * @example const redis = createRedisClient(config.REDIS_URL, { onError: (err) => log.warn({ err }, 'redis') })
  *          redis.connect().catch(() => {}) // keeps retrying in the background
  */
@@ -36,6 +42,7 @@ export function createRedisClient(url: string, options: RedisClientOptions = {})
     url,
     name: options.name ?? 'portcullis',
     disableOfflineQueue: true,
+    commandsQueueMaxLength: options.maxQueuedCommands ?? 10_000,
     commandOptions: { timeout: options.commandTimeoutMs ?? 1000 },
     socket: {
       connectTimeout: options.connectTimeoutMs ?? 1000,

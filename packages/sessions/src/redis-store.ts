@@ -1,6 +1,7 @@
 import { eventsChannel, parseSessionEvent, type SessionEvent } from './events.ts'
 import type { RedisClient } from './client.ts'
 import { parseGrant, parseRoles, parseSession } from './grant.ts'
+import { withDeadline } from './deadline.ts'
 import { hashSecret } from './hash.ts'
 import { keys, type Keys } from './keys.ts'
 import {
@@ -23,6 +24,8 @@ export interface RedisSessionStoreOptions {
   ownsClient?: boolean
   /** Clock in epoch ms (tests). */
   now?: () => number
+  /** Every store call rejects with `StoreTimeoutError` after this long without an answer (default 1000 ms). */
+  timeoutMs?: number
 }
 
 /**
@@ -36,22 +39,29 @@ export class RedisSessionStore implements SessionStore {
   readonly #owns: boolean
   readonly #now: () => number
   readonly #subscribers = new Set<RedisClient>()
+  readonly #timeoutMs: number
 
   constructor(options: RedisSessionStoreOptions) {
     this.#client = options.client
     this.#keys = keys(options.prefix)
     this.#owns = options.ownsClient ?? false
     this.#now = options.now ?? Date.now
+    this.#timeoutMs = options.timeoutMs ?? 1000
     if (this.#keys.channel !== eventsChannel(options.prefix)) throw new Error('channel layout mismatch')
   }
 
+  /** Bounds one Redis call (see `withDeadline`). */
+  async #t<T>(work: Promise<T>): Promise<T> {
+    return await withDeadline(work, this.#timeoutMs)
+  }
+
   async #eval(script: string, key: string, args: Array<string | number>): Promise<unknown> {
-    return await this.#client.eval(script, { keys: [key], arguments: args.map(String) })
+    return await this.#t(this.#client.eval(script, { keys: [key], arguments: args.map(String) }))
   }
 
   async createSession(s: SessionRecord): Promise<void> {
     const key = this.#keys.session(s.sid)
-    await this.#client
+    const multi = this.#client
       .multi()
       .hSet(key, {
         userId: s.userId,
@@ -60,12 +70,12 @@ export class RedisSessionStore implements SessionStore {
         expiresAt: String(s.expiresAt),
       })
       .pExpireAt(key, s.expiresAt)
-      .exec()
+    await this.#t(multi.exec())
     await this.#eval(INDEX_SESSION, this.#keys.userSessions(s.userId), [s.sid, s.expiresAt])
   }
 
   async getSession(sid: string): Promise<SessionRecord | null> {
-    const h = await this.#client.hGetAll(this.#keys.session(sid))
+    const h = await this.#t(this.#client.hGetAll(this.#keys.session(sid)))
     return parseSession(sid, h as Record<string, string>, this.#now())
   }
 
@@ -77,12 +87,12 @@ export class RedisSessionStore implements SessionStore {
       this.#keys.channel,
     ])
     if (typeof uid !== 'string') return false
-    await this.#client.sRem(this.#keys.userSessions(uid), sid)
+    await this.#t(this.#client.sRem(this.#keys.userSessions(uid), sid))
     return true
   }
 
   async revokeUserSessions(userId: string, reason: string): Promise<string[]> {
-    const sids = await this.#client.sMembers(this.#keys.userSessions(userId))
+    const sids = await this.#t(this.#client.sMembers(this.#keys.userSessions(userId)))
     const results = await Promise.all(
       sids.map(async (sid) => ((await this.revokeSession(sid, reason)) ? sid : null)),
     )
@@ -91,15 +101,15 @@ export class RedisSessionStore implements SessionStore {
 
   async listUserSessions(userId: string): Promise<string[]> {
     const index = this.#keys.userSessions(userId)
-    const sids = await this.#client.sMembers(index)
-    const alive = await Promise.all(sids.map((sid) => this.#client.exists(this.#keys.session(sid))))
+    const sids = await this.#t(this.#client.sMembers(index))
+    const alive = await Promise.all(sids.map((sid) => this.#t(this.#client.exists(this.#keys.session(sid)))))
     const stale = sids.filter((_, i) => alive[i] === 0)
-    if (stale.length) await this.#client.sRem(index, stale)
+    if (stale.length) await this.#t(this.#client.sRem(index, stale))
     return sids.filter((_, i) => alive[i] === 1)
   }
 
   async getRoles(userId: string): Promise<Role[] | null> {
-    return parseRoles(await this.#client.get(this.#keys.roles(userId)))
+    return parseRoles(await this.#t(this.#client.get(this.#keys.roles(userId))))
   }
 
   async ensureRoles(userId: string, initial: Role[]): Promise<Role[]> {
@@ -120,14 +130,16 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async saveTicket(ticket: string, grant: TicketGrant, ttlS: number): Promise<void> {
-    await this.#client.set(this.#keys.ticket(hashSecret(ticket)), JSON.stringify(grant), {
-      expiration: { type: 'EX', value: ttlS },
-    })
+    await this.#t(
+      this.#client.set(this.#keys.ticket(hashSecret(ticket)), JSON.stringify(grant), {
+        expiration: { type: 'EX', value: ttlS },
+      }),
+    )
   }
 
   async consumeTicket(ticket: string): Promise<TicketGrant | null> {
     // GETDEL is atomic: of any number of concurrent redeemers exactly one gets the grant.
-    return parseGrant(await this.#client.getDel(this.#keys.ticket(hashSecret(ticket))))
+    return parseGrant(await this.#t(this.#client.getDel(this.#keys.ticket(hashSecret(ticket)))))
   }
 
   async saveRefresh(sid: string, refreshHash: string): Promise<void> {
@@ -151,12 +163,12 @@ export class RedisSessionStore implements SessionStore {
     ])) as [RefreshRotation, string]
     const [result, uid] = reply
     if (result === 'rotated') await this.#eval(INDEX_SESSION, this.#keys.userSessions(uid), ['', expiresAt])
-    if (result === 'reused') await this.#client.sRem(this.#keys.userSessions(uid), sid)
+    if (result === 'reused') await this.#t(this.#client.sRem(this.#keys.userSessions(uid), sid))
     return result
   }
 
   async publish(event: SessionEvent): Promise<void> {
-    await this.#client.publish(this.#keys.channel, JSON.stringify(event))
+    await this.#t(this.#client.publish(this.#keys.channel, JSON.stringify(event)))
   }
 
   async subscribe(
@@ -175,11 +187,18 @@ export class RedisSessionStore implements SessionStore {
     sub.on('reconnecting', () => link(false))
     sub.on('end', () => link(false))
     sub.on('ready', () => link(true))
-    await sub.connect()
-    await sub.subscribe(this.#keys.channel, (message: string) => {
-      const event = parseSessionEvent(message)
-      if (event) handler(event)
-    })
+    try {
+      await this.#t(sub.connect())
+      await this.#t(
+        sub.subscribe(this.#keys.channel, (message: string) => {
+          const event = parseSessionEvent(message)
+          if (event) handler(event)
+        }),
+      )
+    } catch (err) {
+      sub.destroy()
+      throw err
+    }
     link(true)
     this.#subscribers.add(sub)
     return async () => {
@@ -190,7 +209,7 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async ping(): Promise<void> {
-    await this.#client.ping()
+    await this.#t(this.#client.ping())
   }
 
   async close(): Promise<void> {

@@ -127,3 +127,21 @@ describe('RedisSessionStore', () => {
     await waitFor(() => links.at(-1) === true, 'link up again')
   })
 })
+
+describe('RedisSessionStore against a stalled Redis', () => {
+  it('rejects within the command timeout instead of hanging (CLIENT PAUSE)', async () => {
+    const server = await startRedisServer()
+    onTestFinished(() => server.stop())
+    const store = await redisStore(server.url)
+    const admin = createRedisClient(server.url)
+    await admin.connect()
+    onTestFinished(() => admin.close())
+    await store.ping()
+    await admin.sendCommand(['CLIENT', 'PAUSE', '3000', 'ALL'])
+    const started = Date.now()
+    await expect(store.getSession('x')).rejects.toThrow(/./)
+    const elapsed = Date.now() - started
+    expect(elapsed).toBeGreaterThanOrEqual(400) // it did wait for the 500 ms timeout: a stall, not a refusal
+    expect(elapsed).toBeLessThan(2000)
+  })
+})

@@ -1,7 +1,9 @@
 import type { RedisClient } from '@portcullis/sessions/redis'
 import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
 import type { RouteOptions } from 'fastify'
+import { withDeadline } from '@portcullis/sessions'
 import { StoreUnavailable } from '../../errors.ts'
+import { REDIS_CALL_TIMEOUT_MS } from '../../store-guard.ts'
 
 /** KEYS[1] counter; ARGV window ms. Fixed window: {count, pttl}. */
 const INCR = `
@@ -29,7 +31,10 @@ export function redisRateLimitStore(redis: RedisClient, prefix: string): Fastify
       callback: (error: Error | null, result?: { current: number; ttl: number }) => void,
       timeWindow: number,
     ): void {
-      redis.eval(INCR, { keys: [this.#key + key], arguments: [String(timeWindow)] }).then(
+      withDeadline(
+        redis.eval(INCR, { keys: [this.#key + key], arguments: [String(timeWindow)] }),
+        REDIS_CALL_TIMEOUT_MS,
+      ).then(
         (reply) => {
           const [current, ttl] = reply as [number, number]
           callback(null, { current, ttl })

@@ -54,6 +54,18 @@ describe('POST /v1/auth/refresh', () => {
     ).toEqual([])
   })
 
+  it('two concurrent uses of one token: exactly one rotates, the other counts as reuse and revokes the session', async () => {
+    const { app } = await buildTestApp()
+    const pair = await loginAs(app, 'alice')
+    const results = await Promise.all([
+      app.inject(refresh(pair.refreshToken)),
+      app.inject(refresh(pair.refreshToken)),
+    ])
+    expect(results.map((r) => r.statusCode).toSorted()).toEqual([200, 401])
+    const winner = results.find((r) => r.statusCode === 200)!.json<typeof pair>()
+    expect((await app.inject(refresh(winner.refreshToken))).statusCode).toBe(401)
+  })
+
   it('refuses unknown, forged and malformed tokens', async () => {
     const { app } = await buildTestApp()
     const { refreshToken, sessionId } = await loginAs(app, 'bob')

@@ -1,85 +1,26 @@
 import {
   closeAction,
   parseServerMessage,
-  type ChannelMessage,
-  type CloseAction,
   type Role,
   type ServerMessage,
   type Welcome,
 } from '@portcullis/protocol'
-import { backoffDelay, type BackoffOptions } from './backoff.ts'
 import { TypedEmitter } from './emitter.ts'
 import { PortcullisError, codeForStatus } from './errors.ts'
-import { ApiClient, type HttpOptions, type LoginReply } from './http.ts'
+import { ApiClient, type LoginReply } from './http.ts'
 import { PendingRequests, frameError, type ReplyMap } from './pending.ts'
 import { RateBudgetMirror, type RateBudget } from './rate-budget.ts'
-import { Session, type LoggedOutReason, type SessionOptions } from './session.ts'
+import { stepAfterClose, stepAfterFailure, type PolicyInput, type ReconnectStep } from './reconnect-policy.ts'
+import { Session, type LoggedOutReason } from './session.ts'
+import type { ClientEvents, ClientOptions, CloseInfo, ConnectionState } from './types.ts'
 import {
   OPEN,
   dial,
   globalWebSocketFactory,
   refusedUpgradeStatus,
-  type AuthMode,
   type WebSocketFactory,
   type WebSocketLike,
 } from './transport.ts'
-
-/**
- * - `idle`: not connected and not trying (before `connect()`, after `logout()`).
- * - `connecting`: fetching a ticket or waiting for the server's `welcome`.
- * - `open`: `welcome` received; requests flow.
- * - `reconnecting`: waiting for the backoff timer after a retryable close.
- * - `closed`: stopped after a close the client must not retry by itself (terminal codes, idle timeout,
- *   `disconnect()`); `connect()` — or any request, after an idle timeout — starts again.
- */
-export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed'
-
-/** Payload of the `close` event. */
-export interface CloseInfo {
-  readonly code: number
-  readonly reason: string
-  /** The protocol table's advice for this code (`closeAction`). */
-  readonly action: CloseAction
-  /** Whether the SDK will reconnect by itself. */
-  readonly willReconnect: boolean
-}
-
-/** Every event the client emits, with its payload. */
-export interface ClientEvents {
-  state: { state: ConnectionState; previous: ConnectionState }
-  welcome: Welcome
-  message: ChannelMessage
-  close: CloseInfo
-  /** The user's live roles changed (`session.updated`). */
-  rolesChanged: { roles: Role[] }
-  /** The server warned that the socket expires soon (`auth.expiring`); the SDK refreshes by itself. */
-  expiring: { expiresAt: number }
-  /** New expiry of the access token (after login or refresh) or of the socket (welcome, `auth.refreshed`). */
-  expiry: { tokenExpiresAt: number; socketExpiresAt: number }
-  /** The server dropped a subscription (`reason: "forbidden"` after a role change). */
-  unsubscribed: { channel: string; reason: 'requested' | 'forbidden' }
-  loggedOut: { reason: LoggedOutReason }
-  /** Failures nobody awaits: ticket refusals, background refresh failures, `error` frames without a waiter. */
-  error: PortcullisError
-}
-
-/** Options of `PortcullisClient`. */
-export interface ClientOptions extends HttpOptions, SessionOptions {
-  /** Base URL of the realtime server, e.g. `ws://localhost:3002` (`/v1/ws` is appended when no path is given). */
-  readonly realtimeUrl: string
-  /** How the socket authenticates. Default `ticket`. */
-  readonly auth?: AuthMode
-  /** Socket constructor. Default: the global `WebSocket`. */
-  readonly createWebSocket?: WebSocketFactory
-  /** Reconnect backoff (full jitter). Default 250 ms doubling to 30 s. */
-  readonly backoff?: BackoffOptions
-  /** Extra wait before reconnecting after close 4429 `rate_limited` (ms). Default 10000, the server's window. */
-  readonly rateLimitedDelayMs?: number
-  /** Reject a request with `timeout` after this long (ms). Default 10000. */
-  readonly requestTimeoutMs?: number
-  /** Give up (state `closed`) after this many failed reconnects in a row. Default: never. */
-  readonly maxReconnectAttempts?: number
-}
 
 /**
  * The Portcullis client: login and token refresh over HTTP, one authenticated WebSocket with typed
@@ -392,54 +333,49 @@ export class PortcullisClient extends TypedEmitter<ClientEvents> {
     this.#welcome = undefined
     this.#socketExpiresAt = 0
     this.#pending.failAll(notConnected('request', code))
-    const action = closeAction(code)
-    const retry =
-      this.#wanted && (action === 'reconnect' || action === 'back_off' || action === 'refresh_then_reconnect')
-    this.#lastClose = { code, reason, action, willReconnect: retry }
+    const step = stepAfterClose(code, this.#policy())
+    this.#lastClose = {
+      code,
+      reason,
+      action: closeAction(code),
+      willReconnect: this.#wanted && step.kind !== 'stop',
+    }
     this.emit('close', this.#lastClose)
     if (!this.#wanted) return
-    if (!retry)
-      return this.#giveUp(
-        'closed',
-        new PortcullisError('not_connected', `closed ${code} ${reason}`, { source: 'socket' }),
-      )
-    if (action === 'refresh_then_reconnect') {
-      this.#setState('reconnecting')
-      this.#session.refresh('session_revoked').then(
-        () => this.#schedule(backoffDelay(0, this.#options.backoff, this.#random)),
-        (error: unknown) => this.#afterFailure(asError(error)),
-      )
-      return
-    }
-    const extra = action === 'back_off' ? (this.#options.rateLimitedDelayMs ?? 10_000) : 0
-    // `#failures` resets on every welcome, so a socket that worked restarts at the smallest window,
-    // while upgrades that keep failing (1006 before welcome) back off further each time.
-    this.#schedule(extra + backoffDelay(this.#failures++, this.#options.backoff, this.#random))
+    this.#apply(step, new PortcullisError('not_connected', `closed ${code} ${reason}`, { source: 'socket' }))
   }
 
   /** A connect attempt failed before the socket opened: decide from the typed error. */
   #afterFailure(error: PortcullisError): void {
     this.#socket = undefined
     if (!this.#wanted) return
-    if (error.code === 'logged_out' || !this.loggedIn) return this.#giveUp('idle', error)
-    this.emit('error', error)
-    if (error.code === 'forbidden' || error.code === 'bad_request') return this.#giveUp('closed', error)
-    if (error.code === 'unauthorized' && error.source === 'socket') {
-      // The upgrade refused the bearer token (expired, revoked): refresh, then retry; a refused refresh
-      // logs out (and clears `#wanted`, so the recursion below stops).
-      this.#setState('reconnecting')
-      const delay = backoffDelay(this.#failures++, this.#options.backoff, this.#random)
-      this.#session.refresh('session_revoked').then(
-        () => this.#schedule(delay),
-        (refreshError: unknown) => this.#afterFailure(asError(refreshError)),
-      )
-      return
+    if (!this.loggedIn) return this.#giveUp('idle', error)
+    const step = stepAfterFailure(error, this.#policy())
+    if (!(step.kind === 'stop' && step.state === 'idle')) this.emit('error', error)
+    this.#apply(step, error)
+  }
+
+  #policy(): PolicyInput {
+    return {
+      failures: this.#failures,
+      rateLimitedDelayMs: this.#options.rateLimitedDelayMs ?? 10_000,
+      random: this.#random,
+      ...(this.#options.backoff ? { backoff: this.#options.backoff } : {}),
     }
-    const delay = Math.max(
-      error.retryAfterMs ?? 0,
-      backoffDelay(this.#failures++, this.#options.backoff, this.#random),
+  }
+
+  #apply(step: ReconnectStep, reason: PortcullisError): void {
+    if (step.kind === 'stop') return this.#giveUp(step.state, reason)
+    // Reset on every welcome: a socket that worked restarts at the smallest window, while attempts that
+    // keep failing back off further each time.
+    this.#failures++
+    if (step.kind === 'retry') return this.#schedule(step.delayMs)
+    this.#setState('reconnecting')
+    // A refused refresh emits loggedOut and clears `#wanted`, which ends this chain in #afterFailure.
+    this.#session.refresh('session_revoked').then(
+      () => this.#schedule(step.delayMs),
+      (error: unknown) => this.#afterFailure(asError(error)),
     )
-    this.#schedule(delay)
   }
 
   #schedule(delayMs: number): void {

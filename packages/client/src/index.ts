@@ -6,13 +6,8 @@
  * await client.login('alice', 'alice-password')
  * await client.connect()
  */
-export {
-  PortcullisClient,
-  type ClientEvents,
-  type ClientOptions,
-  type CloseInfo,
-  type ConnectionState,
-} from './client.ts'
+export { PortcullisClient } from './client.ts'
+export type { ClientEvents, ClientOptions, CloseInfo, ConnectionState } from './types.ts'
 export { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts'
 export { TypedEmitter, type EventMap, type Unsubscribe } from './emitter.ts'
 export {
@@ -33,6 +28,7 @@ export {
 } from './http.ts'
 export { PendingRequests, type ReplyMap } from './pending.ts'
 export { RateBudgetMirror, type RateBudget } from './rate-budget.ts'
+export { stepAfterClose, stepAfterFailure, type PolicyInput, type ReconnectStep } from './reconnect-policy.ts'
 export { type LoggedOutReason, type SessionOptions } from './session.ts'
 export {
   dial,

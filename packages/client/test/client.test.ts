@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { PortcullisClient, type ClientEvents } from '../src/client.ts'
+import { PortcullisClient } from '../src/client.ts'
+import type { ClientEvents } from '../src/types.ts'
 import { fakeFetch, fakeSockets, pair, type FakeSocket } from './fakes.ts'
 
 // Close classification and reconnect policy, driven through a scripted api and hand-driven sockets.

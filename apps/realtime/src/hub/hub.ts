@@ -71,6 +71,7 @@ export class Hub implements ConnectionOwner {
   ): Promise<Connection> {
     const { limits, rtStore } = this.#options
     let budget = this.#budgets.get(principal.userId)
+    const fresh = !budget
     if (!budget) {
       budget = new UserBudget(principal.userId, rtStore, limits.msgRatePerS, limits.msgBurst)
       this.#budgets.set(principal.userId, budget)
@@ -79,7 +80,7 @@ export class Hub implements ConnectionOwner {
     this.connections.set(id, conn)
     add(this.bySession, conn.sid, conn)
     add(this.byUser, conn.userId, conn)
-    await budget.prime()
+    if (fresh) await budget.prime()
     conn.send(
       JSON.stringify({
         type: 'welcome',
@@ -100,6 +101,7 @@ export class Hub implements ConnectionOwner {
   /** Bookkeeping when a socket is gone (any side, any reason). */
   closed(conn: Connection, code: number, reason: string): void {
     if (!this.connections.delete(conn.id)) return
+    this.#budgets.get(conn.userId)?.flush()
     remove(this.bySession, conn.sid, conn)
     remove(this.byUser, conn.userId, conn)
     for (const channel of conn.subscriptions) this.#leave(conn, channel)
@@ -241,7 +243,7 @@ export class Hub implements ConnectionOwner {
 
   /**
    * Forgets the message budgets of users without sockets here. Called periodically rather than on close, so a
-   * reconnecting user finds the tokens this instance already leased.
+   * quickly reconnecting user is still refused while the shared bucket is known to be empty.
    */
   sweepBudgets(): void {
     for (const userId of this.#budgets.keys()) if (!this.byUser.has(userId)) this.#budgets.delete(userId)

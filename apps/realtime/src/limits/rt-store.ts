@@ -3,7 +3,7 @@ import { rtKeys, type RtKeys } from './keys.ts'
 import {
   ACQUIRE_CONNECTION,
   INCR_WINDOW,
-  LEASE_MESSAGES,
+  CHARGE_MESSAGES,
   RECORD_AUTH_FAILURE,
   RENEW_CONNECTIONS,
 } from './scripts.ts'
@@ -99,21 +99,21 @@ export class RtStore {
     )
   }
 
-  /** Leases up to `want` message tokens from the user's cross-instance bucket. */
-  async leaseMessages(
+  /** Charges `spent` admitted messages to the user's cross-instance bucket; returns its balance (tokens, at ms). */
+  async chargeMessages(
     userId: string,
     ratePerS: number,
     burst: number,
-    want: number,
-  ): Promise<{ granted: number; waitMs: number }> {
-    const [granted, waitMs] = pair(
+    spent: number,
+  ): Promise<{ tokens: number; at: number }> {
+    const [milli, at] = pair(
       await this.#redis.eval(
-        LEASE_MESSAGES,
+        CHARGE_MESSAGES,
         [this.keys.userMessageBucket(userId)],
-        [Date.now(), ratePerS, burst, want],
+        [Date.now(), ratePerS, burst, spent],
       ),
     )
-    return { granted, waitMs }
+    return { tokens: milli / 1000, at }
   }
 
   /** Publishes a pre-serialized `message` frame to every instance subscribed to the channel. */

@@ -44,24 +44,22 @@ return 1
 `
 
 /**
- * KEYS[1] the user's message bucket. ARGV: now ms, rate per s, burst, wanted tokens.
- * Refills, grants up to `wanted` whole tokens, returns {granted, ms until the next token}.
+ * KEYS[1] the user's message bucket. ARGV: now ms, rate per s, burst, tokens spent.
+ * Refills, charges the tokens an instance already admitted (the balance may go negative, down to -burst: the user
+ * then waits it off), returns {milli-tokens left, the time of that balance (ms)}.
  */
-export const LEASE_MESSAGES = `
+export const CHARGE_MESSAGES = `
 local now = tonumber(ARGV[1])
 local rate = tonumber(ARGV[2])
 local burst = tonumber(ARGV[3])
-local want = tonumber(ARGV[4])
+local spent = tonumber(ARGV[4])
 local b = redis.call('HMGET', KEYS[1], 't', 'ts')
 local tokens = tonumber(b[1])
 local ts = tonumber(b[2])
 if tokens == nil or ts == nil then tokens = burst; ts = now end
 tokens = math.min(burst, tokens + math.max(0, now - ts) * rate / 1000)
-local grant = math.min(want, math.floor(tokens))
-tokens = tokens - grant
+tokens = math.max(-burst, tokens - spent)
 redis.call('HSET', KEYS[1], 't', tostring(tokens), 'ts', tostring(now))
-redis.call('PEXPIRE', KEYS[1], math.ceil(burst * 1000 / rate) + 1000)
-local wait = 0
-if grant < want then wait = math.ceil((1 - (tokens - math.floor(tokens))) * 1000 / rate) end
-return {grant, wait}
+redis.call('PEXPIRE', KEYS[1], math.ceil(2 * burst * 1000 / rate) + 1000)
+return {math.floor(tokens * 1000), now}
 `

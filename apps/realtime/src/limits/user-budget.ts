@@ -1,19 +1,24 @@
 import type { RtStore } from './rt-store.ts'
 
+/** Admitted messages are charged to Redis at least this often (ms) while a user is sending. */
+const FLUSH_MS = 50
+
 /**
- * One user's message budget on this instance, leased in small batches from the user's token bucket on Redis
- * (shared by every instance). `take()` is synchronous: Redis is never on the per-message path; the next batch is
- * fetched in the background when the local pool runs low, and while it is on its way the pool may run up to one
- * batch into debt (repaid by the next lease) unless Redis just said the user's bucket is empty.
- * See docs/decisions/0202-per-user-message-budget.md.
+ * One user's message budget on this instance, enforced across instances without Redis on the per-message path.
+ * The instance keeps a local estimate of the user's token bucket on Redis (refilled by the clock, decremented on
+ * every admitted message) and charges what it admitted to Redis in small batches (every `burst/4` messages or
+ * 50 ms); each answer re-syncs the estimate with what all instances spent. Over-admission across instances is
+ * bounded by what they admit between two syncs. See docs/decisions/0202-per-user-message-budget.md.
  */
 export class UserBudget {
-  #tokens = 0
-  #inflight: Promise<void> | null = null
-  /** Until this instant (epoch ms) the shared bucket is known to be empty: no debt allowed. */
-  #exhaustedUntil = 0
+  /** Estimated tokens in the shared bucket at `#at` (may be negative: the user waits it off). */
+  #tokens: number
+  #at = Date.now()
+  #pending = 0
+  #timer: NodeJS.Timeout | null = null
   readonly #userId: string
   readonly #store: RtStore
+  readonly #perMs: number
   readonly #rate: number
   readonly #burst: number
   readonly #batch: number
@@ -22,45 +27,53 @@ export class UserBudget {
     this.#userId = userId
     this.#store = store
     this.#rate = ratePerS
+    this.#perMs = ratePerS / 1000
     this.#burst = burst
+    this.#tokens = burst
     this.#batch = Math.max(1, Math.ceil(burst / 4))
   }
 
-  /**
-   * Leases up to a full burst before the user's first socket here sends anything (awaited at connect; never
-   * rejects), so a fresh connection's first burst is not refused for want of a round trip.
-   */
+  /** Syncs the estimate with Redis before the user's first socket here is welcomed (never rejects). */
   prime(): Promise<void> {
-    return this.#tokens > 0 ? Promise.resolve() : this.#lease(this.#burst)
+    return this.#charge(0)
   }
 
-  /** Takes one token: 0 when granted, else a hint of ms until the budget refills. */
+  /** Takes one token: 0 when admitted, else the ms until the user's shared bucket has one again. */
   take(now: number): number {
-    if (this.#tokens < this.#batch + 1) void this.#lease()
-    if (this.#tokens >= 1 || (now >= this.#exhaustedUntil && this.#tokens > -this.#batch)) {
-      this.#tokens -= 1
-      return 0
+    const tokens = Math.min(this.#burst, this.#tokens + (now - this.#at) * this.#perMs)
+    this.#at = now
+    if (tokens < 1) {
+      this.#tokens = tokens
+      return Math.ceil((1 - tokens) / this.#perMs)
     }
-    return Math.max(Math.ceil(1000 / this.#rate), this.#exhaustedUntil - now)
+    this.#tokens = tokens - 1
+    this.#pending += 1
+    if (this.#pending >= this.#batch) this.flush()
+    else this.#timer ??= setTimeout(() => this.flush(), FLUSH_MS).unref()
+    return 0
   }
 
-  #lease(want = this.#batch): Promise<void> {
-    this.#inflight ??= this.#store
-      .leaseMessages(this.#userId, this.#rate, this.#burst, want)
-      .then(
-        ({ granted, waitMs }) => {
-          this.#tokens += granted
-          if (granted < want) this.#exhaustedUntil = Date.now() + Math.max(1, waitMs)
-        },
-        () => {
-          // Redis unreachable: only the per-connection bucket limits for now; the store-health monitor closes
-          // every socket (1013) if Redis stays away past STORE_GRACE_MS.
-          this.#tokens = Math.max(this.#tokens, 0) + want
-        },
-      )
-      .finally(() => {
-        this.#inflight = null
-      })
-    return this.#inflight
+  /** Charges what is pending now (also called when one of the user's sockets here closes). */
+  flush(): void {
+    if (this.#timer) clearTimeout(this.#timer)
+    this.#timer = null
+    const spent = this.#pending
+    if (spent === 0) return
+    this.#pending = 0
+    void this.#charge(spent)
+  }
+
+  #charge(spent: number): Promise<void> {
+    return this.#store.chargeMessages(this.#userId, this.#rate, this.#burst, spent).then(
+      ({ tokens }) => {
+        // Redis's balance includes every charge so far, not what this instance admitted since this one left.
+        this.#tokens = tokens - this.#pending
+        this.#at = Date.now()
+      },
+      () => {
+        // Redis unreachable: the local estimate and the per-connection bucket limit meanwhile; the store-health
+        // monitor closes every socket (1013) if Redis stays away past STORE_GRACE_MS.
+      },
+    )
   }
 }

@@ -1,0 +1,90 @@
+import { describe, expect, test } from 'vitest'
+import { canAccess } from '../../src/hub/channels.ts'
+import { bearer, connect, shared, startApp } from '../helper.ts'
+
+describe('canAccess', () => {
+  test('public any user, admin:* role admin, user:<id> that user only', () => {
+    expect(canAccess('public:lobby', 'alice', ['user'])).toBe(true)
+    expect(canAccess('admin:ops', 'alice', ['user'])).toBe(false)
+    expect(canAccess('admin:ops', 'root', ['user', 'admin'])).toBe(true)
+    expect(canAccess('user:alice', 'alice', ['user'])).toBe(true)
+    expect(canAccess('user:alice', 'bob', ['user', 'admin'])).toBe(false)
+    expect(canAccess('other:x', 'alice', ['admin'])).toBe(false)
+  })
+})
+
+describe('channels', () => {
+  test('authorization on subscribe and on publish; forbidden → error, not processed', async () => {
+    const t = await startApp()
+    const alice = await connect(t.url, { headers: bearer((await t.login('alice', ['user'])).token) })
+    for (const [type, channel] of [
+      ['subscribe', 'admin:ops'],
+      ['subscribe', 'user:bob'],
+      ['publish', 'admin:ops'],
+      ['publish', 'user:bob'],
+    ] as const) {
+      const id = `${type}-${channel}`
+      alice.send(type === 'publish' ? { type, id, channel, text: 'hi' } : { type, id, channel })
+      expect(await alice.next({ id })).toMatchObject({ type: 'error', code: 'forbidden' })
+    }
+    alice.send({ type: 'subscribe', id: 's1', channel: 'user:alice' })
+    expect(await alice.next({ id: 's1' })).toEqual({ type: 'subscribed', id: 's1', channel: 'user:alice' })
+    alice.send({ type: 'unsubscribe', id: 'u1', channel: 'user:alice' })
+    expect(await alice.next({ id: 'u1' })).toEqual({
+      type: 'unsubscribed',
+      id: 'u1',
+      channel: 'user:alice',
+      reason: 'requested',
+    })
+    alice.send({ type: 'unsubscribe', id: 'u2', channel: 'user:alice' })
+    expect(await alice.next({ id: 'u2' })).toMatchObject({ type: 'error', code: 'not_subscribed' })
+  })
+
+  test('a publish crosses instances; message carries server-set from, messageId, ts; never the sender’s claims', async () => {
+    const s = shared()
+    const a = await startApp({}, { shared: s })
+    const b = await startApp({}, { shared: s })
+    const aliceLogin = await a.login('alice', ['user'], { username: 'alice' })
+    const bobLogin = await b.login('bob', ['user'], { username: 'bob' })
+    const alice = await connect(a.url, { headers: bearer(aliceLogin.token) })
+    const bob = await connect(b.url, { headers: bearer(bobLogin.token) })
+    for (const c of [alice, bob]) {
+      c.send({ type: 'subscribe', id: 'sub', channel: 'public:lobby' })
+      await c.next({ type: 'subscribed' })
+    }
+    const before = Date.now()
+    alice.send({ type: 'publish', id: 'p1', channel: 'public:lobby', text: '<b>hi</b> 👋' })
+    const published = await alice.next({ type: 'published' })
+    expect(published).toMatchObject({ id: 'p1', channel: 'public:lobby', messageId: expect.any(String) })
+    const received = await bob.next({ type: 'message' })
+    expect(received).toEqual({
+      type: 'message',
+      channel: 'public:lobby',
+      messageId: published.messageId,
+      from: { id: 'alice', username: 'alice' },
+      text: '<b>hi</b> 👋',
+      ts: expect.any(Number),
+    })
+    expect(received.ts as number).toBeGreaterThanOrEqual(before - 5)
+    // the sender's own subscription receives it too
+    await alice.next({ type: 'message' })
+    // a non-subscriber does not
+    const carol = await connect(b.url, { headers: bearer((await b.login('carol')).token) })
+    alice.send({ type: 'publish', id: 'p2', channel: 'public:lobby', text: 'again' })
+    await bob.next((f) => f.type === 'message' && f.text === 'again')
+    expect(carol.frames.filter((f) => f.type === 'message')).toHaveLength(0)
+  })
+
+  test('unknown fields in a publish (e.g. a forged from) are rejected', async () => {
+    const t = await startApp()
+    const c = await connect(t.url, { headers: bearer((await t.login('alice')).token) })
+    c.send({
+      type: 'publish',
+      id: 'f',
+      channel: 'public:x',
+      text: 'hi',
+      from: { id: 'admin', username: 'admin' },
+    })
+    expect(await c.next({ id: 'f' })).toMatchObject({ type: 'error', code: 'invalid_message' })
+  })
+})

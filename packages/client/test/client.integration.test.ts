@@ -9,9 +9,7 @@ import { startStack, type Stack } from './stack.ts'
 
 let stack: Stack
 beforeAll(async () => {
-  // A generous message budget: the per-user bucket is shared by every connection of a user, and these
-  // tests open many short-lived ones (the rate limit itself is tested in client.limits.test.ts).
-  stack = await startStack({ realtime: { MSG_RATE_PER_S: '1000', MSG_BURST: '1000' } })
+  stack = await startStack()
 })
 afterAll(async () => {
   await stack?.close()

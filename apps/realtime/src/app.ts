@@ -86,6 +86,13 @@ export async function buildApp(config: RealtimeConfig, deps: AppDeps = {}): Prom
     connectionTimeout: 10_000,
     return503OnClosing: true,
   }) as unknown as FastifyInstance
+  if (https) {
+    // HSTS whenever this process serves TLS itself (behind a TLS proxy the proxy sends it): browsers then never
+    // try plaintext for this host again. Refusals and health answers carry it; a 101 has no body to send it with.
+    app.addHook('onSend', async (_request, reply) => {
+      reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains')
+    })
+  }
 
   const redis = createRedisClient(config.REDIS_URL, {
     name: 'portcullis-realtime',

@@ -59,17 +59,17 @@ describe('realtime over TLS', () => {
     )
   })
 
-  it('serves health over https', async () => {
+  it('serves health over https with HSTS', async () => {
     const t = await startApp({ TLS_CERT_FILE: tls.cert, TLS_KEY_FILE: tls.key })
     const port = new URL(t.url).port
-    const status = await new Promise<number>((resolve, reject) => {
-      request({ host: '127.0.0.1', port, path: '/healthz', ca: tls.ca }, (res) => {
-        res.resume()
-        resolve(res.statusCode ?? 0)
+    const res = await new Promise<{ status: number; hsts: unknown }>((resolve, reject) => {
+      request({ host: '127.0.0.1', port, path: '/healthz', ca: tls.ca }, (r) => {
+        r.resume()
+        resolve({ status: r.statusCode ?? 0, hsts: r.headers['strict-transport-security'] })
       })
         .on('error', reject)
         .end()
     })
-    expect(status).toBe(200)
+    expect(res).toEqual({ status: 200, hsts: expect.stringMatching(/^max-age=\d+/) })
   })
 })

@@ -43,6 +43,7 @@ export class PortcullisClient extends TypedEmitter<ClientEvents> {
   readonly #budget = new RateBudgetMirror()
   /** Channels the caller subscribed to; re-subscribed after a reconnect. */
   readonly #channels = new Set<string>()
+  readonly #subscribing = new Map<string, Promise<ReplyMap['subscribe']>>()
   #state: ConnectionState = 'idle'
   #socket: WebSocketLike | undefined
   #welcome: Welcome | undefined
@@ -153,10 +154,19 @@ export class PortcullisClient extends TypedEmitter<ClientEvents> {
   }
 
   /** `subscribe`; the channel is re-subscribed after reconnects until `unsubscribe` or a `forbidden` drop. */
-  async subscribe(channel: string): Promise<ReplyMap['subscribe']> {
-    const reply = await this.#request({ type: 'subscribe', channel })
-    this.#channels.add(channel)
-    return reply
+  subscribe(channel: string): Promise<ReplyMap['subscribe']> {
+    // Concurrent subscribes to one channel share a request (UI code often asks twice in one tick).
+    let inflight = this.#subscribing.get(channel)
+    if (!inflight) {
+      inflight = this.#request({ type: 'subscribe', channel })
+        .then((reply) => {
+          this.#channels.add(channel)
+          return reply
+        })
+        .finally(() => this.#subscribing.delete(channel))
+      this.#subscribing.set(channel, inflight)
+    }
+    return inflight
   }
 
   async unsubscribe(channel: string): Promise<ReplyMap['unsubscribe']> {

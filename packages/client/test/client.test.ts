@@ -279,6 +279,19 @@ describe('PortcullisClient: live session', () => {
     expect(t.sockets[1]!.lastSent()).toMatchObject({ type: 'subscribe', channel: 'public:lobby' })
   })
 
+  it('sends one subscribe for concurrent subscribes to the same channel', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    const t = setup()
+    const socket = await connected(t)
+    const before = socket.sent.length
+    const both = Promise.all([t.client.subscribe('public:lobby'), t.client.subscribe('public:lobby')])
+    expect(socket.sent.length).toBe(before + 1)
+    socket.push({ type: 'subscribed', id: socket.lastSent().id, channel: 'public:lobby' })
+    const [a, b] = await both
+    expect(a).toBe(b)
+    expect(t.client.channels).toEqual(['public:lobby'])
+  })
+
   it('hands a refreshed token to the live socket with auth.refresh', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
     const t = setup()

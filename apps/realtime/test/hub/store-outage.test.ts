@@ -1,0 +1,54 @@
+import { describe, expect, test, onTestFinished } from 'vitest'
+import { startRedisServer, waitFor } from '@portcullis/testkit'
+import { createRedisClient, keys } from '@portcullis/sessions/redis'
+import { bearer, connect, refused, shared, startApp } from '../helper.ts'
+
+describe('session store unreachable: fail closed', () => {
+  test('Redis down → 503 + Retry-After on upgrade, live sockets closed 1013 after STORE_GRACE_MS, no crash; back → admits again', async () => {
+    const redis = await startRedisServer()
+    onTestFinished(() => redis.stop())
+    const t = await startApp({ REDIS_URL: redis.url, STORE_GRACE_MS: 300 })
+    const login = await t.login()
+    const live = await connect(t.url, { headers: bearer(login.token) })
+    await redis.kill()
+    const res = await refused(t.url, { headers: bearer(login.token) })
+    expect(res.status).toBe(503)
+    expect(res.body).toMatchObject({ error: 'unavailable' })
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0)
+    const closed = await live.closed
+    expect(closed).toEqual({ code: 1013, reason: 'try_again_later' })
+    expect(t.logs.events('store.unreachable')).toHaveLength(1)
+    const ready = await t.app.inject({ url: '/readyz' })
+    expect(ready.statusCode).toBe(503)
+    expect((await t.app.inject({ url: '/healthz' })).statusCode).toBe(200)
+
+    await redis.start()
+    await waitFor(
+      async () => (await t.app.inject({ url: '/readyz' })).statusCode === 200,
+      'ready again',
+      10_000,
+    )
+    // The restarted Redis is empty (no persistence): a fresh session is needed, and it is admitted.
+    const again = await waitFor(() => t.login().catch(() => null), 'test client reconnected', 10_000)
+    await connect(t.url, { headers: bearer(again.token) })
+  })
+
+  test('pub/sub link drop → live sessions re-validated when it returns (a revocation missed meanwhile closes 4401)', async () => {
+    const s = shared()
+    const t = await startApp({ STORE_GRACE_MS: 5000 }, { shared: s })
+    const kept = await t.login()
+    const missed = await t.login()
+    const keptClient = await connect(t.url, { headers: bearer(kept.token) })
+    const missedClient = await connect(t.url, { headers: bearer(missed.token) })
+    const admin = createRedisClient(t.config.REDIS_URL)
+    await admin.connect()
+    onTestFinished(() => admin.close())
+    // Revoke without an event (as if it was published while the link was down), then drop every pub/sub link.
+    await admin.del(keys(s.prefix).session(missed.sid))
+    await admin.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub'])
+    expect(await missedClient.closed).toEqual({ code: 4401, reason: 'session_revoked' })
+    await waitFor(() => t.logs.events('session.revalidated').length > 0, 'revalidation logged')
+    keptClient.send({ type: 'ping', id: 'still' })
+    await keptClient.next({ type: 'pong', id: 'still' })
+  })
+})

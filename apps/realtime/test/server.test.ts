@@ -36,7 +36,7 @@ test('SIGTERM: sockets closed 1012 restart, then the process exits 0', async () 
   const t = await startApp({}, { shared: s })
   const jwks = createServer((_req, res) => res.end(JSON.stringify(s.signer.jwks())))
   await new Promise<void>((r) => jwks.listen(0, '127.0.0.1', r))
-  onTestFinished(() => jwks.close())
+  onTestFinished(() => void jwks.close())
   const port = await freePort()
   const p = run({
     REDIS_URL: inject('redisUrl'),

@@ -35,7 +35,7 @@ export interface BenchOptions {
   profile: boolean
 }
 
-/** Defaults of a mode: `full` ≈ 10–15 min on 2 cores, `quick` ≤ 2 min. */
+/** Defaults of a mode: `full` ≈ 12–15 min on 2 cores (more on a busy machine), `quick` ≈ 1–2 min. */
 export function defaults(mode: 'quick' | 'full'): BenchOptions {
   const full = mode === 'full'
   return {
@@ -45,8 +45,8 @@ export function defaults(mode: 'quick' | 'full'): BenchOptions {
     servers: ['raw-ws', 'fastify-ws', 'socketio', 'portcullis', 'portcullis-notrace'],
     scenarios: [...SCENARIOS],
     repeats: full ? 3 : 1,
-    warmupMs: full ? 1000 : 300,
-    windowMs: full ? 4000 : 1000,
+    warmupMs: full ? 800 : 300,
+    windowMs: full ? 3000 : 1000,
     echoCases: [
       [1, 1],
       [100, 8],

@@ -60,8 +60,9 @@ export async function poolTrickle(job: PoolTrickleJob, w: Window): Promise<PoolT
   }, 5)
   await new Promise((r) => setTimeout(r, job.durationMs))
   clearInterval(timer)
-  w.end()
+  // The window closes after a drain, so replies still in flight count (a missing reply is a real loss).
   await new Promise((r) => setTimeout(r, 500))
+  w.end()
   for (const { conn } of entries) conn.onReply = () => {}
   return {
     sent,

@@ -88,6 +88,8 @@ export function renderSvg(report: BenchReport): string {
     parts.push(`<text x="${left}" y="${y}" class="t">${escape(g.title)}</text>`)
     y += 6
     const top = y
+    // The target tick goes under the bars' labels (inserted here, its height known after the bars).
+    const tickAt = parts.length
     for (const b of list) {
       const w = Math.max(1, scale(b.value) - left)
       parts.push(
@@ -100,7 +102,11 @@ export function renderSvg(report: BenchReport): string {
     }
     if (g.target !== undefined) {
       const x = scale(g.target).toFixed(1)
-      parts.push(`<line x1="${x}" y1="${top - 2}" x2="${x}" y2="${y}" stroke="#c62828" stroke-width="2"/>`)
+      parts.splice(
+        tickAt,
+        0,
+        `<line x1="${x}" y1="${top - 2}" x2="${x}" y2="${y}" stroke="#c62828" stroke-width="2"/>`,
+      )
     }
     y += 18
   })

@@ -4,7 +4,7 @@ import type { HandshakeResult } from '../loadgen/types.ts'
 import type { Target } from '../targets.ts'
 
 /** Upper bound of handshakes/s any server reaches here: sizes the single-use ticket supply of one window. */
-const MAX_RATE = 4000
+const MAX_RATE = 3500
 
 interface Unit {
   target: Target

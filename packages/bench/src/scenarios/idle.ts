@@ -1,7 +1,7 @@
 import { command, credentialsFor, endpoints, measure, type Context } from '../context.ts'
 import type { PoolCloseResult, PoolOpenResult, PoolTrickleResult } from '../loadgen/types.ts'
 import { probe } from '../proc.ts'
-import type { Target } from '../targets.ts'
+import { startTarget, stopTarget, type Target } from '../targets.ts'
 
 const KB = 1024
 
@@ -10,12 +10,19 @@ const KB = 1024
  * figure is what the connections really hold), event-loop delay while every connection sends 1 message/s, and
  * RSS after `idleCycles` further connect/disconnect cycles of N, against the RSS after the first close (a leak
  * shows as growth per cycle; memory malloc keeps after the first close is reported apart, it is not a leak).
- * One instance per server; the load generator spreads source addresses over 127.0.0.x.
+ * One fresh instance per server; the load generator spreads source addresses over 127.0.0.x.
  */
 export async function runIdleScenario(ctx: Context): Promise<void> {
-  for (const target of ctx.targets.values()) {
-    if (target.name === 'portcullis-notrace') continue
-    await idleOne(ctx, target)
+  for (const running of ctx.targets.values()) {
+    if (running.name === 'portcullis-notrace') continue
+    // A fresh process: the earlier scenarios' high-water marks (heap capacity, malloc arenas) would otherwise
+    // absorb the idle connections and hide their cost.
+    const target = await startTarget(running.name, ctx.env, 1)
+    try {
+      await idleOne(ctx, target)
+    } finally {
+      await stopTarget(target)
+    }
   }
 }
 

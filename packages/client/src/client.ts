@@ -52,6 +52,8 @@ export class PortcullisClient extends TypedEmitter<ClientEvents> {
   /** True while the caller wants a socket: set by `connect()`, cleared by `disconnect()`/`logout()`/terminal closes. */
   #wanted = false
   #failures = 0
+  /** Counts `#open` calls, so a stale attempt (stopped while awaiting its ticket) gives up quietly. */
+  #attempt = 0
   #timer: ReturnType<typeof setTimeout> | undefined
   #lastClose: CloseInfo | undefined
   #waiters: Array<{ resolve: (w: Welcome) => void; reject: (e: PortcullisError) => void }> = []
@@ -119,8 +121,15 @@ export class PortcullisClient extends TypedEmitter<ClientEvents> {
     return this.#session.accessToken()
   }
 
-  /** Logs in; the tokens stay in memory. A 401 rejects with `invalid_credentials`. */
+  /**
+   * Logs in; the tokens stay in memory (the reply carries them too: do not persist them). A 401 rejects with
+   * `invalid_credentials`. A socket of an earlier login is closed first and its subscriptions forgotten.
+   */
   async login(username: string, password: string): Promise<LoginReply> {
+    if (this.#wanted || this.#socket) {
+      this.#stop('idle', 1000, 'login')
+      this.#channels.clear()
+    }
     return await this.#session.login(username, password)
   }
 
@@ -215,15 +224,18 @@ export class PortcullisClient extends TypedEmitter<ClientEvents> {
   }
 
   async #open(): Promise<void> {
+    // A stop (and maybe a new connect) while the ticket call is in flight makes this attempt stale.
+    const attempt = ++this.#attempt
     this.#setState('connecting')
     const mode = this.#options.auth ?? 'ticket'
     let credential: string
     try {
       credential = mode === 'ticket' ? await this.#ticket() : this.#session.accessToken()
     } catch (error) {
-      return this.#afterFailure(asError(error))
+      if (attempt === this.#attempt) this.#afterFailure(asError(error))
+      return
     }
-    if (!this.#wanted) return
+    if (!this.#wanted || attempt !== this.#attempt) return
     const target = dial(this.#options.realtimeUrl, mode, credential)
     let socket: WebSocketLike
     try {
@@ -414,6 +426,7 @@ export class PortcullisClient extends TypedEmitter<ClientEvents> {
 
   #stop(state: 'idle' | 'closed', code: number, reason: string): void {
     this.#wanted = false
+    this.#attempt++
     clearTimeout(this.#timer)
     const socket = this.#socket
     this.#socket = undefined

@@ -84,6 +84,22 @@ describe('PortcullisClient: connect', () => {
   })
 })
 
+describe('PortcullisClient: stop while connecting', () => {
+  it('an attempt stopped while its ticket call is in flight never opens a socket', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    const t = setup()
+    await t.client.login('alice', 'alice-password')
+    const first = t.client.connect().catch((e: unknown) => e)
+    t.client.disconnect()
+    const second = t.client.connect()
+    await flush()
+    expect(t.sockets).toHaveLength(1)
+    t.sockets[0]!.welcome()
+    await expect(second).resolves.toMatchObject({ type: 'welcome' })
+    await expect(first).resolves.toMatchObject({ code: 'not_connected' })
+  })
+})
+
 describe('PortcullisClient: close codes', () => {
   it.each([1001, 1012, 1013, 1006])('reconnects with backoff after %i', async (code) => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
@@ -313,6 +329,20 @@ describe('PortcullisClient: live session', () => {
     socket.push({ type: 'error', code: 'rate_limited', message: 'slow down', retryAfterMs: 50 })
     expect(t.errors()).toEqual(['invalid_message', 'rate_limited'])
     expect(t.client.rateBudget().tokens).toBe(0)
+  })
+
+  it('a new login closes the socket of the previous one and forgets its channels', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    const t = setup()
+    const socket = await connected(t)
+    const sub = t.client.subscribe('public:lobby')
+    socket.push({ type: 'subscribed', id: socket.lastSent().id, channel: 'public:lobby' })
+    await sub
+    await t.client.login('bob', 'bob-password')
+    expect(socket.closedWith).toEqual({ code: 1000, reason: 'login' })
+    expect(t.client.channels).toEqual([])
+    expect(t.client.state).toBe('idle')
+    expect(socket.sent.some((frame) => frame.includes('auth.refresh'))).toBe(false)
   })
 
   it('logout revokes at the api, closes the socket and does not reconnect', async () => {

@@ -61,14 +61,11 @@ export class Hub implements ConnectionOwner {
     this.#fanout = fanout
   }
 
-  /** Registers a freshly upgraded socket and sends `welcome`. */
-  async open(
-    socket: WebSocket,
-    id: string,
-    principal: Principal,
-    ip: string,
-    log: FastifyBaseLogger,
-  ): Promise<Connection> {
+  /**
+   * Registers a freshly upgraded socket and sends `welcome` in the same tick, so `welcome` is always the first
+   * frame (no client frame can be answered before it).
+   */
+  open(socket: WebSocket, id: string, principal: Principal, ip: string, log: FastifyBaseLogger): Connection {
     const { limits, rtStore } = this.#options
     let budget = this.#budgets.get(principal.userId)
     const fresh = !budget
@@ -80,7 +77,6 @@ export class Hub implements ConnectionOwner {
     this.connections.set(id, conn)
     add(this.bySession, conn.sid, conn)
     add(this.byUser, conn.userId, conn)
-    if (fresh) await budget.prime()
     conn.send(
       JSON.stringify({
         type: 'welcome',
@@ -95,6 +91,8 @@ export class Hub implements ConnectionOwner {
         },
       }),
     )
+    // Sync the user's shared message budget in the background; until then the estimate is a full burst.
+    if (fresh) void budget.prime()
     return conn
   }
 

@@ -28,7 +28,7 @@ export default async function wsRoute(fastify: FastifyInstance, options: { hub: 
       const principal = request.principal!
       const connectionId = request.connectionId!
       const log = request.log.child({ connectionId })
-      await hub.open(socket, connectionId, principal, request.ip, log)
+      hub.open(socket, connectionId, principal, request.ip, log)
       rtEvent(log, 'ws.connected', {
         via: principal.via,
         ip: request.ip,

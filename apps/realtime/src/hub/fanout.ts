@@ -1,4 +1,8 @@
+import { withDeadline } from '@portcullis/sessions'
 import type { RedisClient } from '@portcullis/sessions/redis'
+
+/** A subscription Redis has not confirmed within this time fails (the client gets `error unavailable`). */
+const SUBSCRIBE_DEADLINE_MS = 1000
 
 /**
  * Cross-instance delivery of publishes: ONE Redis subscriber connection per instance, subscribed to exactly the

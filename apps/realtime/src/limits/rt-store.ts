@@ -1,3 +1,4 @@
+import { withDeadline } from '@portcullis/sessions'
 import type { RedisClient } from '@portcullis/sessions/redis'
 import { rtKeys, type RtKeys } from './keys.ts'
 import {
@@ -17,14 +18,18 @@ export interface RtRedis {
   publish(channel: string, message: string): Promise<number>
 }
 
-/** Adapts a node-redis client (from `createRedisClient`: fails fast while disconnected). */
-export function nodeRedisAdapter(client: RedisClient): RtRedis {
+/**
+ * Adapts a node-redis client (from `createRedisClient`: fails fast while disconnected). Every call is also bounded
+ * by `deadlineMs`, because node-redis does not time out the wait for a reply: a stalled Redis answers 503 too.
+ */
+export function nodeRedisAdapter(client: RedisClient, deadlineMs = 1000): RtRedis {
   return {
-    eval: (script, keys, args) => client.eval(script, { keys, arguments: args.map(String) }),
-    exists: (key) => client.exists(key),
-    pTTL: (key) => client.pTTL(key),
-    zRem: (key, member) => client.zRem(key, member),
-    publish: (channel, message) => client.publish(channel, message),
+    eval: (script, keys, args) =>
+      withDeadline(client.eval(script, { keys, arguments: args.map(String) }), deadlineMs),
+    exists: (key) => withDeadline(client.exists(key), deadlineMs),
+    pTTL: (key) => withDeadline(client.pTTL(key), deadlineMs),
+    zRem: (key, member) => withDeadline(client.zRem(key, member), deadlineMs),
+    publish: (channel, message) => withDeadline(client.publish(channel, message), deadlineMs),
   }
 }
 

@@ -33,6 +33,21 @@ describe('session store unreachable: fail closed', () => {
     await connect(t.url, { headers: bearer(again.token) })
   })
 
+  test('a stalled Redis (CLIENT PAUSE) → 503 within 2 s, not a hanging upgrade', async () => {
+    const redis = await startRedisServer()
+    onTestFinished(() => redis.stop())
+    const t = await startApp({ REDIS_URL: redis.url, STORE_GRACE_MS: 60_000 })
+    const login = await t.login()
+    const admin = createRedisClient(redis.url)
+    await admin.connect()
+    onTestFinished(() => admin.destroy())
+    await admin.sendCommand(['CLIENT', 'PAUSE', '3000', 'ALL'])
+    const started = Date.now()
+    const res = await refused(t.url, { headers: bearer(login.token) })
+    expect(res.status).toBe(503)
+    expect(Date.now() - started).toBeLessThan(2500)
+  })
+
   test('pub/sub link drop → live sessions re-validated when it returns (a revocation missed meanwhile closes 4401)', async () => {
     const s = shared()
     const t = await startApp({ STORE_GRACE_MS: 5000 }, { shared: s })

@@ -46,15 +46,15 @@ const REALTIME = join(ROOT, 'apps/realtime')
 /** Thrown when a server cannot be measured in this checkout (e.g. not built); the run notes it and goes on. */
 export class Unavailable extends Error {}
 
-/** Starts `instances` processes of the named server and waits until each is ready. */
-export async function startTarget(name: ServerName, env: RunEnv, instances = 1): Promise<Target> {
+/** Starts `instances` processes of the named server and waits until each is ready; `tag` names the processes. */
+export async function startTarget(name: ServerName, env: RunEnv, instances = 1, tag = ''): Promise<Target> {
   const started: Target = { name, dialect: dialectOf(name), instances: [] }
   try {
     for (let i = 0; i < instances; i++) {
       const port = await freePort()
       const child = name.startsWith('portcullis')
-        ? await startRealtime(name === 'portcullis', port, env, `${name}-${i}`)
-        : await startBaseline(name, port, env, `${name}-${i}`)
+        ? await startRealtime(name === 'portcullis', port, env, `${name}${tag}-${i}`)
+        : await startBaseline(name, port, env, `${name}${tag}-${i}`)
       const path = name === 'socketio' ? '/socket.io/?EIO=4&transport=websocket' : '/v1/ws'
       started.instances.push({ child, url: `ws://127.0.0.1:${port}${path}` })
     }
@@ -75,11 +75,18 @@ function dialectOf(name: ServerName): Dialect {
   return name.startsWith('portcullis') ? 'portcullis' : 'echo'
 }
 
+/** `--cpu-prof` flags when the run profiles (every server, so hotspots can be compared with the baselines'). */
+function profileFlags(env: RunEnv, label: string): string[] {
+  if (!env.profileDir) return []
+  return ['--cpu-prof', `--cpu-prof-dir=${env.profileDir}`, `--cpu-prof-name=${label}.cpuprofile`]
+}
+
 async function startBaseline(name: ServerName, port: number, env: RunEnv, label: string): Promise<Child> {
   const child = startNode({
     name: label,
     script: join(SERVERS, `${name}.ts`),
     probe: true,
+    nodeFlags: profileFlags(env, label),
     env: {
       PORT: String(port),
       REDIS_URL: env.redisUrl,
@@ -123,9 +130,7 @@ async function startRealtime(tracing: boolean, port: number, env: RunEnv, label:
   const { flags, script } = await realtimeCommand()
   // Profiling runs the TypeScript sources (type stripping keeps every line and column), so the hotspots'
   // file:line point straight into apps/realtime/src; otherwise the built server exactly as `start` runs it.
-  const profile = env.profileDir
-    ? ['--cpu-prof', `--cpu-prof-dir=${env.profileDir}`, `--cpu-prof-name=${label}.cpuprofile`]
-    : []
+  const profile = profileFlags(env, label)
   const child = startNode({
     name: label,
     script: join(REALTIME, env.profileDir ? 'src/server.ts' : script),

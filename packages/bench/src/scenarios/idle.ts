@@ -17,7 +17,7 @@ export async function runIdleScenario(ctx: Context): Promise<void> {
     if (running.name === 'portcullis-notrace') continue
     // A fresh process: the earlier scenarios' high-water marks (heap capacity, malloc arenas) would otherwise
     // absorb the idle connections and hide their cost.
-    const target = await startTarget(running.name, ctx.env, 1)
+    const target = await startTarget(running.name, ctx.env, 1, '-idle')
     try {
       await idleOne(ctx, target)
     } finally {

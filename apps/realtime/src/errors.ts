@@ -7,7 +7,6 @@ import createError from '@fastify/error'
  */
 export const RtErrors = {
   HANDSHAKE_MALFORMED: createError('RT_ERR_HANDSHAKE_MALFORMED', 'malformed WebSocket handshake', 400),
-  NOT_UPGRADE: createError(
     'RT_ERR_HANDSHAKE_NOT_UPGRADE',
     'this endpoint only accepts WebSocket upgrades',
     426,
@@ -32,7 +31,6 @@ export const RtErrors = {
 /** Public `error` code of each internal code (the JSON body of a refusal). */
 export const PUBLIC_CODES: Readonly<Record<string, string>> = {
   RT_ERR_HANDSHAKE_MALFORMED: 'bad_handshake',
-  RT_ERR_HANDSHAKE_NOT_UPGRADE: 'upgrade_required',
   RT_ERR_LIMIT_IP_BLOCKED: 'ip_blocked',
   RT_ERR_LIMIT_CONNECT_RATE: 'rate_limited',
   RT_ERR_ORIGIN_FORBIDDEN: 'origin_forbidden',

@@ -1,7 +1,9 @@
+import { DEFAULT_API_URL, DEFAULT_REALTIME_URL } from './defaults.ts'
+
 /** Where the demo finds the stack; set at build/dev time through `VITE_API_URL` / `VITE_REALTIME_URL`. */
 export const config = {
-  apiUrl: import.meta.env.VITE_API_URL ?? 'http://localhost:3001',
-  realtimeUrl: import.meta.env.VITE_REALTIME_URL ?? 'ws://localhost:3002',
+  apiUrl: import.meta.env.VITE_API_URL ?? DEFAULT_API_URL,
+  realtimeUrl: import.meta.env.VITE_REALTIME_URL ?? DEFAULT_REALTIME_URL,
 } as const
 
 /** The demo users the api seeds outside production (SPEC "Configuration"; ids from apps/api's demo directory). */

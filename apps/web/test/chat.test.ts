@@ -4,7 +4,7 @@ import { launchChromium } from '@portcullis/testkit/browser'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startDemoServer, type DemoServer } from './demo-server.ts'
-import { expectText, messages, openAs, send } from './page.ts'
+import { errorsOf, expectText, messages, openAs, send } from './page.ts'
 import { startStack, type Stack } from './stack.ts'
 
 // Two people chatting in headless Chromium through the real api, realtime and redis-server.
@@ -38,6 +38,11 @@ describe('demo: chat', () => {
     await expect.poll(() => messages(alice, 'public:lobby')).toContain('bob: hi alice')
     await expectText(alice, 'rate-budget', /^\d+ \/ 40 \(refills 20\/s\)$/)
     await expectText(alice, 'token-expiry', /^\d+ s$/)
+    // The page's Content-Security-Policy allows everything the demo does: nothing was blocked.
+    expect([...errorsOf(alice), ...errorsOf(bob)]).toEqual([])
+    const csp = await alice.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content')
+    expect(csp).toContain("script-src 'self'")
+    expect(csp).toContain(stack.apiUrl)
   })
 
   it('renders an XSS payload as inert text', async () => {

@@ -13,6 +13,13 @@ export async function expectText(
   else await expect.poll(read, { timeout }).toMatch(expected)
 }
 
+const consoleErrors = new WeakMap<Page, string[]>()
+
+/** Console errors a page logged (CSP violations among them). */
+export function errorsOf(page: Page): string[] {
+  return consoleErrors.get(page) ?? []
+}
+
 /** Opens the demo in a fresh browser context (its own memory: no shared tokens) and logs in. */
 export async function openAs(
   browser: Browser,
@@ -21,6 +28,11 @@ export async function openAs(
 ): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1200, height: 820 } })
   const page = await context.newPage()
+  const errors: string[] = []
+  consoleErrors.set(page, errors)
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text())
+  })
   await page.goto(origin)
   await page.getByTestId(`login-${username}`).click()
   await expectText(page, 'state', 'open')

@@ -7,10 +7,6 @@ import createError from '@fastify/error'
  */
 export const RtErrors = {
   HANDSHAKE_MALFORMED: createError('RT_ERR_HANDSHAKE_MALFORMED', 'malformed WebSocket handshake', 400),
-    'RT_ERR_HANDSHAKE_NOT_UPGRADE',
-    'this endpoint only accepts WebSocket upgrades',
-    426,
-  ),
   IP_BLOCKED: createError('RT_ERR_LIMIT_IP_BLOCKED', 'too many failed authentications, try again later', 429),
   CONNECT_RATE: createError(
     'RT_ERR_LIMIT_CONNECT_RATE',

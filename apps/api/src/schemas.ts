@@ -10,7 +10,7 @@ export const ErrorSchema = Type.Object(
     error: Type.String({ description: 'stable lowercase code, e.g. `invalid_credentials`' }),
     message: Type.String({ description: 'human-readable; never a stack trace or secret' }),
   },
-  { $id: 'Error' },
+  { description: 'every error response' },
 )
 
 export const UserSchema = Type.Object({

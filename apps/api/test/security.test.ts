@@ -45,6 +45,20 @@ describe('transport and hygiene', () => {
     expect(res.body).not.toMatch(/at .*\.ts/)
   })
 
+  it('refuses a non-JSON body with 415 unsupported_media_type', async () => {
+    const { app } = await buildTestApp()
+    for (const url of ['/v1/auth/login', '/v1/auth/refresh']) {
+      const res = await app.inject({
+        method: 'POST',
+        url,
+        payload: '<x/>',
+        headers: { 'content-type': 'application/xml' },
+      })
+      expect(res.statusCode, url).toBe(415)
+      expect(res.json()).toMatchObject({ error: 'unsupported_media_type' })
+    }
+  })
+
   it('ignores X-Forwarded-For unless TRUSTED_PROXIES lists the peer', async () => {
     const { app, logs } = await buildTestApp()
     await app.inject({

@@ -34,6 +34,7 @@ import {
  * await client.publish('public:lobby', 'hello')
  */
 export class PortcullisClient extends TypedEmitter<ClientEvents> {
+  /** The api's routes, typed (admin calls: `client.api.setRoles(client.accessToken(), userId, roles)`). */
   readonly api: ApiClient
   readonly #session: Session
   readonly #options: ClientOptions
@@ -76,6 +77,7 @@ export class PortcullisClient extends TypedEmitter<ClientEvents> {
     )
   }
 
+  /** The connection state (see `ConnectionState`); every change is also a `state` event. */
   get state(): ConnectionState {
     return this.#state
   }
@@ -90,9 +92,11 @@ export class PortcullisClient extends TypedEmitter<ClientEvents> {
       }
     )
   }
+  /** The session id from login (not a secret: admins revoke sessions by it). */
   get sessionId(): string | undefined {
     return this.#session.sessionId
   }
+  /** True while the client holds tokens. */
   get loggedIn(): boolean {
     return this.#session.loggedIn
   }
@@ -178,15 +182,18 @@ export class PortcullisClient extends TypedEmitter<ClientEvents> {
     return inflight
   }
 
+  /** `unsubscribe`; the channel is no longer restored after reconnects. */
   async unsubscribe(channel: string): Promise<ReplyMap['unsubscribe']> {
     this.#channels.delete(channel)
     return await this.#request({ type: 'unsubscribe', channel })
   }
 
+  /** `publish` plain text (1–2000 code points) to a channel; resolves with the server's `messageId`. */
   async publish(channel: string, text: string): Promise<ReplyMap['publish']> {
     return await this.#request({ type: 'publish', channel, text })
   }
 
+  /** Application-level `ping`; resolves with `pong` (counts as activity for the idle timer, unlike ws pings). */
   async ping(): Promise<ReplyMap['ping']> {
     return await this.#request({ type: 'ping' })
   }

@@ -27,19 +27,22 @@ return 0
 /**
  * KEYS[1] the user's connection zset. ARGV: now ms, lease expiry ms, max, connection id.
  * Drops expired leases (instances that died), then admits when under the cap. Returns 1 admitted, 0 refused.
+ * The key itself expires with its longest lease (never earlier: a short lease must not drop the others).
  */
 export const ACQUIRE_CONNECTION = `
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
-redis.call('PEXPIREAT', KEYS[1], ARGV[2])
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+redis.call('PEXPIREAT', KEYS[1], last[2])
 return 1
 `
 
 /** KEYS[1] the user's connection zset. ARGV: lease expiry ms, connection ids… Extends live leases. */
 export const RENEW_CONNECTIONS = `
 for i = 2, #ARGV do redis.call('ZADD', KEYS[1], 'XX', ARGV[1], ARGV[i]) end
-redis.call('PEXPIREAT', KEYS[1], ARGV[1])
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+if last[2] then redis.call('PEXPIREAT', KEYS[1], last[2]) end
 return 1
 `
 

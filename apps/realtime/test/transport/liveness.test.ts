@@ -35,7 +35,7 @@ describe('idle, liveness, backpressure', () => {
     expect(code).toBe(1006) // terminated: no close frame
   })
 
-  test('a slow consumer whose send buffer passes its bound is closed 1013', async () => {
+  test('a slow consumer whose send buffer passes its bound is closed 1013', { timeout: 40_000 }, async () => {
     const t = await startApp({
       SEND_BUFFER_LIMIT_BYTES: 64 * 1024,
       MSG_RATE_PER_S: 100_000,
@@ -49,12 +49,13 @@ describe('idle, liveness, backpressure', () => {
     // Stop reading: the kernel buffers fill, then the server's send buffer grows.
     ;(slow.ws as unknown as { _socket: { pause(): void } })._socket.pause()
     const pub = await connect(t.url, { headers: bearer((await t.login()).token) })
-    const text = 'x'.repeat(1900)
-    for (let i = 0; i < 6000 && t.logs.events('ws.backpressure').length === 0; i++) {
+    // 4-byte code points: ~7.6 KB per frame, so a few thousand frames overflow even generous loopback buffers.
+    const text = '😀'.repeat(1900)
+    for (let i = 0; i < 8000 && t.logs.events('ws.backpressure').length === 0; i++) {
       pub.send({ type: 'publish', id: `p${i}`, channel: 'public:firehose', text })
       if (i % 200 === 0) await new Promise((r) => setTimeout(r, 5))
     }
-    await waitFor(() => t.logs.events('ws.backpressure').length > 0, 'backpressure event')
+    await waitFor(() => t.logs.events('ws.backpressure').length > 0, 'backpressure event', 15_000)
     expect(t.logs.events('ws.backpressure')[0]).toMatchObject({
       userId: slowLogin.userId,
       reason: 'send_buffer_full',

@@ -1,0 +1,30 @@
+import { expect, onTestFinished, test } from 'vitest'
+import { createRedisClient } from '@portcullis/sessions/redis'
+import { nodeRedisAdapter, RtStore } from '../../src/limits/rt-store.ts'
+import { bearer, connect, refused, shared, startApp } from '../helper.ts'
+
+test('the per-user cap holds across instances, and a dead instance’s slot frees itself when its lease expires', async () => {
+  const s = shared()
+  const a = await startApp({ MAX_CONNECTIONS_PER_USER: 2 }, { shared: s })
+  const b = await startApp({ MAX_CONNECTIONS_PER_USER: 2 }, { shared: s })
+  const login = await a.login()
+  await connect(a.url, { headers: bearer(login.token) })
+  // A "crashed" instance holds the second slot: leased for 1 s, never renewed, never released.
+  const client = createRedisClient(a.config.REDIS_URL)
+  await client.connect()
+  onTestFinished(() => client.close())
+  const ghost = new RtStore(nodeRedisAdapter(client), s.prefix)
+  expect(await ghost.acquireConnection(login.userId, 'ghost', 2, 1000)).toBe(true)
+  expect((await refused(b.url, { headers: bearer(login.token) })).status).toBe(429)
+  await new Promise((r) => setTimeout(r, 1100))
+  await connect(b.url, { headers: bearer(login.token) })
+  expect((await refused(a.url, { headers: bearer(login.token) })).status).toBe(429)
+})
+
+test('live slots are renewed: they outlive their first lease', async () => {
+  const t = await startApp({ MAX_CONNECTIONS_PER_USER: 1 }, { deps: { connectionLeaseMs: 1200 } })
+  const login = await t.login()
+  await connect(t.url, { headers: bearer(login.token) })
+  await new Promise((r) => setTimeout(r, 1800))
+  expect((await refused(t.url, { headers: bearer(login.token) })).status).toBe(429)
+})

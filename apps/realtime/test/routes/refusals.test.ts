@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http'
 import { describe, expect, test } from 'vitest'
 import { SUBPROTOCOL } from '@portcullis/protocol'
-import { b64, bearer, connect, refused, startApp, AUDIENCE, ISSUER } from '../helper.ts'
+import { b64, bearer, connect, refused, shared, startApp, AUDIENCE, ISSUER } from '../helper.ts'
 
 /** Sends a raw upgrade request with exactly these headers; resolves with status and body. */
 async function rawUpgrade(
@@ -118,26 +118,33 @@ describe('refusals before 101', () => {
     expect((await refused(off.url, { query: `access_token=${b.token}` })).status).toBe(401)
   })
 
-  test('429 + Retry-After: per-IP connect rate across instances', async () => {
-    const t = await startApp({ CONNECT_RATE_PER_MIN: 3 })
-    const { token } = await t.login()
-    for (let i = 0; i < 3; i++) (await connect(t.url, { headers: bearer(token) })).close()
-    const res = await refused(t.url, { headers: bearer(token) })
+  test('429 + Retry-After: per-IP connect rate, counted across instances', async () => {
+    const s = shared()
+    const a = await startApp({ CONNECT_RATE_PER_MIN: 3 }, { shared: s })
+    const b = await startApp({ CONNECT_RATE_PER_MIN: 3 }, { shared: s })
+    const { token } = await a.login()
+    for (const t of [a, a, b]) (await connect(t.url, { headers: bearer(token) })).close()
+    const res = await refused(b.url, { headers: bearer(token) })
     expect(res.status).toBe(429)
     expect(res.body).toMatchObject({ error: 'rate_limited' })
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(0)
+    expect((await refused(a.url, { headers: bearer(token) })).status).toBe(429)
   })
 
-  test('429: failed authentications block the IP (shared), with ip.blocked; even valid credentials are refused', async () => {
-    const t = await startApp({ AUTH_FAILURES_PER_MIN: 3, AUTH_BLOCK_S: 60 })
-    const { token } = await t.login()
-    for (let i = 0; i < 3; i++) expect((await refused(t.url, { headers: bearer('bad') })).status).toBe(401)
-    const res = await refused(t.url, { headers: bearer(token) })
-    expect(res.status).toBe(429)
-    expect(res.body).toMatchObject({ error: 'ip_blocked' })
-    expect(Number(res.headers['retry-after'])).toBeGreaterThan(50)
-    expect(t.logs.events('ip.blocked')).toHaveLength(1)
-    expect(t.logs.events('ip.blocked')[0]).toMatchObject({ ip: '127.0.0.1', reason: 'auth_failures' })
+  test('429: failed authentications block the IP on every instance, with ip.blocked; even valid credentials', async () => {
+    const s = shared()
+    const a = await startApp({ AUTH_FAILURES_PER_MIN: 3, AUTH_BLOCK_S: 60 }, { shared: s })
+    const b = await startApp({ AUTH_FAILURES_PER_MIN: 3, AUTH_BLOCK_S: 60 }, { shared: s })
+    const { token } = await a.login()
+    for (const t of [a, b, a]) expect((await refused(t.url, { headers: bearer('bad') })).status).toBe(401)
+    for (const t of [a, b]) {
+      const res = await refused(t.url, { headers: bearer(token) })
+      expect(res.status).toBe(429)
+      expect(res.body).toMatchObject({ error: 'ip_blocked' })
+      expect(Number(res.headers['retry-after'])).toBeGreaterThan(50)
+    }
+    expect(a.logs.events('ip.blocked')).toHaveLength(1)
+    expect(a.logs.events('ip.blocked')[0]).toMatchObject({ ip: '127.0.0.1', reason: 'auth_failures' })
   })
 
   test('order: a blocked IP gets 429 before 403, a bad Origin gets 403 before 401', async () => {

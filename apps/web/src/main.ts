@@ -4,6 +4,7 @@ import { AdminPanel } from './admin-panel.ts'
 import { ADMIN_ROOM, DEMO_USERS, LOBBY, config } from './config.ts'
 import { Controls } from './controls.ts'
 import { el } from './dom.ts'
+import { EventLog } from './event-log.ts'
 import { LoginView } from './login-view.ts'
 import { RoomsView } from './rooms-view.ts'
 import { StatusPanel } from './status-panel.ts'
@@ -13,6 +14,7 @@ import { StatusPanel } from './status-panel.ts'
 const client = new PortcullisClient({ apiUrl: config.apiUrl, realtimeUrl: config.realtimeUrl })
 
 const status = new StatusPanel()
+const events = new EventLog()
 const rooms = new RoomsView((channel, text) => {
   status.frameSent()
   client.publish(channel, text).catch((error: PortcullisError) => status.error(describe(error)))
@@ -26,10 +28,13 @@ const main = el('main', { 'data-testid': 'main', hidden: true }, [
   controls.element,
 ])
 const render = () => status.render(client)
+let shownRoles = ''
 
 for (const user of DEMO_USERS) admin.knownUser(user.id, user.username)
 
-document.querySelector('#app')?.append(el('aside', { class: 'side' }, [login.element, status.element]), main)
+document
+  .querySelector('#app')
+  ?.append(el('aside', { class: 'side' }, [login.element, status.element, events.element]), main)
 
 async function logIn(username: string, password: string): Promise<void> {
   login.error('')
@@ -69,6 +74,8 @@ function syncRooms(roles: readonly Role[]): void {
 }
 
 client.on('welcome', (welcome) => {
+  shownRoles = welcome.user.roles.join(', ')
+  events.add(`welcome: connection ${welcome.connectionId}, roles ${shownRoles}`)
   status.welcome(welcome.connectionId, welcome.limits.idleTimeoutMs)
   admin.knownUser(welcome.user.id, welcome.user.username)
   join(LOBBY, 'Lobby')
@@ -76,20 +83,34 @@ client.on('welcome', (welcome) => {
   syncRooms(welcome.user.roles)
 })
 client.on('rolesChanged', ({ roles }) => {
+  // The SDK also reports the welcome's roles; log only real changes (`session.updated`).
+  if (roles.join(', ') !== shownRoles) events.add(`roles changed: ${roles.join(', ') || '(none)'}`)
+  shownRoles = roles.join(', ')
   syncRooms(roles)
   render()
 })
-client.on('unsubscribed', ({ channel }) => rooms.remove(channel))
+client.on('unsubscribed', ({ channel, reason }) => {
+  events.add(`unsubscribed from ${channel} (${reason})`)
+  rooms.remove(channel)
+})
+client.on('expiring', ({ expiresAt }) => {
+  events.add(`auth.expiring: socket expires in ${Math.round((expiresAt - Date.now()) / 1000)} s, refreshing`)
+})
+client.on('close', ({ code, reason, willReconnect }) => {
+  events.add(`close ${code} ${reason || '(no reason)'}${willReconnect ? ', reconnecting' : ''}`)
+})
 client.on('message', (message) => {
   rooms.message(message)
   admin.knownUser(message.from.id, message.from.username)
   rooms.suggest(`user:${message.from.id}`)
 })
 client.on('error', (error) => {
+  events.add(`error ${describe(error)}`)
   status.error(describe(error))
   render()
 })
 client.on('loggedOut', ({ reason }) => {
+  events.add(`logged out (${reason})`)
   rooms.clear()
   admin.show(false)
   main.hidden = true

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import type { RedisClientType } from 'redis'
 import type { Credentials, BenchSession } from './credentials.ts'
 import type { Credential } from './loadgen/conn.ts'
@@ -38,31 +39,60 @@ export async function redisCpuUs(redis: Pick<RedisClientType, 'info'>): Promise<
   return (read('used_cpu_user') + read('used_cpu_sys')) * 1e6
 }
 
+/** CPU time (µs) the whole machine spent busy (all cores, /proc/stat), NaN where there is no /proc. */
+export function machineBusyUs(): number {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8')
+      .split('\n', 1)[0]!
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number)
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields
+    // USER_HZ is 100 on Linux: one jiffy = 10 000 µs.
+    return (user + nice + system + irq + softirq + steal) * 10_000
+  } catch {
+    return Number.NaN
+  }
+}
+
+/** What `measure` reports besides the job's own result. */
+export interface Sampled<R> {
+  result: R
+  serverCpuUs: number
+  redisCpuUs: number
+  /**
+   * CPU the rest of the machine used over the window, % of one core: busy time of all cores minus the servers,
+   * the load generator and Redis. High values mean another workload competed: the row is noisy.
+   */
+  otherCpuPct: number
+}
+
 /**
  * Runs a timed job on the load generator and samples every server process of `target` (and Redis) at the
  * window's start and end, so server CPU is measured over exactly the load generator's window.
  */
-export async function measure<R extends Timed>(
-  ctx: Context,
-  target: Target,
-  job: Job,
-): Promise<{ result: R; serverCpuUs: number; redisCpuUs: number }> {
+export async function measure<R extends Timed>(ctx: Context, target: Target, job: Job): Promise<Sampled<R>> {
   const children = target.instances.map((i) => i.child)
-  const snapshot = async (): Promise<[number, number]> => {
+  const snapshot = async (): Promise<[number, number, number]> => {
+    const busy = machineBusyUs()
     const [cpus, r] = await Promise.all([Promise.all(children.map((c) => probe(c))), redisCpuUs(ctx.redis)])
-    return [cpus.reduce((sum, p) => sum + p.cpuUs, 0), r]
+    return [cpus.reduce((sum, p) => sum + p.cpuUs, 0), r, busy]
   }
-  let start: Promise<[number, number]> | undefined
-  let end: Promise<[number, number]> | undefined
+  let start: Promise<[number, number, number]> | undefined
+  let end: Promise<[number, number, number]> | undefined
   const onEvent = (event: string): void => {
     if (event === 'start') start = snapshot()
     else if (event === 'end') end = snapshot()
   }
   const result = await rpc<{ result: R }>(ctx.loadgen, job as unknown as Record<string, unknown>, { onEvent })
   if (!start || !end) throw new Error(`${job.cmd}: the load generator reported no window`)
-  const [s0, r0] = await start
-  const [s1, r1] = await end
-  return { result: result.result, serverCpuUs: s1 - s0, redisCpuUs: r1 - r0 }
+  const [s0, r0, b0] = await start
+  const [s1, r1, b1] = await end
+  const { elapsedMs, clientCpuPct } = result.result
+  const ownUs = s1 - s0 + (r1 - r0) + (clientCpuPct / 100) * elapsedMs * 1000
+  const otherCpuPct = Math.max(0, ((b1 - b0 - ownUs) / (elapsedMs * 1000)) * 100)
+  return { result: result.result, serverCpuUs: s1 - s0, redisCpuUs: r1 - r0, otherCpuPct }
 }
 
 /** Runs an untimed load generator command (pool open/close). */

@@ -154,6 +154,7 @@ export async function runBench(
     notes: [
       "Every process (servers, load generator, redis-server) shares this machine's cores: figures from a busy machine are noisy. Compare ratios from the same run, not absolute figures across runs.",
       "client CPU % is the load generator's own CPU over the window (100 = one core): near 100 means the client, not the server, was the limit.",
+      "other CPU % is what the rest of the machine used over the window (every core's busy time minus the servers, the load generator and Redis; 100 = one core): well above 0 means another workload competed and the row is noisy.",
     ],
   }
   return report

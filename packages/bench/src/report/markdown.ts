@@ -19,6 +19,7 @@ const COLUMNS: Record<string, { title: string; columns: Column[] }> = {
       { metric: 'serverCpuUsPerOp', label: 'server CPU µs/handshake', ratios: true },
       { metric: 'redisCpuUsPerOp', label: 'Redis CPU µs' },
       { metric: 'clientCpuPct', label: 'client CPU %' },
+      { metric: 'otherCpuPct', label: 'other CPU %' },
     ],
   },
   echo: {
@@ -31,6 +32,7 @@ const COLUMNS: Record<string, { title: string; columns: Column[] }> = {
       { metric: 'serverCpuUsPerMsg', label: 'server CPU µs/msg', ratios: true },
       { metric: 'redisCpuUsPerMsg', label: 'Redis CPU µs/msg' },
       { metric: 'clientCpuPct', label: 'client CPU %' },
+      { metric: 'otherCpuPct', label: 'other CPU %' },
     ],
   },
   fanout: {
@@ -43,6 +45,7 @@ const COLUMNS: Record<string, { title: string; columns: Column[] }> = {
       { metric: 'instances', label: 'instances' },
       { metric: 'serverCpuUsPerDelivery', label: 'server CPU µs/delivery' },
       { metric: 'clientCpuPct', label: 'client CPU %' },
+      { metric: 'otherCpuPct', label: 'other CPU %' },
     ],
   },
   idle: {
@@ -52,6 +55,7 @@ const COLUMNS: Record<string, { title: string; columns: Column[] }> = {
       { metric: 'heapPerConnKB', label: 'heap KB/conn', ratios: true },
       { metric: 'eventLoopP99Ms', label: 'event-loop p99 ms at 1 msg/s each' },
       { metric: 'trickleP99Ms', label: 'reply p99 ms' },
+      { metric: 'trickleOtherCpuPct', label: 'other CPU %' },
       { metric: 'rssRetainedAfterCloseMB', label: 'RSS kept after first close MB' },
       { metric: 'rssGrowthAfterCyclesPct', label: 'RSS growth over cycles %' },
       { metric: 'heapGrowthAfterCyclesPct', label: 'heap growth over cycles %' },

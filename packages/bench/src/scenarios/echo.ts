@@ -27,7 +27,7 @@ export async function runEchoScenario(ctx: Context): Promise<void> {
   for (let r = 0; r < options.repeats; r++) {
     for (const unit of rotate(units, r)) {
       const credentials = await credentialsFor(ctx, unit.target, unit.conns)
-      const { result, serverCpuUs, redisCpuUs } = await measure<EchoResult>(ctx, unit.target, {
+      const { result, serverCpuUs, redisCpuUs, otherCpuPct } = await measure<EchoResult>(ctx, unit.target, {
         cmd: 'echo',
         endpoints: endpoints(ctx, unit.target),
         credentials,
@@ -51,6 +51,7 @@ export async function runEchoScenario(ctx: Context): Promise<void> {
           serverCpuUsPerMsg: serverCpuUs / result.replies,
           redisCpuUsPerMsg: redisCpuUs / result.replies,
           clientCpuPct: result.clientCpuPct,
+          otherCpuPct,
           errorReplies: result.errorReplies,
         },
         notes: notes.length ? notes : undefined,

@@ -14,7 +14,7 @@ export async function runFanoutScenario(ctx: Context): Promise<void> {
   for (let r = 0; r < options.repeats; r++) {
     for (const target of rotate(targets, r)) {
       const credentials = await credentialsFor(ctx, target, subs + 1)
-      const { result, serverCpuUs, redisCpuUs } = await measure<FanoutResult>(ctx, target, {
+      const { result, serverCpuUs, redisCpuUs, otherCpuPct } = await measure<FanoutResult>(ctx, target, {
         cmd: 'fanout',
         endpoints: endpoints(ctx, target, true),
         credentials,
@@ -35,6 +35,7 @@ export async function runFanoutScenario(ctx: Context): Promise<void> {
           serverCpuUsPerDelivery: serverCpuUs / result.deliveries,
           redisCpuUsPerDelivery: redisCpuUs / result.deliveries,
           clientCpuPct: result.clientCpuPct,
+          otherCpuPct,
           instances: target.instances.length,
         },
       })

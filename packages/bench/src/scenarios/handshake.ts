@@ -51,15 +51,19 @@ export async function runHandshakeScenario(ctx: Context): Promise<void> {
   for (let r = 0; r < options.repeats; r++) {
     for (const unit of rotate(units, r)) {
       const credentials = await unit.credentials()
-      const { result, serverCpuUs, redisCpuUs } = await measure<HandshakeResult>(ctx, unit.target, {
-        cmd: 'handshake',
-        endpoints: endpoints(ctx, unit.target, false, unit.origin),
-        credentials,
-        expect: unit.expect,
-        concurrency: options.handshakeConcurrency,
-        warmupMs: options.warmupMs,
-        durationMs: options.windowMs,
-      })
+      const { result, serverCpuUs, redisCpuUs, otherCpuPct } = await measure<HandshakeResult>(
+        ctx,
+        unit.target,
+        {
+          cmd: 'handshake',
+          endpoints: endpoints(ctx, unit.target, false, unit.origin),
+          credentials,
+          expect: unit.expect,
+          concurrency: options.handshakeConcurrency,
+          warmupMs: options.warmupMs,
+          durationMs: options.windowMs,
+        },
+      )
       const notes = result.firstError ? [`first error: ${result.firstError.slice(0, 160)}`] : undefined
       ctx.record({
         scenario: 'handshake',
@@ -73,6 +77,7 @@ export async function runHandshakeScenario(ctx: Context): Promise<void> {
           serverCpuUsPerOp: serverCpuUs / result.count,
           redisCpuUsPerOp: redisCpuUs / result.count,
           clientCpuPct: result.clientCpuPct,
+          otherCpuPct,
           windowS: result.elapsedMs / 1000,
         },
         notes,

@@ -94,6 +94,7 @@ async function idleOne(ctx: Context, target: Target): Promise<void> {
       eventLoopP99Ms: delay.eldP99Ms,
       eventLoopMaxMs: delay.eldMaxMs,
       trickleP99Ms: trickle.result.latency.p99Ms,
+      trickleOtherCpuPct: trickle.otherCpuPct,
       trickleErrors: trickle.result.errorReplies + (trickle.result.sent - trickle.result.replies),
       cycles: ctx.options.idleCycles,
       rssRetainedAfterCloseMB: (steady.rss - base.rss) / KB / KB,

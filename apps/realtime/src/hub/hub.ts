@@ -65,7 +65,13 @@ export class Hub implements ConnectionOwner {
    * Registers a freshly upgraded socket and sends `welcome` in the same tick, so `welcome` is always the first
    * frame (no client frame can be answered before it).
    */
-  open(socket: WebSocket, id: string, principal: Principal, ip: string, log: FastifyBaseLogger): Connection {
+  open(
+    socket: WebSocket,
+    id: string,
+    principal: Principal,
+    peer: { ip: string; origin: string | null },
+    log: FastifyBaseLogger,
+  ): Connection {
     const { limits, rtStore } = this.#options
     let budget = this.#budgets.get(principal.userId)
     const fresh = !budget
@@ -73,7 +79,7 @@ export class Hub implements ConnectionOwner {
       budget = new UserBudget(principal.userId, rtStore, limits.msgRatePerS, limits.msgBurst)
       this.#budgets.set(principal.userId, budget)
     }
-    const conn = new Connection(socket, id, principal, ip, this, budget, limits, log)
+    const conn = new Connection(socket, id, principal, peer, this, budget, limits, log)
     this.connections.set(id, conn)
     add(this.bySession, conn.sid, conn)
     add(this.byUser, conn.userId, conn)
@@ -109,10 +115,7 @@ export class Hub implements ConnectionOwner {
       code,
       closeReason: reason,
       durationMs: Date.now() - conn.openedAt,
-      ip: conn.ip,
-      userId: conn.userId,
-      sessionId: conn.sid,
-      connectionId: conn.id,
+      ...conn.who(),
     })
   }
 
@@ -195,20 +198,14 @@ export class Hub implements ConnectionOwner {
     if (!result.ok || result.claims.sub !== conn.userId || result.claims.sid !== conn.sid) {
       rtEvent(conn.log, 'ws.auth.refresh_refused', {
         reason: result.ok ? 'other_user_or_session' : `token_${result.reason}`,
-        userId: conn.userId,
-        sessionId: conn.sid,
-        connectionId: conn.id,
+        ...conn.who(),
         level: 'warn',
       })
       return conn.close(CLOSE_CODES.tokenInvalid.code, CLOSE_CODES.tokenInvalid.reason)
     }
     conn.expMs = result.claims.exp * 1000
     conn.scheduleExpiry()
-    rtEvent(conn.log, 'ws.auth.refreshed', {
-      userId: conn.userId,
-      sessionId: conn.sid,
-      connectionId: conn.id,
-    })
+    rtEvent(conn.log, 'ws.auth.refreshed', conn.who())
     conn.send(frames.authRefreshed(msg.id, conn.expMs))
   }
 

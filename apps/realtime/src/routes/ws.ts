@@ -28,7 +28,13 @@ export default async function wsRoute(fastify: FastifyInstance, options: { hub: 
       const principal = request.principal!
       const connectionId = request.connectionId!
       const log = request.log.child({ connectionId })
-      hub.open(socket, connectionId, principal, request.ip, log)
+      hub.open(
+        socket,
+        connectionId,
+        principal,
+        { ip: request.ip, origin: request.headers.origin ?? null },
+        log,
+      )
       rtEvent(log, 'ws.connected', {
         via: principal.via,
         ip: request.ip,

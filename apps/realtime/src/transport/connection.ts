@@ -42,6 +42,8 @@ export class Connection {
   readonly username: string
   readonly sid: string
   readonly ip: string
+  /** The `Origin` of the upgrade (null for non-browser clients). */
+  readonly origin: string | null
   readonly openedAt = Date.now()
   roles: Role[]
   /** `exp` of the current token, epoch ms. */
@@ -69,7 +71,7 @@ export class Connection {
     socket: WebSocket,
     id: string,
     principal: Principal,
-    ip: string,
+    peer: { ip: string; origin: string | null },
     owner: ConnectionOwner,
     budget: UserBudget,
     limits: ConnectionLimits,
@@ -82,7 +84,8 @@ export class Connection {
     this.sid = principal.sid
     this.roles = principal.roles
     this.expMs = principal.expMs
-    this.ip = ip
+    this.ip = peer.ip
+    this.origin = peer.origin
     this.#owner = owner
     this.#budget = budget
     this.#limits = limits
@@ -94,6 +97,17 @@ export class Connection {
     })
     socket.on('close', (code, reason) => this.#onClose(code, reason.toString()))
     this.scheduleExpiry()
+  }
+
+  /** The identity fields every security event about this socket carries. */
+  who(): { ip: string; origin: string | null; userId: string; sessionId: string; connectionId: string } {
+    return {
+      ip: this.ip,
+      origin: this.origin,
+      userId: this.userId,
+      sessionId: this.sid,
+      connectionId: this.id,
+    }
   }
 
   get closing(): boolean {
@@ -112,8 +126,7 @@ export class Connection {
     if (this.socket.bufferedAmount > this.#limits.sendBufferLimit) {
       rtEvent(this.log, 'ws.backpressure', {
         reason: 'send_buffer_full',
-        userId: this.userId,
-        connectionId: this.id,
+        ...this.who(),
         bufferedBytes: this.socket.bufferedAmount,
         level: 'warn',
       })
@@ -165,8 +178,7 @@ export class Connection {
     const now = Date.now()
     rtEvent(this.log, 'ws.invalid_message', {
       reason,
-      userId: this.userId,
-      connectionId: this.id,
+      ...this.who(),
       level: 'warn',
     })
     this.send(frames.error(id, code, message))
@@ -198,7 +210,7 @@ export class Connection {
     if (now - this.#dropWindowStart > DROP_WINDOW_MS) {
       this.#dropWindowStart = now
       this.#drops = 0
-      rtEvent(this.log, 'ws.rate_limited', { userId: this.userId, connectionId: this.id, level: 'warn' })
+      rtEvent(this.log, 'ws.rate_limited', { reason: 'message_rate', ...this.who(), level: 'warn' })
     }
     this.#drops += 1
     if (this.#drops > this.#limits.msgBurst) {

@@ -22,6 +22,9 @@ import {
   type WebSocketLike,
 } from './transport.ts'
 
+/** Refresh before connecting when the access token has less than this left (ms). */
+const EXPIRY_MARGIN_MS = 5000
+
 /**
  * The Portcullis client: login and token refresh over HTTP, one authenticated WebSocket with typed
  * requests and events, reconnects driven by the protocol's close-code table.
@@ -50,6 +53,8 @@ export class PortcullisClient extends TypedEmitter<ClientEvents> {
   #welcome: Welcome | undefined
   #roles: Role[] = []
   #socketExpiresAt = 0
+  /** The access token the live socket runs on (what its expiry derives from). */
+  #socketToken: string | undefined
   /** True while the caller wants a socket: set by `connect()`, cleared by `disconnect()`/`logout()`/terminal closes. */
   #wanted = false
   #failures = 0
@@ -236,8 +241,15 @@ export class PortcullisClient extends TypedEmitter<ClientEvents> {
     this.#setState('connecting')
     const mode = this.#options.auth ?? 'ticket'
     let credential: string
+    let dialedToken: string
     try {
+      // A token that expired while we were away (sleep, long backoff) would only be refused: refresh first.
+      if (this.#session.loggedIn && this.#session.expiresAt - Date.now() < EXPIRY_MARGIN_MS) {
+        await this.#session.refresh()
+      }
       credential = mode === 'ticket' ? await this.#ticket() : this.#session.accessToken()
+      // The socket's lifetime is this token's `exp` (the ticket was minted with it).
+      dialedToken = this.#session.accessToken()
     } catch (error) {
       if (attempt === this.#attempt) this.#afterFailure(asError(error))
       return
@@ -253,6 +265,7 @@ export class PortcullisClient extends TypedEmitter<ClientEvents> {
       )
     }
     this.#socket = socket
+    this.#socketToken = dialedToken
     let refusedStatus: number | undefined
     socket.addEventListener('error', (event) => {
       refusedStatus ??= refusedUpgradeStatus(event)
@@ -327,9 +340,9 @@ export class PortcullisClient extends TypedEmitter<ClientEvents> {
         return this.emit('unsubscribed', { channel: message.channel, reason: message.reason })
       case 'auth.expiring':
         this.emit('expiring', { expiresAt: message.expiresAt })
-        // Usually the scheduled refresh came first and only the socket lags (its auth.refresh failed):
-        // resend the current token. Otherwise (sleeping laptop, slow timer) refresh now.
-        if (this.#session.expiresAt > message.expiresAt + 1000) this.#onTokens()
+        // If the session already holds a newer token (its auth.refresh failed or is in flight), hand that one
+        // over; otherwise (a late timer, a sleeping laptop) refresh now, which hands it over when done.
+        if (this.#session.loggedIn && this.#session.accessToken() !== this.#socketToken) this.#onTokens()
         else this.#session.refresh().catch((error: unknown) => this.emit('error', asError(error)))
         return
       case 'error':
@@ -453,10 +466,12 @@ export class PortcullisClient extends TypedEmitter<ClientEvents> {
     const socket = this.#socket
     if (this.#state !== 'open' || !socket) return
     // Move the live socket's expiry with the new token (`auth.refresh` → `auth.refreshed`).
-    this.#request({ type: 'auth.refresh', accessToken: this.#session.accessToken() }).catch(
-      (error: unknown) => {
-        this.emit('error', asError(error))
+    const token = this.#session.accessToken()
+    this.#request({ type: 'auth.refresh', accessToken: token }).then(
+      () => {
+        if (this.#socket === socket) this.#socketToken = token
       },
+      (error: unknown) => this.emit('error', asError(error)),
     )
   }
 

@@ -100,6 +100,23 @@ describe('PortcullisClient: stop while connecting', () => {
   })
 })
 
+describe('PortcullisClient: expired tokens', () => {
+  it('refreshes before connecting when the access token has (almost) expired', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    const t = setup()
+    await t.client.login('alice', 'alice-password')
+    // Time passes without timers firing (a sleeping laptop): the token is past its expiry.
+    vi.setSystemTime(Date.now() + 301_000)
+    void t.client.connect()
+    await flush()
+    expect(t.api.calls.map((c) => c.key).slice(-2)).toEqual([
+      'POST /v1/auth/refresh',
+      'POST /v1/auth/ws-ticket',
+    ])
+    expect(t.api.calls.at(-1)?.headers.authorization).toBe('Bearer access-2')
+  })
+})
+
 describe('PortcullisClient: close codes', () => {
   it.each([1001, 1012, 1013, 1006])('reconnects with backoff after %i', async (code) => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
@@ -306,6 +323,31 @@ describe('PortcullisClient: live session', () => {
     const [a, b] = await both
     expect(a).toBe(b)
     expect(t.client.channels).toEqual(['public:lobby'])
+  })
+
+  it('on auth.expiring refreshes, or hands over a newer token the socket missed', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    const t = setup()
+    const socket = await connected(t)
+    const refreshes = () => t.api.calls.filter((c) => c.key === 'POST /v1/auth/refresh').length
+    socket.push({ type: 'auth.expiring', expiresAt: Date.now() + 30_000 })
+    await flush()
+    expect(refreshes()).toBe(1)
+    expect(socket.lastSent()).toMatchObject({ type: 'auth.refresh', accessToken: 'access-2' })
+    // The server refuses to move the expiry this time (an error reply): the socket still runs on access-1.
+    socket.push({ type: 'error', id: socket.lastSent().id, code: 'unavailable', message: 'store down' })
+    await flush()
+    socket.push({ type: 'auth.expiring', expiresAt: Date.now() + 20_000 })
+    await flush()
+    expect(refreshes()).toBe(1)
+    expect(socket.lastSent()).toMatchObject({ type: 'auth.refresh', accessToken: 'access-2' })
+    socket.push({ type: 'auth.refreshed', id: socket.lastSent().id, expiresAt: Date.now() + 300_000 })
+    await flush()
+    // Now the socket has the current token: the next warning means a new refresh.
+    socket.push({ type: 'auth.expiring', expiresAt: Date.now() + 30_000 })
+    await flush()
+    expect(refreshes()).toBe(2)
+    expect(t.seen.filter(([e]) => e === 'expiring')).toHaveLength(3)
   })
 
   it('hands a refreshed token to the live socket with auth.refresh', async () => {

@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyInstance, onRequestHookHandler } from 'fastify'
 import { RtErrors } from '../../errors.ts'
+import { clientKey } from '../../limits/client-key.ts'
 import type { RtStore } from '../../limits/rt-store.ts'
 import { refuse } from './refuse.ts'
 
@@ -58,7 +59,7 @@ async function connectRatePlugin(fastify: FastifyInstance, options: ConnectRateO
   const limiter = fastify.rateLimit({
     max: perMinute,
     timeWindow: 60_000,
-    keyGenerator: (request) => request.ip,
+    keyGenerator: (request) => clientKey(request.ip),
     errorResponseBuilder: (request) => refuse(request, new RtErrors.CONNECT_RATE(), 'connect_rate'),
   })
   fastify.decorate('checkConnectRate', limiter)

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify'
 import { RtErrors } from '../../errors.ts'
+import { clientKey } from '../../limits/client-key.ts'
 import type { RtStore } from '../../limits/rt-store.ts'
 import { rtEvent } from '../../security-events.ts'
 import { refuse } from './refuse.ts'
@@ -29,7 +30,7 @@ async function ipBlockPlugin(fastify: FastifyInstance, options: IpBlockOptions):
   fastify.decorate('checkIpBlock', async function checkIpBlock(request: FastifyRequest, reply) {
     let ms: number
     try {
-      ms = await store.blockedFor(request.ip)
+      ms = await store.blockedFor(clientKey(request.ip))
     } catch (err) {
       throw refuse(request, new RtErrors.STORE_UNAVAILABLE({ cause: err }), 'store_unavailable')
     }
@@ -41,7 +42,7 @@ async function ipBlockPlugin(fastify: FastifyInstance, options: IpBlockOptions):
 
   fastify.decorate('recordAuthFailure', async function recordAuthFailure(request: FastifyRequest) {
     try {
-      if (await store.recordAuthFailure(request.ip, failuresPerMin, blockS)) {
+      if (await store.recordAuthFailure(clientKey(request.ip), failuresPerMin, blockS)) {
         rtEvent(request.log, 'ip.blocked', {
           reason: 'auth_failures',
           ip: request.ip,

@@ -259,9 +259,11 @@ export class PortcullisClient extends TypedEmitter<ClientEvents> {
     let socket: WebSocketLike
     try {
       socket = this.#createWebSocket(target.url, target.protocols, target.headers)
-    } catch (cause) {
+    } catch (error) {
+      // Not passed on as `cause`: a WebSocket constructor's message may quote the URL, ticket included.
+      const name = error instanceof Error ? error.name : 'Error'
       return this.#afterFailure(
-        new PortcullisError('network', 'cannot open the socket', { source: 'socket', cause }),
+        new PortcullisError('network', `cannot open the socket (${name})`, { source: 'socket' }),
       )
     }
     this.#socket = socket

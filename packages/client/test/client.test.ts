@@ -100,6 +100,32 @@ describe('PortcullisClient: stop while connecting', () => {
   })
 })
 
+describe('PortcullisClient: secrets stay out of errors', () => {
+  it('does not pass on a socket constructor error that quotes the ticket URL', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    const t = setup()
+    const errors: unknown[] = []
+    const client = new PortcullisClient({
+      apiUrl: 'http://api.test',
+      realtimeUrl: 'ws://rt.test',
+      fetch: t.api.fetch,
+      createWebSocket: (url) => {
+        throw new SyntaxError(`The URL '${url}' is invalid.`)
+      },
+      maxReconnectAttempts: 0,
+    })
+    client.on('error', (e) => errors.push(e))
+    await client.login('alice', 'alice-password')
+    await client.connect().catch(() => {})
+    await flush()
+    expect(errors).toHaveLength(1)
+    const text =
+      JSON.stringify(errors, Object.getOwnPropertyNames(errors[0])) + String((errors[0] as Error).cause)
+    expect(text).not.toContain('ticket=')
+    expect((errors[0] as Error).message).toBe('cannot open the socket (SyntaxError)')
+  })
+})
+
 describe('PortcullisClient: expired tokens', () => {
   it('refreshes before connecting when the access token has (almost) expired', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })

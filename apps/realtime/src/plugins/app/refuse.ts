@@ -1,6 +1,14 @@
 import type { FastifyError, FastifyRequest } from 'fastify'
 import { rtEvent } from '../../security-events.ts'
 
+/** Errors already recorded as a refusal (so the error handler does not record them twice). */
+const recorded = new WeakSet<object>()
+
+/** True when `refuse` already wrote the event for this error. */
+export function isRecorded(err: object): boolean {
+  return recorded.has(err)
+}
+
 /**
  * Records a refused upgrade (`ws.upgrade.refused` with the internal reason) and returns the error to throw.
  * The client gets only the error's public code; the reason stays in the log.
@@ -15,5 +23,6 @@ export function refuse(request: FastifyRequest, err: FastifyError, reason: strin
     sessionId: request.principal?.sid,
     level: 'warn',
   })
+  recorded.add(err)
   return err
 }

@@ -27,6 +27,7 @@ export default async function wsRoute(fastify: FastifyInstance, options: { hub: 
     handler: async function upgraded(socket, request) {
       const principal = request.principal!
       const connectionId = request.connectionId!
+      request.keepConnectionSlot?.()
       const log = request.log.child({ connectionId })
       hub.open(
         socket,

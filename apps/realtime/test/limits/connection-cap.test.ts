@@ -1,4 +1,6 @@
+import { connect as tcpConnect } from 'node:net'
 import { expect, onTestFinished, test } from 'vitest'
+import { waitFor } from '@portcullis/testkit'
 import { createRedisClient } from '@portcullis/sessions/redis'
 import { nodeRedisAdapter, RtStore } from '../../src/limits/rt-store.ts'
 import { bearer, connect, refused, shared, startApp } from '../helper.ts'
@@ -27,4 +29,28 @@ test('live slots are renewed: they outlive their first lease', async () => {
   await connect(t.url, { headers: bearer(login.token) })
   await new Promise((r) => setTimeout(r, 1800))
   expect((await refused(t.url, { headers: bearer(login.token) })).status).toBe(429)
+})
+
+test('a client that vanishes before the 101 does not keep its slot', async () => {
+  const s = shared()
+  const t = await startApp({ MAX_CONNECTIONS_PER_USER: 1 }, { shared: s })
+  const login = await t.login()
+  const client = createRedisClient(t.config.REDIS_URL)
+  await client.connect()
+  onTestFinished(() => client.close())
+  const slots = new RtStore(nodeRedisAdapter(client), s.prefix).keys.userConnections(login.userId)
+  const port = new URL(t.url).port
+  for (let i = 0; i < 3; i++) {
+    const socket = tcpConnect({ host: '127.0.0.1', port: Number(port) })
+    await new Promise((r) => socket.once('connect', r))
+    socket.write(
+      `GET /v1/ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+        `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n` +
+        `Authorization: Bearer ${login.token}\r\n\r\n`,
+    )
+    socket.destroy()
+  }
+  await new Promise((r) => setTimeout(r, 300))
+  await waitFor(async () => (await client.zCard(slots)) === 0, 'slots released')
+  await connect(t.url, { headers: bearer(login.token) })
 })

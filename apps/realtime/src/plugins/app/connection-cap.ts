@@ -9,6 +9,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The id of the socket this upgrade will become, once a connection slot is reserved. */
     connectionId: string | null
+    /** Called by the socket handler once the upgrade happened: the slot is then released by the hub on close. */
+    keepConnectionSlot: (() => void) | null
   }
   interface FastifyInstance {
     /** Hook: reserves one of the user's MAX_CONNECTIONS_PER_USER slots (all instances), else 429. */
@@ -33,6 +35,7 @@ async function connectionCapPlugin(fastify: FastifyInstance, options: Connection
   const { store, maxPerUser, leaseMs } = options
   if (!(maxPerUser >= 1) || !(leaseMs >= 1000)) throw new Error('connection-cap: bad options')
   fastify.decorateRequest('connectionId', null)
+  fastify.decorateRequest('keepConnectionSlot', null)
 
   fastify.decorate('reserveConnection', async function reserveConnection(request: FastifyRequest, reply) {
     const principal = request.principal
@@ -49,6 +52,11 @@ async function connectionCapPlugin(fastify: FastifyInstance, options: Connection
       throw refuse(request, new RtErrors.USER_CONNECTIONS(), 'user_connection_limit')
     }
     request.connectionId = connectionId
+    // If the client vanishes between here and the `101`, the socket handler never runs: give the slot back.
+    const socket = request.raw.socket
+    const giveBack = (): void => void fastify.releaseConnection(principal.userId, connectionId)
+    socket.once('close', giveBack)
+    request.keepConnectionSlot = () => socket.off('close', giveBack)
   })
 
   fastify.decorate(

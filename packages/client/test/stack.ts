@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
+import { buildApp as buildApi, loadApiConfig } from '@portcullis/api'
+import { buildApp as buildRealtime, loadRealtimeConfig } from '@portcullis/realtime'
 import { uniquePrefix } from '@portcullis/testkit'
 import { inject } from 'vitest'
 
@@ -11,9 +13,6 @@ declare module 'vitest' {
     redisUrl: string
   }
 }
-
-const API = '@portcullis/api'
-const REALTIME = '@portcullis/realtime'
 
 /** Environment overrides of each app (strings, as in a real deployment). */
 export interface StackOptions {
@@ -29,25 +28,6 @@ export interface Stack {
   readonly realtimeUrl: string
   close(): Promise<void>
 }
-
-type Env = Record<string, string>
-interface Listening {
-  listen(options: { host: string; port: number }): Promise<string>
-  close(): Promise<void>
-}
-interface ApiModule {
-  buildApp(config: unknown, deps?: object): Promise<Listening>
-  loadApiConfig(env: Env): unknown
-}
-interface RealtimeModule {
-  buildApp(config: unknown, deps?: object): Promise<Listening>
-  loadRealtimeConfig(env: Env): unknown
-}
-
-// The apps are loaded through non-literal specifiers on purpose: this package's typecheck then covers
-// only the SDK and the few calls above, not the apps' sources (each augments FastifyInstance for itself,
-// and two apps in one program collide). The tests themselves exercise the real modules.
-const importModule = async <T>(specifier: string): Promise<T> => (await import(specifier)) as T
 
 const quiet = () =>
   new Writable({
@@ -69,20 +49,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     REDIS_KEY_PREFIX: uniquePrefix('client'),
     ALLOWED_ORIGINS: (options.allowedOrigins ?? ['http://localhost:5173']).join(','),
   }
-  const apiModule = await importModule<ApiModule>(API)
-  const realtimeModule = await importModule<RealtimeModule>(REALTIME)
   const keysDir = mkdtempSync(join(tmpdir(), 'portcullis-keys-'))
-  const api = await apiModule.buildApp(
-    apiModule.loadApiConfig({ ...shared, DEV_KEYS_DIR: keysDir, ...options.api }),
-    {
-      // argon2id at test cost: the default (19 MiB, t=2) is for production, not for 2-core CI.
-      hashOptions: { memoryCost: 1024, timeCost: 1, parallelism: 1 },
-      logStream: quiet(),
-    },
-  )
+  const api = await buildApi(loadApiConfig({ ...shared, DEV_KEYS_DIR: keysDir, ...options.api }), {
+    // argon2id at test cost: the default (19 MiB, t=2) is for production, not for 2-core CI.
+    hashOptions: { memoryCost: 1024, timeCost: 1, parallelism: 1 },
+    logStream: quiet(),
+  })
   const apiUrl = await api.listen({ host: '127.0.0.1', port: 0 })
-  const realtime = await realtimeModule.buildApp(
-    realtimeModule.loadRealtimeConfig({
+  const realtime = await buildRealtime(
+    loadRealtimeConfig({
       ...shared,
       JWKS_URL: `${apiUrl}/.well-known/jwks.json`,
       ...options.realtime,

@@ -35,11 +35,6 @@ export class Supervisor {
     this.#o = options
   }
 
-  /** Whether the store is currently believed unreachable (readiness). */
-  get storeDown(): boolean {
-    return this.#downSince !== null
-  }
-
   async start(): Promise<void> {
     const o = this.#o
     const every = (ms: number, fn: () => void) => this.#timers.push(setInterval(fn, ms).unref())

@@ -75,6 +75,21 @@ describe('channels', () => {
     expect(carol.frames.filter((f) => f.type === 'message')).toHaveLength(0)
   })
 
+  test('MAX_SUBSCRIPTIONS per socket; subscribing twice is idempotent', async () => {
+    const t = await startApp({ MAX_SUBSCRIPTIONS: 2 })
+    const c = await connect(t.url, { headers: bearer((await t.login('alice')).token) })
+    for (const [id, channel] of [
+      ['1', 'public:a'],
+      ['2', 'public:a'],
+      ['3', 'public:b'],
+    ])
+      c.send({ type: 'subscribe', id, channel })
+    await c.next({ id: '3', type: 'subscribed' })
+    expect(await c.next({ id: '2' })).toMatchObject({ type: 'subscribed', channel: 'public:a' })
+    c.send({ type: 'subscribe', id: '4', channel: 'public:c' })
+    expect(await c.next({ id: '4' })).toMatchObject({ type: 'error', code: 'too_many_subscriptions' })
+  })
+
   test('unknown fields in a publish (e.g. a forged from) are rejected', async () => {
     const t = await startApp()
     const c = await connect(t.url, { headers: bearer((await t.login('alice')).token) })

@@ -66,6 +66,8 @@ export class Connection {
   #drops = 0
   #expiringTimer: NodeJS.Timeout | undefined
   #expiryTimer: NodeJS.Timeout | undefined
+  /** The `expMs` an `auth.expiring` was sent for (never twice for one token). */
+  #warnedFor = 0
 
   constructor(
     socket: WebSocket,
@@ -154,12 +156,21 @@ export class Connection {
   scheduleExpiry(): void {
     this.#clearTimers()
     const now = Date.now()
-    const warnIn = this.expMs - this.#limits.expiryWarningMs - now
-    this.#expiringTimer = setTimeout(() => this.send(frames.authExpiring(this.expMs)), Math.max(0, warnIn))
-    this.#expiryTimer = setTimeout(() => this.#expire(), Math.max(0, this.deadlineMs - now))
+    const warnAt = this.expMs - this.#limits.expiryWarningMs
+    // Timers cannot wait longer than ~24.8 days; a far-away exp is re-armed when the long wait ends.
+    this.#expiringTimer = setTimeout(() => this.#warn(warnAt), clampDelay(warnAt - now))
+    this.#expiryTimer = setTimeout(() => this.#expire(), clampDelay(this.deadlineMs - now))
+  }
+
+  #warn(warnAt: number): void {
+    if (Date.now() < warnAt) return this.scheduleExpiry()
+    if (this.#warnedFor === this.expMs) return
+    this.#warnedFor = this.expMs
+    this.send(frames.authExpiring(this.expMs))
   }
 
   #expire(): void {
+    if (Date.now() < this.deadlineMs) return this.scheduleExpiry()
     this.close(CLOSE_CODES.tokenExpired.code, CLOSE_CODES.tokenExpired.reason)
   }
 
@@ -225,6 +236,10 @@ export class Connection {
     this.#owner.closed(this, code, reason)
   }
 }
+
+/** Longest delay a Node timer accepts, ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+const clampDelay = (ms: number): number => Math.min(MAX_TIMER_MS, Math.max(0, ms))
 
 const ID_RE = /"id"\s*:\s*"([\x20\x21\x23-\x5b\x5d-\x7e]{1,64})"/
 

@@ -48,6 +48,21 @@ describe('token lifetime on a live socket', () => {
     expect(await d.closed).toEqual({ code: 4401, reason: 'token_invalid' })
   })
 
+  test('a token that expires in 40 days does not overflow the expiry timer', async () => {
+    const t = await startApp(fast)
+    const login = await t.login('far')
+    const token = t.signer.sign({
+      sub: login.userId,
+      sid: login.sid,
+      exp: Math.floor(Date.now() / 1000) + 40 * 86_400,
+    })
+    const c = await connect(t.url, { headers: bearer(token) })
+    await new Promise((r) => setTimeout(r, 100))
+    c.send({ type: 'ping', id: 'far' })
+    await c.next({ type: 'pong', id: 'far' })
+    expect(c.frames.filter((f) => f.type === 'auth.expiring')).toHaveLength(0)
+  })
+
   test('nothing is processed after exp, even before the expiry timer fires', async () => {
     const t = await startApp(fast)
     const login = await t.login('exp4', ['user'], { expS: 60 })

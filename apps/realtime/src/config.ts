@@ -5,6 +5,8 @@ const port = (fallback: number) => Type.Integer({ minimum: 0, maximum: 65535, de
 const positive = (fallback: number, extra: Record<string, unknown> = {}) =>
   Type.Integer({ minimum: 1, default: fallback, ...extra })
 
+// Upper bounds keep every duration within what Node timers accept (about 24.8 days) and every limit sane.
+
 /**
  * The realtime server's environment (SPEC "Configuration"). Every variable has a safe development default;
  * `loadRealtimeConfig` fails with one line naming the bad variable.
@@ -49,20 +51,20 @@ export const RealtimeEnvSchema = Type.Object({
   CONNECT_RATE_PER_MIN: positive(60, { maximum: 1_000_000 }),
   /** Failed authentications (401) per IP per minute before the IP is blocked for AUTH_BLOCK_S. */
   AUTH_FAILURES_PER_MIN: positive(20, { maximum: 1_000_000 }),
-  AUTH_BLOCK_S: positive(300),
-  IDLE_TIMEOUT_MS: positive(300_000),
-  HEARTBEAT_INTERVAL_MS: positive(30_000),
-  EXPIRY_WARNING_S: Type.Integer({ minimum: 0, default: 30 }),
-  STORE_GRACE_MS: positive(3000),
+  AUTH_BLOCK_S: positive(300, { maximum: 604_800 }),
+  IDLE_TIMEOUT_MS: positive(300_000, { maximum: 86_400_000 }),
+  HEARTBEAT_INTERVAL_MS: positive(30_000, { maximum: 3_600_000 }),
+  EXPIRY_WARNING_S: Type.Integer({ minimum: 0, maximum: 3600, default: 30 }),
+  STORE_GRACE_MS: positive(3000, { maximum: 600_000 }),
   ALLOW_QUERY_TOKEN: Type.Boolean({ default: false, devDefault: true }),
   /** Not in SPEC: bound of a socket's send buffer before it is closed 1013 (slow consumer), bytes. */
-  SEND_BUFFER_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),
+  SEND_BUFFER_LIMIT_BYTES: Type.Integer({ minimum: 1024, maximum: 1_073_741_824, default: 1_048_576 }),
   /** Not in SPEC: clock skew allowed on `nbf`/`iat` (SPEC: at most 60 s). */
   JWT_CLOCK_SKEW_S: Type.Integer({ minimum: 0, maximum: 60, default: 60 }),
   /** Not in SPEC: leeway after `exp`, at the upgrade and on live sockets (SPEC: at most 5 s). */
   JWT_EXP_LEEWAY_S: Type.Integer({ minimum: 0, maximum: 5, default: 5 }),
   /** Not in SPEC: how often an unknown `kid` may trigger a JWKS refetch (single-flight), ms. */
-  JWKS_REFRESH_MIN_INTERVAL_MS: Type.Integer({ minimum: 0, default: 10_000 }),
+  JWKS_REFRESH_MIN_INTERVAL_MS: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 10_000 }),
   /** Not in SPEC: subscriptions one socket may hold. */
   MAX_SUBSCRIPTIONS: positive(100, { maximum: 10_000 }),
 })

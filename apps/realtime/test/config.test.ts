@@ -32,6 +32,7 @@ describe('realtime config', () => {
       ['REALTIME_PORT', '70000'],
       ['JWT_EXP_LEEWAY_S', '30'],
       ['JWKS_URL', 'ftp://x'],
+      ['HEARTBEAT_INTERVAL_MS', '3000000000'],
     ]) {
       let error: unknown
       try {

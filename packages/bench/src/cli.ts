@@ -1,5 +1,5 @@
 /**
- * `pnpm bench [--quick] [--servers a,b] [--scenarios a,b] [--repeats n] [--window-ms n] [--idle-conns n]
+ * `pnpm bench [--quick] [--servers a,b] [--scenarios a,b] [--repeats n] [--window-ms n] [--idle-conns n] [--echo 100x8]
  *  [--out dir] [--docs|--no-docs] [--profile]` — see docs/benchmarks.md.
  * Prints progress to stderr, the markdown table to stdout, and exits non-zero only when the run itself failed
  * (a missed target is reported, not an error).
@@ -30,6 +30,16 @@ function int(value: string | undefined, flag: string): number | undefined {
   return n
 }
 
+/** `--echo 100x8,1000x1`: the closed-loop echo cases (connections × in flight). */
+function echoCases(value: string): Array<[number, number]> {
+  return value.split(',').map((c) => {
+    const m = /^(\d+)x(\d+)$/.exec(c)
+    if (!m || Number(m[1]) <= 0 || Number(m[2]) <= 0)
+      throw new Error(`--echo: ${c} is not <connections>x<in flight>`)
+    return [Number(m[1]), Number(m[2])]
+  })
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     // pnpm passes `--` through when the root script forwards arguments.
@@ -41,6 +51,7 @@ async function main(): Promise<void> {
       repeats: { type: 'string' },
       'window-ms': { type: 'string' },
       'idle-conns': { type: 'string' },
+      echo: { type: 'string' },
       out: { type: 'string' },
       docs: { type: 'boolean' },
       'no-docs': { type: 'boolean' },
@@ -53,6 +64,7 @@ async function main(): Promise<void> {
   options.repeats = int(values.repeats, '--repeats') ?? options.repeats
   options.windowMs = int(values['window-ms'], '--window-ms') ?? options.windowMs
   options.idleConns = int(values['idle-conns'], '--idle-conns') ?? options.idleConns
+  if (values.echo !== undefined) options.echoCases = echoCases(values.echo)
   options.outDir = values.out ?? options.outDir
   options.profile = values.profile
   if (values.docs) options.writeDocs = true

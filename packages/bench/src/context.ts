@@ -66,6 +66,9 @@ export interface Sampled<R> {
    * the load generator and Redis. High values mean another workload competed: the row is noisy.
    */
   otherCpuPct: number
+  /** The servers' event-loop delay over the window (worst instance), ms. */
+  loopP99Ms: number
+  loopMaxMs: number
 }
 
 /**
@@ -74,16 +77,25 @@ export interface Sampled<R> {
  */
 export async function measure<R extends Timed>(ctx: Context, target: Target, job: Job): Promise<Sampled<R>> {
   const children = target.instances.map((i) => i.child)
-  const snapshot = async (): Promise<[number, number, number]> => {
+  let loopP99Ms = 0
+  let loopMaxMs = 0
+  const snapshot = async (first: boolean): Promise<[number, number, number]> => {
     const busy = machineBusyUs()
-    const [cpus, r] = await Promise.all([Promise.all(children.map((c) => probe(c))), redisCpuUs(ctx.redis)])
+    const [cpus, r] = await Promise.all([
+      Promise.all(children.map((c) => probe(c, { resetDelay: first }))),
+      redisCpuUs(ctx.redis),
+    ])
+    if (!first) {
+      loopP99Ms = Math.max(...cpus.map((p) => p.eldP99Ms))
+      loopMaxMs = Math.max(...cpus.map((p) => p.eldMaxMs))
+    }
     return [cpus.reduce((sum, p) => sum + p.cpuUs, 0), r, busy]
   }
   let start: Promise<[number, number, number]> | undefined
   let end: Promise<[number, number, number]> | undefined
   const onEvent = (event: string): void => {
-    if (event === 'start') start = snapshot()
-    else if (event === 'end') end = snapshot()
+    if (event === 'start') start = snapshot(true)
+    else if (event === 'end') end = snapshot(false)
   }
   const result = await rpc<{ result: R }>(ctx.loadgen, job as unknown as Record<string, unknown>, { onEvent })
   if (!start || !end) throw new Error(`${job.cmd}: the load generator reported no window`)
@@ -92,7 +104,14 @@ export async function measure<R extends Timed>(ctx: Context, target: Target, job
   const { elapsedMs, clientCpuPct } = result.result
   const ownUs = s1 - s0 + (r1 - r0) + (clientCpuPct / 100) * elapsedMs * 1000
   const otherCpuPct = Math.max(0, ((b1 - b0 - ownUs) / (elapsedMs * 1000)) * 100)
-  return { result: result.result, serverCpuUs: s1 - s0, redisCpuUs: r1 - r0, otherCpuPct }
+  return {
+    result: result.result,
+    serverCpuUs: s1 - s0,
+    redisCpuUs: r1 - r0,
+    otherCpuPct,
+    loopP99Ms,
+    loopMaxMs,
+  }
 }
 
 /** Runs an untimed load generator command (pool open/close). */

@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process'
+import { openSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import type { ProbeReply, ProbeRequest } from './probe-types.ts'
@@ -31,6 +32,8 @@ export interface StartOptions {
   nodeFlags?: string[]
   /** Resolve workspace packages to their TypeScript sources (the bench's own scripts); off for built apps. */
   sourceConditions?: boolean
+  /** Append the process's stdout (its log lines) to this file instead of discarding it. */
+  stdoutFile?: string
 }
 
 /** Forks a Node process with an IPC channel; stdout is discarded (server logs), stderr kept as a tail. */
@@ -45,7 +48,7 @@ export function startNode(options: StartOptions): Child {
     cwd: options.cwd,
     // A clean environment: nothing from the caller (REDIS_URL, OTEL_*, NODE_ENV …) leaks into a server under test.
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...options.env },
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    stdio: ['ignore', options.stdoutFile ? openSync(options.stdoutFile, 'a') : 'ignore', 'pipe', 'ipc'],
   })
   let tail = ''
   proc.stderr?.on('data', (chunk: Buffer) => {

@@ -137,6 +137,8 @@ async function startRealtime(tracing: boolean, port: number, env: RunEnv, label:
     cwd: REALTIME,
     probe: true,
     sourceConditions: env.profileDir !== undefined,
+    // When profiling, keep the server's log next to its profile (warnings explain many hotspots).
+    stdoutFile: env.profileDir ? join(env.profileDir, `${label}.log`) : undefined,
     nodeFlags: [...(env.profileDir ? [] : flags), ...profile],
     env: {
       NODE_ENV: 'development',

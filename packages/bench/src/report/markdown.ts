@@ -31,6 +31,7 @@ const COLUMNS: Record<string, { title: string; columns: Column[] }> = {
       { metric: 'p99Ms', label: 'p99 ms' },
       { metric: 'serverCpuUsPerMsg', label: 'server CPU µs/msg', ratios: true },
       { metric: 'redisCpuUsPerMsg', label: 'Redis CPU µs/msg' },
+      { metric: 'serverLoopP99Ms', label: 'server event-loop p99 ms' },
       { metric: 'clientCpuPct', label: 'client CPU %' },
       { metric: 'otherCpuPct', label: 'other CPU %' },
     ],

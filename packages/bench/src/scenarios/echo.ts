@@ -27,16 +27,20 @@ export async function runEchoScenario(ctx: Context): Promise<void> {
   for (let r = 0; r < options.repeats; r++) {
     for (const unit of rotate(units, r)) {
       const credentials = await credentialsFor(ctx, unit.target, unit.conns)
-      const { result, serverCpuUs, redisCpuUs, otherCpuPct } = await measure<EchoResult>(ctx, unit.target, {
-        cmd: 'echo',
-        endpoints: endpoints(ctx, unit.target),
-        credentials,
-        conns: unit.conns,
-        inflight: unit.inflight,
-        ratePerS: unit.ratePerS,
-        warmupMs: options.warmupMs,
-        durationMs: options.windowMs,
-      })
+      const { result, serverCpuUs, redisCpuUs, otherCpuPct, loopP99Ms } = await measure<EchoResult>(
+        ctx,
+        unit.target,
+        {
+          cmd: 'echo',
+          endpoints: endpoints(ctx, unit.target),
+          credentials,
+          conns: unit.conns,
+          inflight: unit.inflight,
+          ratePerS: unit.ratePerS,
+          warmupMs: options.warmupMs,
+          durationMs: options.windowMs,
+        },
+      )
       const notes: string[] = []
       if (result.firstError) notes.push(`connect error: ${result.firstError.slice(0, 160)}`)
       if (result.errorReplies > 0) notes.push(`${result.errorReplies} error replies`)
@@ -52,6 +56,7 @@ export async function runEchoScenario(ctx: Context): Promise<void> {
           redisCpuUsPerMsg: redisCpuUs / result.replies,
           clientCpuPct: result.clientCpuPct,
           otherCpuPct,
+          serverLoopP99Ms: loopP99Ms,
           errorReplies: result.errorReplies,
         },
         notes: notes.length ? notes : undefined,

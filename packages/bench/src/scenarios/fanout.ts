@@ -14,15 +14,19 @@ export async function runFanoutScenario(ctx: Context): Promise<void> {
   for (let r = 0; r < options.repeats; r++) {
     for (const target of rotate(targets, r)) {
       const credentials = await credentialsFor(ctx, target, subs + 1)
-      const { result, serverCpuUs, redisCpuUs, otherCpuPct } = await measure<FanoutResult>(ctx, target, {
-        cmd: 'fanout',
-        endpoints: endpoints(ctx, target, true),
-        credentials,
-        subscribers: subs,
-        inflight: options.fanoutInflight,
-        warmupMs: options.warmupMs,
-        durationMs: options.windowMs,
-      })
+      const { result, serverCpuUs, redisCpuUs, otherCpuPct, loopP99Ms } = await measure<FanoutResult>(
+        ctx,
+        target,
+        {
+          cmd: 'fanout',
+          endpoints: endpoints(ctx, target, true),
+          credentials,
+          subscribers: subs,
+          inflight: options.fanoutInflight,
+          warmupMs: options.warmupMs,
+          durationMs: options.windowMs,
+        },
+      )
       ctx.record({
         scenario: 'fanout',
         case: `${subs}subs`,
@@ -36,6 +40,7 @@ export async function runFanoutScenario(ctx: Context): Promise<void> {
           redisCpuUsPerDelivery: redisCpuUs / result.deliveries,
           clientCpuPct: result.clientCpuPct,
           otherCpuPct,
+          serverLoopP99Ms: loopP99Ms,
           instances: target.instances.length,
         },
       })

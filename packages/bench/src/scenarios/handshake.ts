@@ -51,7 +51,7 @@ export async function runHandshakeScenario(ctx: Context): Promise<void> {
   for (let r = 0; r < options.repeats; r++) {
     for (const unit of rotate(units, r)) {
       const credentials = await unit.credentials()
-      const { result, serverCpuUs, redisCpuUs, otherCpuPct } = await measure<HandshakeResult>(
+      const { result, serverCpuUs, redisCpuUs, otherCpuPct, loopP99Ms } = await measure<HandshakeResult>(
         ctx,
         unit.target,
         {
@@ -78,6 +78,7 @@ export async function runHandshakeScenario(ctx: Context): Promise<void> {
           redisCpuUsPerOp: redisCpuUs / result.count,
           clientCpuPct: result.clientCpuPct,
           otherCpuPct,
+          serverLoopP99Ms: loopP99Ms,
           windowS: result.elapsedMs / 1000,
         },
         notes,

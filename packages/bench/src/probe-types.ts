@@ -2,10 +2,12 @@
 
 /** Asks a server process for its stats; `gc` runs two full collections first, `resetDelay` restarts the histogram. */
 export interface ProbeRequest {
-  probe: 'stats'
+  probe: 'stats' | 'heapsnapshot'
   id: number
   gc?: boolean
   resetDelay?: boolean
+  /** `heapsnapshot`: where to write it. */
+  path?: string
 }
 
 /** A server process's own view of itself. CPU in microseconds since start, memory in bytes, delay in ms. */

@@ -5,6 +5,7 @@
  * same way. Does nothing when the process has no IPC channel.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { writeHeapSnapshot } from 'node:v8'
 import type { ProbeReply, ProbeRequest } from './probe-types.ts'
 
 if (process.send) {
@@ -15,6 +16,12 @@ if (process.send) {
 
   process.on('message', (raw: unknown) => {
     const msg = raw as Partial<ProbeRequest> | null
+    if (msg?.probe === 'heapsnapshot' && typeof msg.id === 'number' && typeof msg.path === 'string') {
+      // For `heap-summary.ts`: what the server's heap holds, by constructor (blocks the process while writing).
+      gc?.()
+      process.send?.({ probe: 'heapsnapshot', id: msg.id, path: writeHeapSnapshot(msg.path) })
+      return
+    }
     if (!msg || msg.probe !== 'stats' || typeof msg.id !== 'number') return
     if (msg.gc && gc) {
       // Two passes: the first can leave weakly held objects for the second.

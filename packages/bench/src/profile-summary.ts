@@ -72,6 +72,8 @@ export function hotspots(profile: Profile, top = 25, attribute = false): Hotspot
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  // Piped into `head`: a closed stdout is the reader's choice, not an error.
+  process.stdout.on('error', () => process.exit(0))
   const [file, top] = process.argv.slice(2)
   if (!file) {
     console.error('usage: node src/profile-summary.ts <file.cpuprofile> [top]')

@@ -1,5 +1,6 @@
 import { runMain } from '@portcullis/config'
 import { CLOSE_CODES } from '@portcullis/protocol'
+import { shutdownTelemetry } from '@portcullis/telemetry/setup'
 import { buildApp } from './app.ts'
 import { loadRealtimeConfig } from './config.ts'
 
@@ -27,6 +28,7 @@ runMain(async () => {
     app
       .drain(close.code, close.reason, DRAIN_TIMEOUT_MS)
       .then(() => app.close())
+      .then(() => shutdownTelemetry())
       .then(
         () => process.exit(0),
         (err: unknown) => {

@@ -297,7 +297,9 @@ export class MessageTelemetry {
     this.#done = true
     const m = portcullisMetrics()
     const attrs = { [ATTR.MESSAGE_TYPE]: this.#type, [ATTR.OUTCOME]: outcome }
-    this.span.setAttribute(ATTR.OUTCOME, outcome)
+    // A frame that never parsed keeps the type `unknown`, so every message span and data point has one.
+    this.span.updateName(`ws.message ${this.#type}`)
+    this.span.setAttributes(attrs)
     if (reason) this.span.setAttribute(ATTR.REASON, boundedLabel(reason))
     if (outcome !== 'ok') this.span.setStatus({ code: SpanStatusCode.ERROR, message: outcome })
     this.span.end()

@@ -71,7 +71,7 @@ describe('upgrade → connection → messages', () => {
     expect(messages.map((m) => m.name)).toEqual([
       'ws.message publish',
       'ws.message unknown',
-      'ws.message',
+      'ws.message unknown',
       'ws.message subscribe',
     ])
     expect(messages[3]?.attributes).toMatchObject({ [ATTR.OUTCOME]: 'forbidden', [ATTR.REASON]: 'forbidden' })

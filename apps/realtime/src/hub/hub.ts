@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { WebSocket } from 'ws'
 import type { FastifyBaseLogger } from 'fastify'
 import { CLOSE_CODES, type ClientMessage, type ClientMessageOf, type Role } from '@portcullis/protocol'
+import type { ConnectionTelemetry } from '@portcullis/telemetry'
 import type { JwksCache } from '../auth/jwks.ts'
 import type { Principal } from '../auth/principal.ts'
 import { verifyWithRefresh, type VerifyOptions } from '../auth/verify-token.ts'
@@ -71,6 +72,7 @@ export class Hub implements ConnectionOwner {
     principal: Principal,
     peer: { ip: string; origin: string | null },
     log: FastifyBaseLogger,
+    telemetry?: ConnectionTelemetry,
   ): Connection {
     const { limits, rtStore } = this.#options
     let budget = this.#budgets.get(principal.userId)
@@ -79,7 +81,7 @@ export class Hub implements ConnectionOwner {
       budget = new UserBudget(principal.userId, rtStore, limits.msgRatePerS, limits.msgBurst)
       this.#budgets.set(principal.userId, budget)
     }
-    const conn = new Connection(socket, id, principal, peer, this, budget, limits, log)
+    const conn = new Connection(socket, id, principal, peer, this, budget, limits, log, telemetry)
     this.connections.set(id, conn)
     add(this.bySession, conn.sid, conn)
     add(this.byUser, conn.userId, conn)
@@ -119,18 +121,19 @@ export class Hub implements ConnectionOwner {
     })
   }
 
-  dispatch(conn: Connection, msg: ClientMessage): void {
+  /** Handles one valid message; the promise (async handlers) lets the message span end when the work is done. */
+  dispatch(conn: Connection, msg: ClientMessage): void | Promise<void> {
     switch (msg.type) {
       case 'ping':
         return conn.send(frames.pong(msg.id))
       case 'subscribe':
-        return void this.#subscribe(conn, msg)
+        return this.#subscribe(conn, msg)
       case 'unsubscribe':
         return this.#unsubscribe(conn, msg)
       case 'publish':
-        return void this.#publish(conn, msg)
+        return this.#publish(conn, msg)
       case 'auth.refresh':
-        return void this.#refresh(conn, msg)
+        return this.#refresh(conn, msg)
     }
   }
 

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { CLOSE_CODES } from '@portcullis/protocol'
 import type { SessionEvent, SessionStore } from '@portcullis/sessions'
+import { recordRevocationLatency } from '@portcullis/telemetry'
 import type { RtStore } from '../limits/rt-store.ts'
 import { rtEvent } from '../security-events.ts'
 import type { Hub } from './hub.ts'
@@ -108,6 +109,8 @@ export class Supervisor {
         CLOSE_CODES.sessionRevoked.code,
         CLOSE_CODES.sessionRevoked.reason,
       )
+      // Revocation latency per closed socket: event published (its `at`) → close sent.
+      for (let i = 0; i < closed; i++) recordRevocationLatency(event.at, event.reason)
       if (closed > 0)
         rtEvent(log, 'session.revoked', {
           reason: event.reason,

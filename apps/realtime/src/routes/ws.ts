@@ -3,6 +3,7 @@ import { rtEvent } from '../security-events.ts'
 import type { Hub } from '../hub/hub.ts'
 import { RtErrors } from '../errors.ts'
 import { refuse } from '../plugins/app/refuse.ts'
+import { traceUpgrade, upgradeOf } from '../upgrade-telemetry.ts'
 
 /**
  * `GET /v1/ws`: an ordinary route whose hooks refuse, in SPEC order and before any socket exists:
@@ -16,6 +17,7 @@ export default async function wsRoute(fastify: FastifyInstance, options: { hub: 
     url: '/v1/ws',
     websocket: true,
     onRequest: [
+      traceUpgrade,
       fastify.checkHandshake,
       async function draining(request) {
         if (hub.draining) throw refuse(request, new RtErrors.STORE_UNAVAILABLE(), 'shutting_down')
@@ -29,21 +31,30 @@ export default async function wsRoute(fastify: FastifyInstance, options: { hub: 
       const connectionId = request.connectionId!
       request.keepConnectionSlot?.()
       const log = request.log.child({ connectionId })
+      const telemetry = upgradeOf(request).accept({
+        credential: principal.via,
+        userId: principal.userId,
+        sessionId: principal.sid,
+        connectionId,
+      })
       hub.open(
         socket,
         connectionId,
         principal,
         { ip: request.ip, origin: request.headers.origin ?? null },
         log,
+        telemetry,
       )
-      rtEvent(log, 'ws.connected', {
-        via: principal.via,
-        ip: request.ip,
-        origin: request.headers.origin ?? null,
-        userId: principal.userId,
-        sessionId: principal.sid,
-        connectionId,
-      })
+      telemetry.run(() =>
+        rtEvent(log, 'ws.connected', {
+          via: principal.via,
+          ip: request.ip,
+          origin: request.headers.origin ?? null,
+          userId: principal.userId,
+          sessionId: principal.sid,
+          connectionId,
+        }),
+      )
     },
   })
 }

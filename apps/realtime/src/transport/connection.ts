@@ -1,6 +1,7 @@
 import type { WebSocket } from 'ws'
 import type { FastifyBaseLogger } from 'fastify'
 import { CLOSE_CODES, parseClientMessage, type ClientMessage, type Role } from '@portcullis/protocol'
+import { activeMessage, type ConnectionTelemetry } from '@portcullis/telemetry'
 import type { Principal } from '../auth/principal.ts'
 import { TokenBucket } from '../limits/token-bucket.ts'
 import type { UserBudget } from '../limits/user-budget.ts'
@@ -20,7 +21,8 @@ export interface ConnectionLimits {
 
 /** What a connection asks of the hub (dispatch and bookkeeping), so transport and hub stay separate. */
 export interface ConnectionOwner {
-  dispatch(conn: Connection, msg: ClientMessage): void
+  /** Handles a valid message; a returned promise settles when its (async) handling is done. */
+  dispatch(conn: Connection, msg: ClientMessage): void | Promise<void>
   closed(conn: Connection, code: number, reason: string): void
 }
 
@@ -68,6 +70,8 @@ export class Connection {
   #expiryTimer: NodeJS.Timeout | undefined
   /** The `expMs` an `auth.expiring` was sent for (never twice for one token). */
   #warnedFor = 0
+  /** Connection span and per-message spans/metrics (absent in unit tests that build a bare connection). */
+  readonly telemetry: ConnectionTelemetry | undefined
 
   constructor(
     socket: WebSocket,
@@ -78,7 +82,9 @@ export class Connection {
     budget: UserBudget,
     limits: ConnectionLimits,
     log: FastifyBaseLogger,
+    telemetry?: ConnectionTelemetry,
   ) {
+    this.telemetry = telemetry
     this.socket = socket
     this.id = id
     this.userId = principal.userId
@@ -187,6 +193,7 @@ export class Connection {
     reason: string,
   ): void {
     const now = Date.now()
+    activeMessage()?.mark(code === 'forbidden' ? 'forbidden' : 'invalid', reason)
     rtEvent(this.log, 'ws.invalid_message', {
       reason,
       ...this.who(),
@@ -203,21 +210,48 @@ export class Connection {
 
   #onFrame(data: Buffer, isBinary: boolean): void {
     if (this.#closing) return
+    const message = this.telemetry?.message(data.length)
+    if (!message) return void this.#handleFrame(data, isBinary)
+    // One `ws.message` span per frame (linked to the connection span); it ends when async handling settles.
+    message.run(() => {
+      const pending = this.#handleFrame(data, isBinary)
+      // A failure still ends the span as `error` and then surfaces as before (unhandled rejection).
+      if (pending)
+        pending.then(
+          () => message.end(),
+          (err: unknown) => {
+            message.end('error')
+            throw err
+          },
+        )
+      else message.end()
+    })
+  }
+
+  #handleFrame(data: Buffer, isBinary: boolean): void | Promise<void> {
     const now = Date.now()
     this.lastDataAt = now
     // Nothing is processed after exp (+ leeway), even if the timer has not fired yet.
-    if (now > this.deadlineMs) return this.#expire()
-    if (isBinary) return this.close(CLOSE_CODES.unsupportedData.code, CLOSE_CODES.unsupportedData.reason)
+    if (now > this.deadlineMs) {
+      activeMessage()?.mark('error', 'token_expired')
+      return this.#expire()
+    }
+    if (isBinary) {
+      activeMessage()?.mark('invalid', 'binary')
+      return this.close(CLOSE_CODES.unsupportedData.code, CLOSE_CODES.unsupportedData.reason)
+    }
     // Every frame spends a rate token, invalid ones too.
     const wait = this.#bucket.take(now) || this.#budget.take(now)
     if (wait > 0) return this.#dropForRate(now, data, wait)
     const parsed = parseClientMessage(data)
     if (!parsed.ok)
       return this.rejectInvalid(parsed.error.id, 'invalid_message', parsed.error.message, parsed.error.reason)
-    this.#owner.dispatch(this, parsed.message)
+    activeMessage()?.setType(parsed.message.type)
+    return this.#owner.dispatch(this, parsed.message)
   }
 
   #dropForRate(now: number, data: Buffer, wait: number): void {
+    activeMessage()?.mark('rate_limited', 'message_rate')
     if (now - this.#dropWindowStart > DROP_WINDOW_MS) {
       this.#dropWindowStart = now
       this.#drops = 0
@@ -233,6 +267,7 @@ export class Connection {
   #onClose(code: number, reason: string): void {
     this.#closing = true
     this.#clearTimers()
+    this.telemetry?.close({ code, reason })
     this.#owner.closed(this, code, reason)
   }
 }

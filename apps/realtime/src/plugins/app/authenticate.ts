@@ -7,6 +7,7 @@ import type { JwksCache } from '../../auth/jwks.ts'
 import type { Principal } from '../../auth/principal.ts'
 import { verifyWithRefresh, type VerifyOptions } from '../../auth/verify-token.ts'
 import { refuse } from './refuse.ts'
+import { upgradeOf } from '../../upgrade-telemetry.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -63,6 +64,7 @@ async function authenticatePlugin(fastify: FastifyInstance, options: Authenticat
         found.reason === 'missing' ? new RtErrors.CREDENTIALS_MISSING() : new RtErrors.TOKEN_INVALID()
       return await unauthorized(request, err, found.reason)
     }
+    upgradeOf(request).setCredential(found.source)
     const nowMs = Date.now()
     let userId: string
     let sid: string
@@ -71,6 +73,8 @@ async function authenticatePlugin(fastify: FastifyInstance, options: Authenticat
     if (found.source === 'ticket') {
       const grant = await fromStore(() => store.consumeTicket(found.value))
       if (!grant) return await unauthorized(request, new RtErrors.TICKET_INVALID(), 'ticket_unknown_or_spent')
+      // The ticket request's trace continues into this upgrade's span (SPEC "Behaviour").
+      upgradeOf(request).continueTrace(grant.traceparent)
       // Bound to the Origin of the ticket request: same Origin, or none on both sides (the ticket is spent).
       if ((grant.origin ?? null) !== (request.headers.origin ?? null))
         return await unauthorized(request, new RtErrors.TICKET_INVALID(), 'ticket_origin_mismatch')

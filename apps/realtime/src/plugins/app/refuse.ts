@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyRequest } from 'fastify'
 import { rtEvent } from '../../security-events.ts'
+import { upgradeOf } from '../../upgrade-telemetry.ts'
 
 /** Errors already recorded as a refusal (so the error handler does not record them twice). */
 const recorded = new WeakSet<object>()
@@ -14,15 +15,21 @@ export function isRecorded(err: object): boolean {
  * The client gets only the error's public code; the reason stays in the log.
  */
 export function refuse(request: FastifyRequest, err: FastifyError, reason: string): FastifyError {
-  rtEvent(request.log, 'ws.upgrade.refused', {
-    reason,
-    status: err.statusCode ?? 500,
-    ip: request.ip,
-    origin: request.headers.origin ?? null,
-    userId: request.principal?.userId,
-    sessionId: request.principal?.sid,
-    level: 'warn',
-  })
+  const status = err.statusCode ?? 500
+  const upgrade = upgradeOf(request)
+  // Inside the `ws.upgrade` span: the event becomes its span event, the log line carries its trace id.
+  upgrade.run(() =>
+    rtEvent(request.log, 'ws.upgrade.refused', {
+      reason,
+      status,
+      ip: request.ip,
+      origin: request.headers.origin ?? null,
+      userId: request.principal?.userId,
+      sessionId: request.principal?.sid,
+      level: 'warn',
+    }),
+  )
+  upgrade.refuse({ status, reason, userId: request.principal?.userId, sessionId: request.principal?.sid })
   recorded.add(err)
   return err
 }

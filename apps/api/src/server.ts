@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { runMain } from '@portcullis/config'
+import { shutdownTelemetry } from '@portcullis/telemetry/setup'
 import { buildApp } from './app.ts'
 import { loadApiConfig } from './config.ts'
 
@@ -23,10 +24,13 @@ runMain(async () => {
     app.log.info({ signal }, 'shutting down')
     const force = setTimeout(() => process.exit(1), 10_000)
     force.unref()
-    app.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    )
+    app
+      .close()
+      .then(() => shutdownTelemetry())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      )
   }
   process.once('SIGINT', () => shutdown('SIGINT'))
   process.once('SIGTERM', () => shutdown('SIGTERM'))

@@ -1,11 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { traceparentFor } from '@portcullis/telemetry'
 import { OriginNotAllowed } from '../errors.ts'
 import { apiEvent } from '../security-events.ts'
 import { newTicket } from '../tokens/secrets.ts'
 import type { AuthContext } from '../plugins/app/auth.ts'
-
-/** W3C trace-context `traceparent` (version 00). Anything else is dropped, never stored. */
-const TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/
 
 /**
  * Mints a WebSocket ticket bound to the session, the request's Origin (when sent, and only an allowed one),
@@ -39,7 +37,9 @@ export async function mintTicket(
       userId: auth.claims.sub,
       origin,
       accessExp,
-      traceparent: typeof traceparent === 'string' && TRACEPARENT.test(traceparent) ? traceparent : null,
+      // The ticket request's own span when tracing is on (the upgrade becomes its child), else the caller's
+      // well-formed `traceparent`; anything else is dropped, never stored.
+      traceparent: traceparentFor(traceparent) ?? null,
     },
     ttlS,
   )

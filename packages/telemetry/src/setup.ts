@@ -59,7 +59,18 @@ export async function startTelemetry(options: {
   return (g[HANDLE] = handle)
 }
 
-/** Flushes and stops the telemetry started by `startTelemetry` (a no-op when it is disabled or never started). */
-export async function shutdownTelemetry(): Promise<void> {
-  await (globalThis as Global)[HANDLE]?.shutdown()
+/**
+ * Flushes and stops the telemetry started by `startTelemetry` (a no-op when it is disabled or never started).
+ * Never rejects and waits at most `timeoutMs` (default 2000): an unreachable collector must not hold up or fail
+ * a graceful shutdown (the exporter's own retries would take ≈ 10 s).
+ */
+export async function shutdownTelemetry(timeoutMs = 2000): Promise<void> {
+  const handle = (globalThis as Global)[HANDLE]
+  if (!handle?.enabled) return
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([
+    handle.shutdown().catch(() => {}),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+  ])
+  clearTimeout(timer)
 }

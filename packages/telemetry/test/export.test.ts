@@ -70,3 +70,14 @@ describe('export over OTLP (child process with node --import)', () => {
     expect(line).not.toContain('trace_id')
   })
 })
+
+describe('shutdown', () => {
+  it('is bounded and succeeds when the collector is unreachable', async () => {
+    // Port 9 (discard) on loopback: nothing listens, every export fails.
+    const started = Date.now()
+    const result = await run({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', OTEL_LOG_LEVEL: 'none' })
+    expect(result.code, result.stderr).toBe(0)
+    // Generous bound: the exporter alone would retry for ≈ 10 s; shutdownTelemetry stops waiting at 2 s.
+    expect(Date.now() - started).toBeLessThan(8000)
+  })
+})

@@ -114,6 +114,8 @@ describe('telemetry from login to every message', () => {
     const serverPath = (path: string) =>
       inTrace.find((s) => s.kind === SpanKind.SERVER && s.attributes[ATTR.URL_PATH] === path)
     expect(serverPath('/v1/auth/login'), 'login span').toBeDefined()
+    // Redis commands of those requests are spans of the same trace (command name only).
+    expect(inTrace.some((s) => s.name.startsWith('redis-'))).toBe(true)
     const ticketSpan = serverPath('/v1/auth/ws-ticket')
     expect(ticketSpan, 'ticket span').toBeDefined()
     const upgrade = inTrace.find((s) => s.name === 'ws.upgrade')

@@ -2,7 +2,7 @@
 // image's CMD run from there. Proves the deployed tree holds everything `node dist/server.js` needs (compiled
 // workspace packages included, no TypeScript sources), and that it serves and refuses like the app itself.
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -17,9 +17,12 @@ function run(cmd: string, args: string[]): void {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr || r.stdout}`)
 }
 
-/** Runs the image's command (`node dist/server.js`) in the deployed folder, capturing its output. */
+/** Runs the image's command (the package's `start`) in the deployed folder, capturing its output. */
 function start(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['dist/server.js'], {
+  // The package's `start` script is the image's CMD (deployment-files.test.ts keeps them equal).
+  const pkg = JSON.parse(readFileSync(join(out, 'package.json'), 'utf8')) as { scripts: { start: string } }
+  const [, ...args] = pkg.scripts.start.split(/\s+/)
+  const child = spawn(process.execPath, args, {
     cwd: out,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -59,6 +62,7 @@ afterAll(() => {
 describe('pnpm deploy of the api (what the image runs)', () => {
   it('holds the compiled app and compiled workspace packages, no dev tooling', () => {
     expect(existsSync(join(out, 'dist/server.js'))).toBe(true)
+    expect(existsSync(join(out, 'dist/instrument.js'))).toBe(true)
     expect(existsSync(join(out, 'node_modules/@portcullis/config/dist/index.js'))).toBe(true)
     expect(existsSync(join(out, 'node_modules/vitest'))).toBe(false)
     expect(existsSync(join(out, 'node_modules/typescript'))).toBe(false)

@@ -18,7 +18,8 @@ test('the quick path against raw ws writes a complete JSON report, markdown and 
   onTestFinished(() => rm(out, { recursive: true, force: true }))
 
   const args = ['--conditions=source', CLI, '--quick', '--servers', 'raw-ws', '--scenarios', 'handshake,echo']
-  args.push('--window-ms', '300', '--out', out, '--no-docs')
+  // Small echo cases keep the test light on a shared 2-core CI machine.
+  args.push('--echo', '1x1,20x2', '--window-ms', '300', '--out', out, '--no-docs')
   const { stdout } = await run(process.execPath, args, { timeout: 80_000 })
 
   const files = await readdir(out)
@@ -39,8 +40,7 @@ test('the quick path against raw ws writes a complete JSON report, markdown and 
     expect.arrayContaining([
       'handshake:accept:raw-ws',
       'echo:1x1:raw-ws',
-      'echo:100x8:raw-ws',
-      'echo:1000x1:raw-ws',
+      'echo:20x2:raw-ws',
       'echo:fixed-10k:raw-ws',
     ]),
   )

@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startDemoServer, type DemoServer } from './demo-server.ts'
 import { expectText, messages, openAs, send } from './page.ts'
-import { startStack, type Stack } from './stack.ts'
+import { startStack, type Stack } from '@portcullis/test-stack'
 
 // The admin panel in one window, its effects live in another: revocation and role changes.
 
@@ -12,7 +12,7 @@ let demo: DemoServer
 let stack: Stack
 beforeAll(async () => {
   demo = await startDemoServer()
-  stack = await startStack({ allowedOrigins: [demo.origin] })
+  stack = await startStack({ label: 'web', allowedOrigins: [demo.origin] })
   await Promise.all([demo.build(stack), launchChromium().then((b) => (browser = b))])
 })
 afterAll(async () => {

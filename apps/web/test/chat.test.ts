@@ -5,7 +5,7 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startDemoServer, type DemoServer } from './demo-server.ts'
 import { errorsOf, expectText, messages, openAs, send } from './page.ts'
-import { startStack, type Stack } from './stack.ts'
+import { startStack, type Stack } from '@portcullis/test-stack'
 
 // Two people chatting in headless Chromium through the real api, realtime and redis-server.
 
@@ -14,7 +14,7 @@ let demo: DemoServer
 let stack: Stack
 beforeAll(async () => {
   demo = await startDemoServer()
-  stack = await startStack({ allowedOrigins: [demo.origin] })
+  stack = await startStack({ label: 'web', allowedOrigins: [demo.origin] })
   await Promise.all([demo.build(stack), launchChromium().then((b) => (browser = b))])
 })
 afterAll(async () => {

@@ -3,7 +3,7 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startDemoServer, type DemoServer } from './demo-server.ts'
 import { expectText, openAs } from './page.ts'
-import { startStack, type Stack } from './stack.ts'
+import { startStack, type Stack } from '@portcullis/test-stack'
 
 // The demonstration buttons and the server controls they trigger, with short windows.
 
@@ -13,6 +13,7 @@ let stack: Stack
 beforeAll(async () => {
   demo = await startDemoServer()
   stack = await startStack({
+    label: 'web',
     allowedOrigins: [demo.origin],
     // The api also serves the second origin, so only the realtime server's Origin check stops that page.
     api: { ALLOWED_ORIGINS: `${demo.origin},${demo.otherOrigin}` },

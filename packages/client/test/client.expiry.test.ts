@@ -1,14 +1,18 @@
 import { waitFor } from '@portcullis/testkit'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { PortcullisClient } from '../src/index.ts'
-import { startStack, type Stack } from './stack.ts'
+import { startStack, type Stack } from '@portcullis/test-stack'
 
 // Token expiry on a live socket: the server warns (`auth.expiring`), the SDK refreshes and hands the new
 // token over (`auth.refresh`), the socket lives on. Short windows: a 10 s token, warned 8 s before expiry.
 
 let stack: Stack
 beforeAll(async () => {
-  stack = await startStack({ api: { ACCESS_TOKEN_TTL_S: '10' }, realtime: { EXPIRY_WARNING_S: '8' } })
+  stack = await startStack({
+    label: 'client',
+    api: { ACCESS_TOKEN_TTL_S: '10' },
+    realtime: { EXPIRY_WARNING_S: '8' },
+  })
 })
 afterAll(async () => {
   await stack?.close()

@@ -3,13 +3,13 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { WebSocket } from 'ws'
 import { PortcullisClient, type ClientOptions } from '../src/index.ts'
 import type { WebSocketFactory, WebSocketLike } from '../src/transport.ts'
-import { startStack, type Stack } from './stack.ts'
+import { startStack, type Stack } from '@portcullis/test-stack'
 
 // The SDK against the real api + realtime + redis-server: every path a Node service would use.
 
 let stack: Stack
 beforeAll(async () => {
-  stack = await startStack()
+  stack = await startStack({ label: 'client' })
 })
 afterAll(async () => {
   await stack?.close()

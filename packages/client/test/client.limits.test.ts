@@ -1,13 +1,16 @@
 import { waitFor } from '@portcullis/testkit'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { PortcullisClient, type CloseInfo } from '../src/index.ts'
-import { startStack, type Stack } from './stack.ts'
+import { startStack, type Stack } from '@portcullis/test-stack'
 
 // The server's limits as the SDK sees them, with short windows so nothing waits for production defaults.
 
 let stack: Stack
 beforeAll(async () => {
-  stack = await startStack({ realtime: { IDLE_TIMEOUT_MS: '1200', MSG_RATE_PER_S: '2', MSG_BURST: '5' } })
+  stack = await startStack({
+    label: 'client',
+    realtime: { IDLE_TIMEOUT_MS: '1200', MSG_RATE_PER_S: '2', MSG_BURST: '5' },
+  })
 })
 afterAll(async () => {
   await stack?.close()

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { waitFor } from '@portcullis/testkit'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { PortcullisClient } from '../src/index.ts'
-import { startStack, type Stack } from './stack.ts'
+import { startStack, type Stack } from '@portcullis/test-stack'
 
 // The Node example in docs/ runs as documented against the real stack.
 
@@ -11,7 +11,7 @@ const EXAMPLE = fileURLToPath(new URL('../../../docs/examples/node-client.ts', i
 
 let stack: Stack
 beforeAll(async () => {
-  stack = await startStack()
+  stack = await startStack({ label: 'client' })
 })
 afterAll(async () => {
   await stack?.close()

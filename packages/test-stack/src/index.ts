@@ -5,26 +5,23 @@ import { Writable } from 'node:stream'
 import { buildApp as buildApi, loadApiConfig } from '@portcullis/api'
 import { buildApp as buildRealtime, loadRealtimeConfig } from '@portcullis/realtime'
 import { uniquePrefix } from '@portcullis/testkit'
+import type {} from '@portcullis/testkit/global-setup'
 import { inject } from 'vitest'
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    /** Provided by @portcullis/testkit's global setup. */
-    redisUrl: string
-  }
-}
 
 /** Environment overrides of each app (strings, as in a real deployment). */
 export interface StackOptions {
+  /** Label in the Redis key prefix, to tell the suites' keys apart (default `stack`). */
+  readonly label?: string
   readonly api?: Record<string, string>
   readonly realtime?: Record<string, string>
-  /** Exact origins both apps allow (the browser tests' page origin). */
+  /** Exact origins both apps allow (the browser tests' page origin). Default `http://localhost:5173`. */
   readonly allowedOrigins?: readonly string[]
 }
 
 /** A running api + realtime pair on free loopback ports, sharing the test project's redis-server. */
 export interface Stack {
   readonly apiUrl: string
+  /** `ws://127.0.0.1:<port>` of the realtime app (append `/v1/ws`). */
   readonly realtimeUrl: string
   close(): Promise<void>
 }
@@ -37,16 +34,18 @@ const quiet = () =>
   })
 
 /**
- * Starts the real api and realtime (their `buildApp`, listening on port 0) against the project's
- * redis-server with a fresh key prefix. Both read the same prefix, so revocations and role changes
- * travel between them through Redis exactly as in production.
+ * Starts the real api and realtime (their `buildApp`, listening on port 0) against the test project's
+ * redis-server (`inject('redisUrl')`) with a fresh key prefix. Both read the same prefix, so revocations and
+ * role changes travel between them through Redis exactly as in production. Only for tests: argon2id runs at a
+ * test cost and the logs are discarded.
+ * @example const stack = await startStack({ label: 'web' }); onTestFinished(() => stack.close())
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const shared = {
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
     REDIS_URL: inject('redisUrl'),
-    REDIS_KEY_PREFIX: uniquePrefix('client'),
+    REDIS_KEY_PREFIX: uniquePrefix(options.label ?? 'stack'),
     ALLOWED_ORIGINS: (options.allowedOrigins ?? ['http://localhost:5173']).join(','),
   }
   const keysDir = mkdtempSync(join(tmpdir(), 'portcullis-keys-'))
@@ -57,11 +56,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   })
   const apiUrl = await api.listen({ host: '127.0.0.1', port: 0 })
   const realtime = await buildRealtime(
-    loadRealtimeConfig({
-      ...shared,
-      JWKS_URL: `${apiUrl}/.well-known/jwks.json`,
-      ...options.realtime,
-    }),
+    loadRealtimeConfig({ ...shared, JWKS_URL: `${apiUrl}/.well-known/jwks.json`, ...options.realtime }),
     { logStream: quiet() },
   )
   const realtimeHttp = await realtime.listen({ host: '127.0.0.1', port: 0 })

@@ -3,8 +3,10 @@ import { createClient } from 'redis'
 /** Options of `createRedisClient`. Times are milliseconds. */
 export interface RedisClientOptions {
   /**
-   * A command not yet written within this time rejects (default 1000). node-redis does not time out the wait
-   * for a reply: `RedisSessionStore` and `withDeadline` bound whole calls (SPEC: 503 within 2 s).
+   * Opt-in: a command not yet written within this time rejects (default: off). node-redis implements it with an
+   * `AbortSignal.timeout` per command (measurable CPU on hot paths) and never times out the wait for a reply, so
+   * the one deadline mechanism is `withDeadline` (one shared timer), which `RedisSessionStore` and the apps wrap
+   * around every call (SPEC: 503 within 2 s). See docs/decisions/0701-one-deadline-mechanism.md.
    */
   commandTimeoutMs?: number
   /** Commands waiting at once; beyond this new commands reject at once (default 10000: bounds memory in a stall). */
@@ -30,9 +32,8 @@ export function reconnectDelay(retries: number, maxMs: number): number {
 
 /**
  * Creates (does not connect) a node-redis client that FAILS FAST instead of queueing: while disconnected every
- * command rejects at once (`disableOfflineQueue`), a command that cannot be written rejects after
- * `commandTimeoutMs`, and the queue is bounded. Wrap calls in `withDeadline` (the store does) to bound the wait
- * for a reply from a stalled server. Callers turn rejections into 503 / close 1013 (fail closed).
+ * command rejects at once (`disableOfflineQueue`) and the queue is bounded. Wrap calls in `withDeadline` (the
+ * store does) to bound the wait for a reply from a stalled server. Callers turn rejections into 503 / close 1013 (fail closed).
  * @example const redis = createRedisClient(config.REDIS_URL, { onError: (err) => log.warn({ err }, 'redis') })
  *          redis.connect().catch(() => {}) // keeps retrying in the background
  */
@@ -43,7 +44,7 @@ export function createRedisClient(url: string, options: RedisClientOptions = {})
     name: options.name ?? 'portcullis',
     disableOfflineQueue: true,
     commandsQueueMaxLength: options.maxQueuedCommands ?? 10_000,
-    commandOptions: { timeout: options.commandTimeoutMs ?? 1000 },
+    ...(options.commandTimeoutMs ? { commandOptions: { timeout: options.commandTimeoutMs } } : {}),
     socket: {
       connectTimeout: options.connectTimeoutMs ?? 1000,
       reconnectStrategy: (retries: number) => reconnectDelay(retries, maxDelay),

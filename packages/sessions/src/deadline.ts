@@ -6,20 +6,66 @@ export class StoreTimeoutError extends Error {
   }
 }
 
+/** Granularity of the shared deadline wheel (ms): a deadline fires at most this much late. */
+const TICK_MS = 50
+
+interface Pending {
+  settled: boolean
+  ms: number
+  reject: (err: Error) => void
+}
+
 /**
- * Rejects with `StoreTimeoutError` when `work` takes longer than `ms`. node-redis's own command timeout only
- * covers the wait before a command is written, not the wait for the reply, so a stalled server would otherwise
- * hang callers; this bounds the whole call. (The command itself stays queued until the reply or a disconnect.)
+ * One shared coarse timer for every pending call instead of one `setTimeout` (or `AbortSignal.timeout`) per Redis
+ * command: calls are bucketed by the tick their deadline falls in; the timer runs only while some are pending.
+ * Buckets hold settled calls too until their tick passes (a flag, no removal cost on the hot path).
+ */
+const buckets = new Map<number, Pending[]>()
+let timer: NodeJS.Timeout | null = null
+
+function sweep(): void {
+  const due = Math.floor(Date.now() / TICK_MS)
+  for (const [tick, calls] of buckets) {
+    if (tick > due) continue
+    buckets.delete(tick)
+    for (const call of calls) {
+      if (call.settled) continue
+      call.settled = true
+      call.reject(new StoreTimeoutError(call.ms))
+    }
+  }
+  if (buckets.size === 0 && timer) {
+    clearInterval(timer)
+    timer = null
+  }
+}
+
+/**
+ * Rejects with `StoreTimeoutError` when `work` takes longer than `ms` (at most one tick, 50 ms, later).
+ * node-redis's own command timeout only covers the wait before a command is written, and costs an
+ * `AbortSignal.timeout` per command; this bounds the whole call with one shared timer, so a stalled server never
+ * hangs callers (SPEC: 503 within 2 s). (The command itself stays queued until the reply or a disconnect.)
  * @example await withDeadline(client.get(key), 1000)
  */
-export async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StoreTimeoutError(ms)), ms)
+export function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const call: Pending = { settled: false, ms, reject }
+    work.then(
+      (value) => {
+        if (call.settled) return
+        call.settled = true
+        resolve(value)
+      },
+      (err: unknown) => {
+        if (call.settled) return
+        call.settled = true
+        reject(err as Error)
+      },
+    )
+    const tick = Math.ceil((Date.now() + ms) / TICK_MS)
+    const bucket = buckets.get(tick)
+    if (bucket) bucket.push(call)
+    else buckets.set(tick, [call])
+    timer ??= setInterval(sweep, TICK_MS).unref()
   })
-  try {
-    return await Promise.race([work, deadline])
-  } finally {
-    clearTimeout(timer)
-  }
 }

@@ -32,10 +32,13 @@ export class Fanout {
     this.#refs.set(channel, n)
     let ready = this.#ready.get(channel)
     if (n === 1 || !ready) {
-      ready = this.#sub.subscribe(
-        this.#redisName(channel),
-        (frame: Buffer) => this.#deliver(channel, frame),
-        true,
+      ready = withDeadline(
+        this.#sub.subscribe(
+          this.#redisName(channel),
+          (frame: Buffer) => this.#deliver(channel, frame),
+          true,
+        ),
+        SUBSCRIBE_DEADLINE_MS,
       )
       this.#ready.set(channel, ready)
     }

@@ -76,7 +76,6 @@ export class Hub implements ConnectionOwner {
   ): Connection {
     const { limits, rtStore } = this.#options
     let budget = this.#budgets.get(principal.userId)
-    const fresh = !budget
     if (!budget) {
       budget = new UserBudget(principal.userId, rtStore, limits.msgRatePerS, limits.msgBurst)
       this.#budgets.set(principal.userId, budget)
@@ -99,8 +98,7 @@ export class Hub implements ConnectionOwner {
         },
       }),
     )
-    // Sync the user's shared message budget in the background; until then the estimate is a full burst.
-    if (fresh) void budget.prime()
+    // The user's shared message budget syncs with Redis on the first message here (a silent socket costs none).
     return conn
   }
 

@@ -31,6 +31,7 @@ export class Supervisor {
   #downSince: number | null = null
   #closedForOutage = false
   #pinging = false
+  #renewing = false
 
   constructor(options: SupervisorOptions) {
     this.#o = options
@@ -88,16 +89,29 @@ export class Supervisor {
     }
   }
 
+  /**
+   * One renewal per user, through the store's bounded background lane (never a burst of 10 000 calls at once);
+   * a round still running when the next is due is not doubled (leases last three rounds).
+   */
   async #renewLeases(): Promise<void> {
     this.#o.hub.sweepBudgets()
-    const renewals = [...this.#o.hub.byUser].map(([userId, conns]) =>
-      this.#o.rtStore.renewConnections(
-        userId,
-        [...conns].map((c) => c.id),
-        this.#o.connectionLeaseMs,
-      ),
-    )
-    const failed = (await Promise.allSettled(renewals)).filter((r) => r.status === 'rejected').length
+    if (this.#renewing) return
+    this.#renewing = true
+    let failed = 0
+    try {
+      const renewals = Array.from(this.#o.hub.byUser, ([userId, conns]) =>
+        this.#o.rtStore
+          .renewConnections(
+            userId,
+            Array.from(conns, (c) => c.id),
+            this.#o.connectionLeaseMs,
+          )
+          .catch(() => void (failed += 1)),
+      )
+      await Promise.all(renewals)
+    } finally {
+      this.#renewing = false
+    }
     if (failed > 0) this.#o.log.warn({ failed }, 'could not renew connection slots')
   }
 

@@ -1,6 +1,7 @@
 import { withDeadline } from '@portcullis/sessions'
 import type { RedisClient } from '@portcullis/sessions/redis'
 import { rtKeys, type RtKeys } from './keys.ts'
+import { Lane } from './lane.ts'
 import {
   ACQUIRE_CONNECTION,
   INCR_WINDOW,
@@ -14,7 +15,7 @@ export interface RtRedis {
   eval(script: string, keys: string[], args: Array<string | number>): Promise<unknown>
   exists(key: string): Promise<number>
   pTTL(key: string): Promise<number>
-  zRem(key: string, member: string): Promise<number>
+  zRem(key: string, members: string[]): Promise<number>
   publish(channel: string, message: string): Promise<number>
 }
 
@@ -28,7 +29,7 @@ export function nodeRedisAdapter(client: RedisClient, deadlineMs = 1000): RtRedi
       withDeadline(client.eval(script, { keys, arguments: args.map(String) }), deadlineMs),
     exists: (key) => withDeadline(client.exists(key), deadlineMs),
     pTTL: (key) => withDeadline(client.pTTL(key), deadlineMs),
-    zRem: (key, member) => withDeadline(client.zRem(key, member), deadlineMs),
+    zRem: (key, members) => withDeadline(client.zRem(key, members), deadlineMs),
     publish: (channel, message) => withDeadline(client.publish(channel, message), deadlineMs),
   }
 }
@@ -46,10 +47,21 @@ const pair = (reply: unknown): [number, number] => {
 export class RtStore {
   readonly keys: RtKeys
   readonly #redis: RtRedis
+  /** Background calls (renewals, releases): bounded so they never fill node-redis's queue (see lane.ts). */
+  readonly #lane: Lane
+  /** Releases not sent yet, per user: coalesced into one `ZREM` per user per turn of the event loop. */
+  #releases = new Map<string, { ids: string[]; waiters: Array<(err?: unknown) => void> }>()
+  #releaseScheduled = false
 
-  constructor(redis: RtRedis, prefix: string) {
+  constructor(redis: RtRedis, prefix: string, backgroundInFlight = 64) {
     this.#redis = redis
     this.keys = rtKeys(prefix)
+    this.#lane = new Lane(backgroundInFlight)
+  }
+
+  /** Background calls outstanding or waiting (for diagnostics and tests). */
+  get backgroundPending(): number {
+    return this.#lane.size
   }
 
   /** Milliseconds the IP stays blocked, 0 when it is not. */
@@ -90,17 +102,50 @@ export class RtStore {
     return Number(ok) === 1
   }
 
-  async releaseConnection(userId: string, connectionId: string): Promise<void> {
-    await this.#redis.zRem(this.keys.userConnections(userId), connectionId)
+  /**
+   * Gives a slot back. Releases of one turn of the event loop are coalesced (one `ZREM` per user) and sent through
+   * the bounded background lane, so closing 10 000 sockets at once cannot fill the command queue.
+   */
+  releaseConnection(userId: string, connectionId: string): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let entry = this.#releases.get(userId)
+      if (!entry) this.#releases.set(userId, (entry = { ids: [], waiters: [] }))
+      entry.ids.push(connectionId)
+      entry.waiters.push((err) => (err === undefined ? resolve() : reject(err)))
+      if (!this.#releaseScheduled) {
+        this.#releaseScheduled = true
+        setImmediate(() => this.#flushReleases())
+      }
+    })
   }
 
-  /** Extends the leases of the live connections of one user (the heartbeat that makes dead instances' slots expire). */
+  #flushReleases(): void {
+    this.#releaseScheduled = false
+    const batch = this.#releases
+    this.#releases = new Map()
+    for (const [userId, { ids, waiters }] of batch) {
+      this.#lane
+        .run(() => this.#redis.zRem(this.keys.userConnections(userId), ids))
+        .then(
+          () => waiters.forEach((w) => w()),
+          (err: unknown) => waiters.forEach((w) => w(err ?? new Error('release failed'))),
+        )
+    }
+  }
+
+  /**
+   * Extends the leases of the live connections of one user (the heartbeat that makes dead instances' slots
+   * expire). Runs through the bounded background lane (one call per user: the users' keys live in different
+   * Redis Cluster slots, so one script cannot cover several users; see decision 0700).
+   */
   async renewConnections(userId: string, connectionIds: string[], leaseMs: number): Promise<void> {
     if (connectionIds.length === 0) return
-    await this.#redis.eval(
-      RENEW_CONNECTIONS,
-      [this.keys.userConnections(userId)],
-      [Date.now() + leaseMs, ...connectionIds],
+    await this.#lane.run(() =>
+      this.#redis.eval(
+        RENEW_CONNECTIONS,
+        [this.keys.userConnections(userId)],
+        [Date.now() + leaseMs, ...connectionIds],
+      ),
     )
   }
 

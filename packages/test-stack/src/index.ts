@@ -5,7 +5,6 @@ import { Writable } from 'node:stream'
 import { buildApp as buildApi, loadApiConfig } from '@portcullis/api'
 import { buildApp as buildRealtime, loadRealtimeConfig } from '@portcullis/realtime'
 import { uniquePrefix } from '@portcullis/testkit'
-import type {} from '@portcullis/testkit/global-setup'
 import { inject } from 'vitest'
 
 /** Environment overrides of each app (strings, as in a real deployment). */

@@ -1,12 +1,5 @@
 import type { TestProject } from 'vitest/node'
-import { startRedisServer } from './redis-server.ts'
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    /** URL of the redis-server this test run owns (or REDIS_URL when set). */
-    redisUrl: string
-  }
-}
+import { startRedisServer } from './index.ts'
 
 /**
  * Vitest global setup: starts one redis-server for the test project, or uses `REDIS_URL` when set,

@@ -8,7 +8,10 @@ const globalSetup = fileURLToPath(new URL('./global-setup.ts', import.meta.url))
  * a redis-server per project (global setup), generous timeouts for real sockets on 2 cores.
  * @example export default portcullisProject('api')
  */
-export function portcullisProject(name: string, overrides: UserWorkspaceConfig['test'] = {}): UserWorkspaceConfig {
+export function portcullisProject(
+  name: string,
+  overrides: UserWorkspaceConfig['test'] = {},
+): UserWorkspaceConfig {
   return defineProject({
     resolve: { conditions: ['source'] },
     ssr: { resolve: { conditions: ['source'] } },

@@ -33,11 +33,7 @@ export class Fanout {
     let ready = this.#ready.get(channel)
     if (n === 1 || !ready) {
       ready = withDeadline(
-        this.#sub.subscribe(
-          this.#redisName(channel),
-          (frame: Buffer) => this.#deliver(channel, frame),
-          true,
-        ),
+        this.#sub.subscribe(this.#redisName(channel), (frame: Buffer) => this.#deliver(channel, frame), true),
         SUBSCRIBE_DEADLINE_MS,
       )
       this.#ready.set(channel, ready)

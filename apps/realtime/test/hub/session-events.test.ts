@@ -44,8 +44,8 @@ describe('session events with two realtime instances on one Redis', () => {
     latencies.sort((x, y) => x - y)
     const p50 = percentile(latencies, 50)
     const p99 = percentile(latencies, 99)
-    console.log(
-      `revocation latency over ${latencies.length} sessions: p50 ${p50} ms, p99 ${p99} ms, max ${latencies.at(-1)} ms`,
+    process.stdout.write(
+      `revocation latency over ${latencies.length} sessions: p50 ${p50} ms, p99 ${p99} ms, max ${latencies.at(-1)} ms\n`,
     )
     // SPEC: target p99 ≤ 100 ms, never over 1 s. The timed target is benchmarked, not asserted here.
     expect(p99).toBeLessThanOrEqual(1000)

@@ -47,6 +47,7 @@ describe('idle, liveness, backpressure', () => {
     slow.send({ type: 'subscribe', id: 's', channel: 'public:firehose' })
     await slow.next({ type: 'subscribed' })
     // Stop reading: the kernel buffers fill, then the server's send buffer grows.
+    // oxlint-disable-next-line no-underscore-dangle -- ws keeps the net.Socket private; pausing it is the slow reader
     ;(slow.ws as unknown as { _socket: { pause(): void } })._socket.pause()
     const pub = await connect(t.url, { headers: bearer((await t.login()).token) })
     // 4-byte code points: ~7.6 KB per frame, so a few thousand frames overflow even generous loopback buffers.

@@ -13,7 +13,6 @@ import { Hub } from './hub/hub.ts'
 import { Supervisor } from './hub/supervisor.ts'
 import { nodeRedisAdapter, RtStore } from './limits/rt-store.ts'
 import authenticate from './plugins/app/authenticate.ts'
-import connectRate from './plugins/app/connect-rate.ts'
 import connectionCap from './plugins/app/connection-cap.ts'
 import errorHandler from './plugins/app/error-handler.ts'
 import handshake from './plugins/app/handshake.ts'
@@ -168,8 +167,8 @@ export async function buildApp(config: RealtimeConfig, deps: AppDeps = {}): Prom
     store: rtStore,
     failuresPerMin: config.AUTH_FAILURES_PER_MIN,
     blockS: config.AUTH_BLOCK_S,
+    connectPerMin: config.CONNECT_RATE_PER_MIN,
   })
-  await app.register(connectRate, { store: rtStore, perMinute: config.CONNECT_RATE_PER_MIN })
   await app.register(originGuard, { allowedOrigins: config.ALLOWED_ORIGINS })
   await app.register(authenticate, { store, keys, verify, allowQueryToken: config.ALLOW_QUERY_TOKEN })
   await app.register(connectionCap, {

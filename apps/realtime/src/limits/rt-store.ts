@@ -4,7 +4,7 @@ import { rtKeys, type RtKeys } from './keys.ts'
 import { Lane } from './lane.ts'
 import {
   ACQUIRE_CONNECTION,
-  INCR_WINDOW,
+  GATE_CONNECT,
   CHARGE_MESSAGES,
   RECORD_AUTH_FAILURE,
   RENEW_CONNECTIONS,
@@ -14,7 +14,6 @@ import {
 export interface RtRedis {
   eval(script: string, keys: string[], args: Array<string | number>): Promise<unknown>
   exists(key: string): Promise<number>
-  pTTL(key: string): Promise<number>
   zRem(key: string, members: string[]): Promise<number>
   publish(channel: string, message: string): Promise<number>
 }
@@ -28,7 +27,6 @@ export function nodeRedisAdapter(client: RedisClient, deadlineMs = 1000): RtRedi
     eval: (script, keys, args) =>
       withDeadline(client.eval(script, { keys, arguments: args.map(String) }), deadlineMs),
     exists: (key) => withDeadline(client.exists(key), deadlineMs),
-    pTTL: (key) => withDeadline(client.pTTL(key), deadlineMs),
     zRem: (key, members) => withDeadline(client.zRem(key, members), deadlineMs),
     publish: (channel, message) => withDeadline(client.publish(channel, message), deadlineMs),
   }
@@ -64,10 +62,21 @@ export class RtStore {
     return this.#lane.size
   }
 
-  /** Milliseconds the IP stays blocked, 0 when it is not. */
-  async blockedFor(ip: string): Promise<number> {
-    const ttl = await this.#redis.pTTL(this.keys.ipBlock(ip))
-    return ttl > 0 ? ttl : ttl === -1 ? 1000 : 0
+  /**
+   * The per-IP gate of an upgrade in one script: how long the IP stays blocked (0 when it is not) and, when it is
+   * not blocked, its connect count in the current window of `windowMs` and that window's remaining ms.
+   */
+  async gateConnect(
+    ip: string,
+    windowMs: number,
+  ): Promise<{ blockedMs: number; current: number; ttl: number }> {
+    const [b, current, ttl] = (await this.#redis.eval(
+      GATE_CONNECT,
+      [this.keys.ipBlock(ip), this.keys.connectRate(ip)],
+      [windowMs],
+    )) as [number, number, number]
+    const blockedMs = b > 0 ? Number(b) : Number(b) === -1 ? 1000 : 0
+    return { blockedMs, current: Number(current), ttl: Number(ttl) }
   }
 
   /** Counts one failed authentication; true when this failure crossed the threshold and blocked the IP. */
@@ -78,12 +87,6 @@ export class RtStore {
       [60_000, perMinute, blockS * 1000],
     )
     return Number(blocked) === 1
-  }
-
-  /** Increments a fixed-window counter: `{ current, ttl }` in @fastify/rate-limit's store shape. */
-  async incrWindow(key: string, windowMs: number): Promise<{ current: number; ttl: number }> {
-    const [current, ttl] = pair(await this.#redis.eval(INCR_WINDOW, [key], [windowMs]))
-    return { current, ttl }
   }
 
   /** Takes one of the user's `max` connection slots for `leaseMs` (renewed by `renewConnections`). */

@@ -1,12 +1,22 @@
 /** Lua scripts: each is atomic on Redis, so counters and caps hold across every realtime instance. */
 
-/** KEYS[1] counter. ARGV: window ms. Returns {count, ttl ms}. (Same semantics as @fastify/rate-limit's.) */
-export const INCR_WINDOW = `
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
-return {n, ttl}
+/**
+ * The per-IP gate of every upgrade, one round trip: KEYS[1] the IP's block flag, KEYS[2] its fixed-window connect
+ * counter (same `{ip}` hash tag, so one Redis Cluster slot). ARGV: window ms.
+ * Returns {block pttl, count, window ttl ms}: a blocked IP (pttl -1 or > 0) is not counted ({pttl, 0, 0});
+ * otherwise pttl is -2 and the counter was incremented (fixed window, like @fastify/rate-limit's store).
+ */
+export const GATE_CONNECT = `
+local b = redis.call('PTTL', KEYS[1])
+if b ~= -2 then return {b, 0, 0} end
+local n = redis.call('INCR', KEYS[2])
+if n == 1 then
+  redis.call('PEXPIRE', KEYS[2], ARGV[1])
+  return {-2, n, tonumber(ARGV[1])}
+end
+local ttl = redis.call('PTTL', KEYS[2])
+if ttl < 0 then redis.call('PEXPIRE', KEYS[2], ARGV[1]); ttl = tonumber(ARGV[1]) end
+return {-2, n, ttl}
 `
 
 /**

@@ -93,10 +93,13 @@ async function authenticatePlugin(fastify: FastifyInstance, options: Authenticat
       sid = result.claims.sid
       expMs = result.claims.exp * 1000
     }
-    const session = await fromStore(() => store.getSession(sid))
+    // Both lookups in one round trip (node-redis pipelines concurrent commands; the keys may sit in different
+    // Cluster slots, so this is a pipeline rather than one script: decision 0702).
+    const [session, roles] = await fromStore(() =>
+      Promise.all([store.getSession(sid), store.getRoles(userId)]),
+    )
     if (!session || session.userId !== userId)
       return await unauthorized(request, new RtErrors.SESSION_REVOKED(), 'session_revoked')
-    const roles = await fromStore(() => store.getRoles(userId))
     if (!roles) return await unauthorized(request, new RtErrors.SESSION_REVOKED(), 'unknown_user')
     return { userId, username: session.username, sid, roles, expMs, via: found.source, traceparent }
   }

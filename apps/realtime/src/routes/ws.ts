@@ -4,6 +4,7 @@ import type { Hub } from '../hub/hub.ts'
 import { RtErrors } from '../errors.ts'
 import { refuse } from '../plugins/app/refuse.ts'
 import { traceUpgrade, upgradeOf } from '../upgrade-telemetry.ts'
+import { releaseUpgrade } from '../transport/release-upgrade.ts'
 
 /**
  * `GET /v1/ws`: an ordinary route whose hooks refuse, in SPEC order and before any socket exists:
@@ -22,15 +23,15 @@ export default async function wsRoute(fastify: FastifyInstance, options: { hub: 
       async function draining(request) {
         if (hub.draining) throw refuse(request, new RtErrors.STORE_UNAVAILABLE(), 'shutting_down')
       },
-      fastify.checkIpBlock,
-      fastify.checkConnectRate,
+      fastify.checkIpGate,
     ],
     preValidation: [fastify.checkOrigin, fastify.authenticateUpgrade, fastify.reserveConnection],
     handler: async function upgraded(socket, request) {
       const principal = request.principal!
       const connectionId = request.connectionId!
       request.keepConnectionSlot?.()
-      const log = request.log.child({ connectionId })
+      // No child logger per socket (memory at 10 000 sockets): every socket event carries connectionId itself.
+      const log = request.log
       const telemetry = upgradeOf(request).accept({
         credential: principal.via,
         userId: principal.userId,
@@ -45,6 +46,7 @@ export default async function wsRoute(fastify: FastifyInstance, options: { hub: 
         log,
         telemetry,
       )
+      releaseUpgrade(socket, request, log)
       telemetry.run(() =>
         rtEvent(log, 'ws.connected', {
           via: principal.via,

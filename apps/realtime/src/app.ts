@@ -15,6 +15,7 @@ import { nodeRedisAdapter, RtStore } from './limits/rt-store.ts'
 import authenticate from './plugins/app/authenticate.ts'
 import connectionCap from './plugins/app/connection-cap.ts'
 import errorHandler from './plugins/app/error-handler.ts'
+import { logStoreTimeouts } from './store-timeouts.ts'
 import handshake from './plugins/app/handshake.ts'
 import ipBlock from './plugins/app/ip-block.ts'
 import originGuard from './plugins/app/origin-guard.ts'
@@ -183,7 +184,9 @@ export async function buildApp(config: RealtimeConfig, deps: AppDeps = {}): Prom
     await keys.refresh(true)
     await supervisor.start()
   })
+  const stopTimeoutLog = logStoreTimeouts(app.log)
   app.addHook('onClose', async () => {
+    stopTimeoutLog()
     await supervisor.stop()
     if (!deps.store) await store.close().catch(() => {})
     for (const client of [subscriber, redis]) {

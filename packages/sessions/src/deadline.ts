@@ -22,18 +22,33 @@ interface Pending {
  */
 const buckets = new Map<number, Pending[]>()
 let timer: NodeJS.Timeout | null = null
+const timeoutListeners = new Set<(timedOut: number) => void>()
+
+/**
+ * Calls `listener` with the number of calls that timed out, once per tick that had any (not per call, so a stalled
+ * Redis under load costs one callback per 50 ms). Returns the function that removes it. Apps log from it,
+ * rate-limited: timeouts would otherwise be silent (callers see only `StoreTimeoutError`).
+ * @example const off = onStoreTimeouts((n) => log.warn({ timedOut: n }, 'session store calls timed out'))
+ */
+export function onStoreTimeouts(listener: (timedOut: number) => void): () => void {
+  timeoutListeners.add(listener)
+  return () => void timeoutListeners.delete(listener)
+}
 
 function sweep(): void {
   const due = Math.floor(Date.now() / TICK_MS)
+  let timedOut = 0
   for (const [tick, calls] of buckets) {
     if (tick > due) continue
     buckets.delete(tick)
     for (const call of calls) {
       if (call.settled) continue
       call.settled = true
+      timedOut += 1
       call.reject(new StoreTimeoutError(call.ms))
     }
   }
+  if (timedOut > 0) for (const listener of timeoutListeners) listener(timedOut)
   if (buckets.size === 0 && timer) {
     clearInterval(timer)
     timer = null

@@ -13,4 +13,4 @@ export {
   type UserRolesChanged,
 } from './events.ts'
 export { hashSecret } from './hash.ts'
-export { withDeadline, StoreTimeoutError } from './deadline.ts'
+export { withDeadline, onStoreTimeouts, StoreTimeoutError } from './deadline.ts'

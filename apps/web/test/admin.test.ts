@@ -1,25 +1,11 @@
-import { launchChromium } from '@portcullis/testkit/browser'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startDemoServer, type DemoServer } from './demo-server.ts'
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import { useDemo } from './harness.ts'
 import { expectText, messages, openAs, send } from './page.ts'
-import { startStack, type Stack } from '@portcullis/test-stack'
 
 // The admin panel in one window, its effects live in another: revocation and role changes.
 
-let browser: Browser
-let demo: DemoServer
-let stack: Stack
-beforeAll(async () => {
-  demo = await startDemoServer()
-  stack = await startStack({ label: 'web', allowedOrigins: [demo.origin] })
-  await Promise.all([demo.build(stack), launchChromium().then((b) => (browser = b))])
-})
-afterAll(async () => {
-  await browser?.close()
-  await stack?.close()
-  await demo?.close()
-})
+const t = useDemo()
 
 /** The user id the page shows in its status panel ("alice (u_alice)"). */
 async function userId(page: Page): Promise<string> {
@@ -29,8 +15,8 @@ async function userId(page: Page): Promise<string> {
 
 describe('demo: admin panel', () => {
   it('admin revokes alice’s sessions: alice’s page shows logged out within a second', async () => {
-    const admin = await openAs(browser, demo.origin, 'admin')
-    const alice = await openAs(browser, demo.origin, 'alice')
+    const admin = await openAs(t.browser, t.demo.origin, 'admin')
+    const alice = await openAs(t.browser, t.demo.origin, 'alice')
     expect(await alice.getByTestId('admin-panel').isHidden()).toBe(true)
     await admin.getByTestId('admin-user-id').fill(await userId(alice))
     await admin.getByTestId('admin-revoke-user').click()
@@ -45,8 +31,8 @@ describe('demo: admin panel', () => {
   })
 
   it('admin grants and removes a role: the admin room appears and disappears without a reconnect', async () => {
-    const admin = await openAs(browser, demo.origin, 'admin')
-    const bob = await openAs(browser, demo.origin, 'bob')
+    const admin = await openAs(t.browser, t.demo.origin, 'admin')
+    const bob = await openAs(t.browser, t.demo.origin, 'bob')
     const connectionId = await bob.getByTestId('connection-id').textContent()
     await admin.getByTestId('admin-user-id').fill(await userId(bob))
 

@@ -1,32 +1,17 @@
 import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { launchChromium } from '@portcullis/testkit/browser'
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startDemoServer, type DemoServer } from './demo-server.ts'
+import { describe, expect, it } from 'vitest'
+import { useDemo } from './harness.ts'
 import { errorsOf, expectText, messages, openAs, send } from './page.ts'
-import { startStack, type Stack } from '@portcullis/test-stack'
 
 // Two people chatting in headless Chromium through the real api, realtime and redis-server.
 
-let browser: Browser
-let demo: DemoServer
-let stack: Stack
-beforeAll(async () => {
-  demo = await startDemoServer()
-  stack = await startStack({ label: 'web', allowedOrigins: [demo.origin] })
-  await Promise.all([demo.build(stack), launchChromium().then((b) => (browser = b))])
-})
-afterAll(async () => {
-  await browser?.close()
-  await stack?.close()
-  await demo?.close()
-})
+const t = useDemo()
 
 describe('demo: chat', () => {
   it('alice and bob log in in two windows and chat in the lobby', async () => {
-    const alice = await openAs(browser, demo.origin, 'alice')
-    const bob = await openAs(browser, demo.origin, 'bob')
+    const alice = await openAs(t.browser, t.demo.origin, 'alice')
+    const bob = await openAs(t.browser, t.demo.origin, 'bob')
     await expectText(alice, 'roles', 'user')
     await expectText(alice, 'user', /^alice \(/)
     await expect.poll(() => alice.locator('[data-room]').count()).toBe(2) // lobby + direct messages
@@ -42,12 +27,12 @@ describe('demo: chat', () => {
     expect([...errorsOf(alice), ...errorsOf(bob)]).toEqual([])
     const csp = await alice.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content')
     expect(csp).toContain("script-src 'self'")
-    expect(csp).toContain(stack.apiUrl)
+    expect(csp).toContain(t.stack.apiUrl)
   })
 
   it('renders an XSS payload as inert text', async () => {
-    const alice = await openAs(browser, demo.origin, 'alice')
-    const bob = await openAs(browser, demo.origin, 'bob')
+    const alice = await openAs(t.browser, t.demo.origin, 'alice')
+    const bob = await openAs(t.browser, t.demo.origin, 'bob')
     const payloads = [
       '<img src=x onerror="window.pwned=1">',
       '<script>window.pwned=1</script>',
@@ -62,9 +47,9 @@ describe('demo: chat', () => {
   })
 
   it('a page served from an origin the stack does not allow cannot log in or connect', async () => {
-    const context = await browser.newContext()
+    const context = await t.browser.newContext()
     const page = await context.newPage()
-    await page.goto(demo.otherOrigin)
+    await page.goto(t.demo.otherOrigin)
     await page.getByTestId('login-alice').click()
     await expectText(page, 'login-error', /^network: .*the api does not allow this origin/)
     await expectText(page, 'last-error', /^network: /)
@@ -73,8 +58,8 @@ describe('demo: chat', () => {
   })
 
   it('saves a screenshot of the main screen (PORTCULLIS_SCREENSHOT=1 writes docs/screenshot.png)', async () => {
-    const admin = await openAs(browser, demo.origin, 'admin')
-    const bob = await openAs(browser, demo.origin, 'bob')
+    const admin = await openAs(t.browser, t.demo.origin, 'admin')
+    const bob = await openAs(t.browser, t.demo.origin, 'bob')
     await send(bob, 'public:lobby', 'Hi! Is the deploy done?')
     await send(admin, 'public:lobby', 'Yes, rolling out now. <b>This markup stays text.</b>')
     await send(admin, 'admin:ops', 'Rotating the signing key at 17:00.')

@@ -66,7 +66,6 @@ export class Connection {
   readonly #invalidAt: number[] = []
   #dropWindowStart = 0
   #drops = 0
-  #expiringTimer: NodeJS.Timeout | undefined
   #expiryTimer: NodeJS.Timeout | undefined
   /** The `expMs` an `auth.expiring` was sent for (never twice for one token). */
   #warnedFor = 0
@@ -158,21 +157,26 @@ export class Connection {
     this.socket.terminate()
   }
 
-  /** (Re)arms `auth.expiring` (EXPIRY_WARNING_S before exp) and the 4401 `token_expired` close. */
+  /**
+   * (Re)arms ONE timer for the next of `auth.expiring` (EXPIRY_WARNING_S before exp, once per token) and the 4401
+   * `token_expired` close (one timer per socket, not two: memory at 10 000 sockets).
+   */
   scheduleExpiry(): void {
     this.#clearTimers()
-    const now = Date.now()
     const warnAt = this.expMs - this.#limits.expiryWarningMs
-    // Timers cannot wait longer than ~24.8 days; a far-away exp is re-armed when the long wait ends.
-    this.#expiringTimer = setTimeout(() => this.#warn(warnAt), clampDelay(warnAt - now))
-    this.#expiryTimer = setTimeout(() => this.#expire(), clampDelay(this.deadlineMs - now))
+    const next = this.#warnedFor !== this.expMs && warnAt < this.deadlineMs ? warnAt : this.deadlineMs
+    // Timers cannot wait longer than ~24.8 days; a far-away instant is re-armed when the long wait ends.
+    this.#expiryTimer = setTimeout(() => this.#onExpiryTimer(), clampDelay(next - Date.now()))
   }
 
-  #warn(warnAt: number): void {
-    if (Date.now() < warnAt) return this.scheduleExpiry()
-    if (this.#warnedFor === this.expMs) return
-    this.#warnedFor = this.expMs
-    this.send(frames.authExpiring(this.expMs))
+  #onExpiryTimer(): void {
+    const now = Date.now()
+    if (now >= this.deadlineMs) return this.#expire()
+    if (this.#warnedFor !== this.expMs && now >= this.expMs - this.#limits.expiryWarningMs) {
+      this.#warnedFor = this.expMs
+      this.send(frames.authExpiring(this.expMs))
+    }
+    this.scheduleExpiry()
   }
 
   #expire(): void {
@@ -181,7 +185,6 @@ export class Connection {
   }
 
   #clearTimers(): void {
-    clearTimeout(this.#expiringTimer)
     clearTimeout(this.#expiryTimer)
   }
 

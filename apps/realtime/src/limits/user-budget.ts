@@ -1,13 +1,13 @@
 import type { RtStore } from './rt-store.ts'
 
 /** While the user's budget is ample, admitted messages are charged to Redis at least this often (ms). */
-const SYNC_MS = 1000
+const SYNC_MS = 5000
 
 /**
  * One user's message budget on this instance, enforced across instances without Redis on the per-message path.
  * The instance keeps a local estimate of the user's token bucket on Redis (refilled by the clock, decremented on
  * every admitted message: synchronous) and charges what it admitted in batches, at most one call in flight:
- * - while the estimate is at least half the burst: every `burst/4` messages or every second;
+ * - while the estimate is at least half the burst: every `burst/4` messages or every 5 s;
  * - below half the burst, and for the user's first message here: at once (then after each answer).
  * Each answer re-syncs the estimate with what all instances spent. A user who never sends costs no Redis call.
  * Over-admission across instances is bounded by what each admits between two syncs (at most `burst/4` messages

@@ -3,4 +3,10 @@
 // OTEL_EXPORTER_OTLP_ENDPOINT nothing is loaded, recorded or exported.
 import { startTelemetry } from '@portcullis/telemetry/setup'
 
-await startTelemetry({ serviceName: 'portcullis-realtime' })
+try {
+  await startTelemetry({ serviceName: 'portcullis-realtime' })
+} catch (err) {
+  // A bad telemetry variable stops start-up with one line, like every other configuration error.
+  console.error((err as Error).message)
+  process.exit(1)
+}

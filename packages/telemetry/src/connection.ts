@@ -3,6 +3,7 @@ import {
   createContextKey,
   SpanKind,
   SpanStatusCode,
+  TraceFlags,
   context,
   trace,
   type Attributes,
@@ -238,6 +239,30 @@ export class ConnectionTelemetry {
 
 const MESSAGE_KEY = createContextKey('@portcullis/telemetry.message')
 
+// Share of client frames that get a recorded `ws.message` span. Every frame is still counted in the metrics.
+// 1 until `startTelemetry` sets the deployment's ratio (in-memory test harnesses record every message).
+let messageSpanRatio = 1
+
+/**
+ * Sets the share (0–1) of client messages that get a recorded `ws.message` span. A span per frame is the most
+ * expensive signal a socket server can emit (it doubled server CPU per message in `pnpm bench`), so
+ * `startTelemetry` defaults it to 0.01 (`PORTCULLIS_MESSAGE_SPAN_RATIO` overrides). Metrics count every message.
+ * @example setMessageSpanRatio(1) // record every message (debugging)
+ */
+export function setMessageSpanRatio(ratio: number): void {
+  if (!(ratio >= 0 && ratio <= 1))
+    throw new RangeError(`message span ratio must be from 0 to 1 (got ${ratio})`)
+  messageSpanRatio = ratio
+}
+
+// The span of a frame that is not sampled: valid but unsampled, so nothing under it is recorded either
+// (a parent-based sampler follows the flag), and no ids are generated per frame.
+const UNSAMPLED_MESSAGE = trace.wrapSpanContext({
+  traceId: '00000000000000000000000000000001',
+  spanId: '0000000000000001',
+  traceFlags: TraceFlags.NONE,
+})
+
 /**
  * The message whose `run()` callback is executing (through awaits too), or undefined — lets code deep in the
  * dispatch (an authorization check) `mark()` the outcome without carrying the object around.
@@ -257,16 +282,19 @@ export class MessageTelemetry {
   #done = false
 
   constructor(connection: Span, bytes?: number) {
-    this.span = tracer().startSpan(
-      'ws.message',
-      {
-        kind: SpanKind.SERVER,
-        root: true,
-        links: [{ context: connection.spanContext() }],
-        attributes: bytes === undefined ? {} : { [ATTR.MESSAGE_BYTES]: bytes },
-      },
-      ROOT_CONTEXT,
-    )
+    const sampled = messageSpanRatio >= 1 || (messageSpanRatio > 0 && Math.random() < messageSpanRatio)
+    this.span = !sampled
+      ? UNSAMPLED_MESSAGE
+      : tracer().startSpan(
+          'ws.message',
+          {
+            kind: SpanKind.SERVER,
+            root: true,
+            links: [{ context: connection.spanContext() }],
+            attributes: bytes === undefined ? {} : { [ATTR.MESSAGE_BYTES]: bytes },
+          },
+          ROOT_CONTEXT,
+        )
   }
 
   /** Sets the message type once parsed (types the protocol does not define become `unknown`). */

@@ -38,6 +38,7 @@ export {
 export {
   TRACER_NAME,
   ConnectionTelemetry,
+  setMessageSpanRatio,
   MessageTelemetry,
   UpgradeTelemetry,
   activeMessage,

@@ -32,7 +32,8 @@ export function telemetryRequested(env: Record<string, string | undefined>): boo
  * Starts traces + metrics over OTLP, configured by the standard `OTEL_*` variables alone (endpoint, protocol,
  * headers, sampler, `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, exporters). `serviceName` is the default
  * `service.name` when the environment names none. Logs stay on stdout (pino): `OTEL_LOGS_EXPORTER` defaults to
- * `none`. Without an endpoint it returns a disabled handle and loads nothing. Idempotent per process.
+ * `none`. One variable of ours: `PORTCULLIS_MESSAGE_SPAN_RATIO` (default 0.01), the share of client messages that get a
+ * `ws.message` span. Without an endpoint it returns a disabled handle and loads nothing. Idempotent per process.
  * @example await startTelemetry({ serviceName: 'portcullis-api' })
  */
 export async function startTelemetry(options: {
@@ -55,8 +56,25 @@ export async function startTelemetry(options: {
     instrumentations: portcullisInstrumentations(),
     baseResource: defaultResource().merge(resourceFromAttributes({ 'service.name': options.serviceName })),
   })
+  const { setMessageSpanRatio } = await import('./connection.ts')
+  setMessageSpanRatio(messageSpanRatio(env.PORTCULLIS_MESSAGE_SPAN_RATIO))
   const handle: TelemetryHandle = { enabled: true, shutdown: () => sdk.shutdown() }
   return (g[HANDLE] = handle)
+}
+
+/** Default share of client messages with a recorded `ws.message` span (see `setMessageSpanRatio`). */
+export const DEFAULT_MESSAGE_SPAN_RATIO = 0.01
+
+/** Parses `PORTCULLIS_MESSAGE_SPAN_RATIO` (0–1; unset = the default). Throws one line naming the variable. */
+export function messageSpanRatio(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === '') return DEFAULT_MESSAGE_SPAN_RATIO
+  const ratio = Number(raw)
+  if (!/^\s*\d*\.?\d+\s*$/.test(raw) || !(ratio >= 0 && ratio <= 1)) {
+    throw new Error(
+      `invalid environment: PORTCULLIS_MESSAGE_SPAN_RATIO must be a number from 0 to 1 (got ${JSON.stringify(raw)})`,
+    )
+  }
+  return ratio
 }
 
 /**

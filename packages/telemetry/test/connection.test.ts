@@ -1,6 +1,14 @@
 import { SpanKind, trace } from '@opentelemetry/api'
 import { describe, expect, it } from 'vitest'
-import { ATTR, METRIC, activeMessage, recordRevocationLatency, startUpgrade } from '../src/index.ts'
+import {
+  ATTR,
+  METRIC,
+  activeMessage,
+  recordRevocationLatency,
+  setMessageSpanRatio,
+  startUpgrade,
+} from '../src/index.ts'
+import { DEFAULT_MESSAGE_SPAN_RATIO, messageSpanRatio } from '../src/setup.ts'
 import { installTestTelemetry } from '../src/testing.ts'
 
 const otel = installTestTelemetry()
@@ -123,5 +131,50 @@ describe('upgrade → connection → messages', () => {
     up.continueTrace('00-zzzz-not-a-traceparent')
     up.refuse({ status: 401, reason: 'token_invalid' })
     expect(otel.spans()[0]?.parentSpanContext).toBeUndefined()
+  })
+})
+
+describe('message span sampling', () => {
+  it('records a sampled share of message spans while the metrics count every message', async () => {
+    otel.reset()
+    const ok0 = await otel.value(METRIC.MESSAGES, { [ATTR.MESSAGE_TYPE]: 'ping', [ATTR.OUTCOME]: 'ok' })
+    const conn = startUpgrade({ url: '/v1/ws', ip: '127.0.0.1', headers: {} }).accept({
+      credential: 'authorization',
+      userId: 'u1',
+      sessionId: 's1',
+      connectionId: 'c-sampling',
+    })
+    try {
+      setMessageSpanRatio(0)
+      for (let i = 0; i < 50; i++) {
+        const message = conn.message(8)
+        message.setType('ping')
+        // Work done under an unsampled message records nothing either.
+        message.run(() => trace.getTracer('t').startSpan('child').end())
+        message.end('ok')
+      }
+      expect(otel.spans().filter((s) => s.name.startsWith('ws.message') || s.name === 'child')).toEqual([])
+      expect(await otel.value(METRIC.MESSAGES, { [ATTR.MESSAGE_TYPE]: 'ping', [ATTR.OUTCOME]: 'ok' })).toBe(
+        ok0 + 50,
+      )
+
+      setMessageSpanRatio(1)
+      conn.message(8).end('ok')
+      expect(otel.spans().filter((s) => s.name.startsWith('ws.message'))).toHaveLength(1)
+    } finally {
+      setMessageSpanRatio(1)
+      conn.close({ code: 1000, reason: 'done' })
+    }
+  })
+
+  it('rejects a ratio outside 0–1, and the env variable is parsed with a one-line error', () => {
+    expect(() => setMessageSpanRatio(1.5)).toThrow(/from 0 to 1/)
+    expect(messageSpanRatio(undefined)).toBe(DEFAULT_MESSAGE_SPAN_RATIO)
+    expect(messageSpanRatio('0.25')).toBe(0.25)
+    expect(messageSpanRatio('1')).toBe(1)
+    expect(() => messageSpanRatio('lots')).toThrow(
+      /^invalid environment: PORTCULLIS_MESSAGE_SPAN_RATIO must be/,
+    )
+    expect(() => messageSpanRatio('2')).toThrow(/PORTCULLIS_MESSAGE_SPAN_RATIO/)
   })
 })

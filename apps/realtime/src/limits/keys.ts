@@ -3,7 +3,7 @@
  * a `{…}` hash tag (Redis Cluster). IPs are used as they are (IPv6 colons are fine in keys).
  */
 export interface RtKeys {
-  /** Fixed-window connect counter of an IP (@fastify/rate-limit store). */
+  /** Fixed-window connect counter of an IP (checked with the block in one script). */
   connectRate(ip: string): string
   /** Fixed-window failed-authentication counter of an IP. */
   authFailures(ip: string): string

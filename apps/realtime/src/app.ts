@@ -19,6 +19,7 @@ import { logStoreTimeouts } from './store-timeouts.ts'
 import handshake from './plugins/app/handshake.ts'
 import ipBlock from './plugins/app/ip-block.ts'
 import originGuard from './plugins/app/origin-guard.ts'
+import upgradePaths from './plugins/app/upgrade-paths.ts'
 import healthRoutes from './routes/health.ts'
 import wsRoute from './routes/ws.ts'
 import { wsServerOptions } from './transport/ws-options.ts'
@@ -118,6 +119,7 @@ export async function buildApp(config: RealtimeConfig, deps: AppDeps = {}): Prom
 
   const hub = new Hub({
     rtStore,
+    store,
     keys,
     verify,
     maxSubscriptions: config.MAX_SUBSCRIPTIONS,
@@ -163,6 +165,7 @@ export async function buildApp(config: RealtimeConfig, deps: AppDeps = {}): Prom
       await app.drain(CLOSE_CODES.goingAway.code, CLOSE_CODES.goingAway.reason, 2000)
     },
   })
+  await app.register(upgradePaths)
   await app.register(handshake)
   await app.register(ipBlock, {
     store: rtStore,
@@ -171,14 +174,22 @@ export async function buildApp(config: RealtimeConfig, deps: AppDeps = {}): Prom
     connectPerMin: config.CONNECT_RATE_PER_MIN,
   })
   await app.register(originGuard, { allowedOrigins: config.ALLOWED_ORIGINS })
-  await app.register(authenticate, { store, keys, verify, allowQueryToken: config.ALLOW_QUERY_TOKEN })
+  await app.register(authenticate, {
+    store,
+    keys,
+    verify,
+    allowQueryToken: config.ALLOW_QUERY_TOKEN,
+    upgrades: supervisor.upgrades,
+  })
   await app.register(connectionCap, {
     store: rtStore,
     maxPerUser: config.MAX_CONNECTIONS_PER_USER,
     leaseMs: connectionLeaseMs,
+    maxConnections: config.MAX_CONNECTIONS,
+    openConnections: () => hub.connections.size,
   })
   await app.register(healthRoutes, { store, draining: () => hub.draining })
-  await app.register(wsRoute, { hub })
+  await app.register(wsRoute, { hub, supervisor })
 
   app.addHook('onReady', async () => {
     await keys.refresh(true)

@@ -6,16 +6,19 @@ import type { ConnectionTelemetry } from '@portcullis/telemetry'
 import type { JwksCache } from '../auth/jwks.ts'
 import type { Principal } from '../auth/principal.ts'
 import { verifyWithRefresh, type VerifyOptions } from '../auth/verify-token.ts'
+import type { SessionRecord, SessionStore } from '@portcullis/sessions'
 import type { RtStore } from '../limits/rt-store.ts'
 import { UserBudget } from '../limits/user-budget.ts'
 import { rtEvent } from '../security-events.ts'
 import { Connection, type ConnectionLimits, type ConnectionOwner } from '../transport/connection.ts'
 import { frames } from '../transport/frames.ts'
-import { canAccess } from './channels.ts'
+import { canPublish, canSubscribe } from './channels.ts'
 import type { Fanout } from './fanout.ts'
 
 export interface HubOptions {
   rtStore: RtStore
+  /** The session store: `auth.refresh` re-checks the session and the user's roles there. */
+  store: SessionStore
   keys: JwksCache
   verify: VerifyOptions
   limits: ConnectionLimits
@@ -144,7 +147,7 @@ export class Hub implements ConnectionOwner {
 
   async #subscribe(conn: Connection, msg: ClientMessageOf<'subscribe'>): Promise<void> {
     const { channel, id } = msg
-    if (!canAccess(channel, conn.userId, conn.roles))
+    if (!canSubscribe(channel, conn.userId, conn.roles))
       return conn.rejectInvalid(id, 'forbidden', 'not allowed on this channel', 'forbidden_channel')
     if (conn.subscriptions.has(channel)) return conn.send(frames.subscribed(id, channel))
     if (conn.subscriptions.size >= this.#options.maxSubscriptions)
@@ -175,7 +178,7 @@ export class Hub implements ConnectionOwner {
 
   async #publish(conn: Connection, msg: ClientMessageOf<'publish'>): Promise<void> {
     const { channel, id, text } = msg
-    if (!canAccess(channel, conn.userId, conn.roles))
+    if (!canPublish(channel, conn.userId, conn.roles))
       return conn.rejectInvalid(id, 'forbidden', 'not allowed on this channel', 'forbidden_channel')
     const messageId = randomUUID()
     const frame = frames.message(
@@ -193,6 +196,11 @@ export class Hub implements ConnectionOwner {
     conn.send(frames.published(id, channel, messageId))
   }
 
+  /**
+   * `auth.refresh`: a valid token of the same user and session moves the socket's expiry, after the session and the
+   * user's roles are re-checked in the store (a session revoked while its event was missed ends here). Any other
+   * token closes 4401 `token_invalid`; an unreachable store answers `unavailable` and changes nothing.
+   */
   async #refresh(conn: Connection, msg: ClientMessageOf<'auth.refresh'>): Promise<void> {
     const result = await verifyWithRefresh(msg.accessToken, this.#options.keys, this.#options.verify)
     if (conn.closing) return
@@ -204,6 +212,26 @@ export class Hub implements ConnectionOwner {
       })
       return conn.close(CLOSE_CODES.tokenInvalid.code, CLOSE_CODES.tokenInvalid.reason)
     }
+    let session: SessionRecord | null
+    let roles: Role[] | null
+    try {
+      ;[session, roles] = await Promise.all([
+        this.#options.store.getSession(conn.sid),
+        this.#options.store.getRoles(conn.userId),
+      ])
+    } catch {
+      return conn.send(frames.error(msg.id, 'unavailable', 'could not refresh, retry later', 1000))
+    }
+    if (conn.closing) return
+    if (!session || session.userId !== conn.userId || !roles) {
+      rtEvent(conn.log, 'ws.auth.refresh_refused', {
+        reason: session ? 'roles_missing' : 'session_revoked',
+        ...conn.who(),
+        level: 'warn',
+      })
+      return conn.close(CLOSE_CODES.sessionRevoked.code, CLOSE_CODES.sessionRevoked.reason)
+    }
+    if (roles.join(',') !== conn.roles.join(',')) this.applyRoles(conn.userId, roles)
     conn.expMs = result.claims.exp * 1000
     conn.scheduleExpiry()
     rtEvent(conn.log, 'ws.auth.refreshed', conn.who())
@@ -218,6 +246,14 @@ export class Hub implements ConnectionOwner {
     return conns.size
   }
 
+  /** Closes every socket of a user (roles gone from the store), returns how many. */
+  closeUser(userId: string, code: number, reason: string): number {
+    const conns = this.byUser.get(userId)
+    if (!conns) return 0
+    for (const conn of conns) conn.close(code, reason)
+    return conns.size
+  }
+
   /** Applies new roles to the user's sockets: `session.updated`, then drops subscriptions no longer allowed. */
   applyRoles(userId: string, roles: Role[]): number {
     const conns = this.byUser.get(userId)
@@ -227,7 +263,7 @@ export class Hub implements ConnectionOwner {
       conn.roles = roles
       conn.send(frames.sessionUpdated(roles))
       for (const channel of conn.subscriptions) {
-        if (canAccess(channel, conn.userId, roles)) continue
+        if (canSubscribe(channel, conn.userId, roles)) continue
         conn.subscriptions.delete(channel)
         this.#leave(conn, channel)
         conn.send(frames.unsubscribed(undefined, channel, 'forbidden'))

@@ -1,6 +1,7 @@
 /**
- * Redis key layout, all under one configurable prefix. Keys that one script touches together share a `{…}`
- * hash tag, so every script works on Redis Cluster: each script below touches ONE key.
+ * THE Redis key layout of Portcullis (api and realtime), all under one configurable prefix (`REDIS_KEY_PREFIX`).
+ * Keys that one script or transaction touches together share a `{…}` hash tag, so every script works on Redis
+ * Cluster. IPs are used as they are (IPv6 colons are fine in keys; callers pass `clientKey(ip)`).
  */
 export interface Keys {
   /** Hash: userId, username, createdAt, expiresAt (ms), `rt` = live refresh hash, `x:<hash>` = spent refresh hashes. */
@@ -13,15 +14,37 @@ export interface Keys {
   ticket(ticketHash: string): string
   /** Pub/sub channel of the event contract. */
   channel: string
+  /** realtime: fixed-window connect counter of an IP (checked with the block in one script). */
+  connectRate(ip: string): string
+  /** realtime: fixed-window failed-authentication counter of an IP. */
+  authFailures(ip: string): string
+  /** realtime: present while the IP is blocked. */
+  ipBlock(ip: string): string
+  /** realtime: sorted set of the user's live connection ids, scored by lease expiry (ms), across all instances. */
+  userConnections(userId: string): string
+  /** realtime: hash `{t: tokens, ts: ms}`, the user's message token bucket across all instances. */
+  userMessageBucket(userId: string): string
+  /** realtime: pub/sub channel that carries one protocol channel's publishes between instances. */
+  fanout(channel: string): string
 }
 
-/** The key layout under `prefix` (e.g. `portcullis:`). */
+/**
+ * The key layout under `prefix` (e.g. `portcullis:`).
+ * @example keys('portcullis:').session('abc') // 'portcullis:session:{s:abc}'
+ */
 export function keys(prefix: string): Keys {
+  const rt = `${prefix}rt:`
   return {
     session: (sid) => `${prefix}session:{s:${sid}}`,
     userSessions: (userId) => `${prefix}user:{u:${userId}}:sessions`,
     roles: (userId) => `${prefix}user:{u:${userId}}:roles`,
     ticket: (hash) => `${prefix}ticket:${hash}`,
     channel: `${prefix}events`,
+    connectRate: (ip) => `${rt}ip:{${ip}}:connect`,
+    authFailures: (ip) => `${rt}ip:{${ip}}:fail`,
+    ipBlock: (ip) => `${rt}ip:{${ip}}:block`,
+    userConnections: (userId) => `${rt}user:{${userId}}:conns`,
+    userMessageBucket: (userId) => `${rt}user:{${userId}}:msg`,
+    fanout: (channel) => `${rt}ch:${channel}`,
   }
 }

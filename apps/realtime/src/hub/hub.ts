@@ -13,7 +13,8 @@ import { rtEvent } from '../security-events.ts'
 import { Connection, type ConnectionLimits, type ConnectionOwner } from '../transport/connection.ts'
 import { frames } from '../transport/frames.ts'
 import { canPublish, canSubscribe } from './channels.ts'
-import type { Fanout } from './fanout.ts'
+import type { Broker, BrokerFactory } from './broker.ts'
+import { addTo, removeFrom } from './multimap.ts'
 
 export interface HubOptions {
   rtStore: RtStore
@@ -23,27 +24,16 @@ export interface HubOptions {
   verify: VerifyOptions
   limits: ConnectionLimits
   maxSubscriptions: number
+  /** Builds the cross-instance fan-out around the hub's `deliver`. */
+  broker: BrokerFactory
   /** Gives the user's connection slot back (Redis), called once per closed socket. */
   release: (userId: string, connectionId: string) => Promise<void>
   log: FastifyBaseLogger
 }
 
-const add = <K, V>(map: Map<K, Set<V>>, key: K, value: V): void => {
-  let set = map.get(key)
-  if (!set) map.set(key, (set = new Set()))
-  set.add(value)
-}
-const remove = <K, V>(map: Map<K, Set<V>>, key: K, value: V): boolean => {
-  const set = map.get(key)
-  if (!set) return false
-  set.delete(value)
-  if (set.size === 0) map.delete(key)
-  return true
-}
-
 /**
  * The connection registry and message dispatch of one instance (Centrifugo's "node"): connections by id, session
- * and user, local channel subscribers, cross-instance fan-out through `Fanout`.
+ * and user, local channel subscribers, cross-instance fan-out through its `Broker`.
  */
 export class Hub implements ConnectionOwner {
   readonly connections = new Map<string, Connection>()
@@ -52,17 +42,13 @@ export class Hub implements ConnectionOwner {
   readonly #channels = new Map<string, Set<Connection>>()
   readonly #budgets = new Map<string, UserBudget>()
   readonly #options: HubOptions
-  #fanout: Fanout | null = null
+  readonly #broker: Broker
   /** Set on shutdown: no new sockets are admitted. */
   draining = false
 
   constructor(options: HubOptions) {
     this.#options = options
-  }
-
-  /** Connects the hub to its fan-out (created after the hub, since fan-out delivers into it). */
-  attachFanout(fanout: Fanout): void {
-    this.#fanout = fanout
+    this.#broker = options.broker((channel, frame) => this.deliver(channel, frame))
   }
 
   /**
@@ -85,8 +71,8 @@ export class Hub implements ConnectionOwner {
     }
     const conn = new Connection(socket, id, principal, peer, this, budget, limits, log, telemetry)
     this.connections.set(id, conn)
-    add(this.bySession, conn.sid, conn)
-    add(this.byUser, conn.userId, conn)
+    addTo(this.bySession, conn.sid, conn)
+    addTo(this.byUser, conn.userId, conn)
     conn.send(
       JSON.stringify({
         type: 'welcome',
@@ -109,8 +95,8 @@ export class Hub implements ConnectionOwner {
   closed(conn: Connection, code: number, reason: string): void {
     if (!this.connections.delete(conn.id)) return
     this.#budgets.get(conn.userId)?.flush()
-    remove(this.bySession, conn.sid, conn)
-    remove(this.byUser, conn.userId, conn)
+    removeFrom(this.bySession, conn.sid, conn)
+    removeFrom(this.byUser, conn.userId, conn)
     for (const channel of conn.subscriptions) this.#leave(conn, channel)
     conn.subscriptions.clear()
     void this.#options.release(conn.userId, conn.id)
@@ -139,7 +125,7 @@ export class Hub implements ConnectionOwner {
   }
 
   /** Writes a fan-out frame to every local subscriber of the channel. */
-  deliver(channel: string, frame: Buffer): void {
+  deliver(channel: string, frame: Buffer | string): void {
     const subscribers = this.#channels.get(channel)
     if (!subscribers) return
     for (const conn of subscribers) conn.send(frame)
@@ -153,12 +139,12 @@ export class Hub implements ConnectionOwner {
     if (conn.subscriptions.size >= this.#options.maxSubscriptions)
       return conn.send(frames.error(id, 'too_many_subscriptions', 'subscription limit reached'))
     conn.subscriptions.add(channel)
-    add(this.#channels, channel, conn)
+    addTo(this.#channels, channel, conn)
     try {
-      await this.#fanout!.join(channel)
+      await this.#broker.join(channel)
     } catch {
       conn.subscriptions.delete(channel)
-      remove(this.#channels, channel, conn)
+      removeFrom(this.#channels, channel, conn)
       return conn.send(frames.error(id, 'unavailable', 'could not subscribe, retry later', 1000))
     }
     // A role change or an unsubscribe may have happened while Redis confirmed.
@@ -173,7 +159,7 @@ export class Hub implements ConnectionOwner {
   }
 
   #leave(conn: Connection, channel: string): void {
-    if (remove(this.#channels, channel, conn)) this.#fanout?.leave(channel)
+    if (removeFrom(this.#channels, channel, conn)) this.#broker.leave(channel)
   }
 
   async #publish(conn: Connection, msg: ClientMessageOf<'publish'>): Promise<void> {
@@ -189,7 +175,7 @@ export class Hub implements ConnectionOwner {
       Date.now(),
     )
     try {
-      await this.#options.rtStore.publish(channel, frame)
+      await this.#broker.publish(channel, frame)
     } catch {
       return conn.send(frames.error(id, 'unavailable', 'could not publish, retry later', 1000))
     }

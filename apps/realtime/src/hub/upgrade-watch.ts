@@ -1,3 +1,5 @@
+import { addTo, removeFrom } from './multimap.ts'
+
 /**
  * An upgrade between its session read and its socket's registration. Session events that arrive in that window
  * would find no socket to act on; they are noted on the watch and applied once the socket exists.
@@ -11,16 +13,6 @@ export interface UpgradeWatch {
   revoked: boolean
   /** The user's roles changed after the upgrade read them. */
   rolesChanged: boolean
-}
-
-const add = <K, V>(map: Map<K, Set<V>>, key: K, value: V): void => {
-  let set = map.get(key)
-  if (!set) map.set(key, (set = new Set()))
-  set.add(value)
-}
-const remove = <K, V>(map: Map<K, Set<V>>, key: K, value: V): void => {
-  const set = map.get(key)
-  if (set?.delete(value) && set.size === 0) map.delete(key)
 }
 
 /**
@@ -38,15 +30,15 @@ export class UpgradeWatches {
    */
   start(sid: string, userId: string): UpgradeWatch {
     const watch: UpgradeWatch = { sid, userId, startedAt: Date.now(), revoked: false, rolesChanged: false }
-    add(this.#bySession, sid, watch)
-    add(this.#byUser, userId, watch)
+    addTo(this.#bySession, sid, watch)
+    addTo(this.#byUser, userId, watch)
     return watch
   }
 
   /** Stops watching (socket registered, upgrade refused or abandoned). Idempotent. */
   end(watch: UpgradeWatch): void {
-    remove(this.#bySession, watch.sid, watch)
-    remove(this.#byUser, watch.userId, watch)
+    removeFrom(this.#bySession, watch.sid, watch)
+    removeFrom(this.#byUser, watch.userId, watch)
   }
 
   /** Notes a revocation on every upgrade of the session in flight. */

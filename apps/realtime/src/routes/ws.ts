@@ -4,7 +4,7 @@ import type { Hub } from '../hub/hub.ts'
 import type { Supervisor } from '../hub/supervisor.ts'
 import { RtErrors } from '../errors.ts'
 import { refuse } from '../plugins/app/refuse.ts'
-import { traceUpgrade, upgradeOf } from '../upgrade-telemetry.ts'
+import { traceUpgrade, upgradeOf } from '../plugins/app/upgrade-telemetry.ts'
 import { releaseUpgrade } from '../transport/release-upgrade.ts'
 
 /**

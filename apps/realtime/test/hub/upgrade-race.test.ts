@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { createRedisClient, RedisSessionStore } from '@portcullis/sessions/redis'
+import { createRedisClient, keys, RedisSessionStore } from '@portcullis/sessions/redis'
 import type { SessionRecord } from '@portcullis/sessions'
 import { inject, onTestFinished } from 'vitest'
 import { userRolesChanged } from '@portcullis/sessions'
@@ -95,12 +95,10 @@ describe('role events are applied from the store, never from their payload', () 
   test('missing or corrupt roles in the store close the user’s sockets 4401', async () => {
     const s = shared()
     const t = await startApp({}, { shared: s })
-    const raw = createRedisClient(inject('redisUrl'))
-    await raw.connect()
-    onTestFinished(() => raw.close())
+    const raw = t.redis
     const login = await t.login('ghost', ['user'])
     const c = await connect(t.url, { headers: bearer(login.token) })
-    await raw.set(`${s.prefix}user:{u:ghost}:roles`, '["root"]')
+    await raw.set(keys(s.prefix).roles('ghost'), '["root"]')
     await t.store.publish(userRolesChanged('ghost', ['user']))
     expect(await c.closed).toEqual({ code: 4401, reason: 'session_revoked' })
   })
@@ -110,12 +108,10 @@ describe('auth.refresh re-checks the store', () => {
   test('a session deleted without its event (missed) is closed at the next auth.refresh', async () => {
     const s = shared()
     const t = await startApp({}, { shared: s })
-    const raw = createRedisClient(inject('redisUrl'))
-    await raw.connect()
-    onTestFinished(() => raw.close())
+    const raw = t.redis
     const login = await t.login('alice')
     const c = await connect(t.url, { headers: bearer(login.token) })
-    await raw.del(`${s.prefix}session:{s:${login.sid}}`) // gone from the store, no event published
+    await raw.del(keys(s.prefix).session(login.sid)) // gone from the store, no event published
     c.send({ type: 'auth.refresh', id: 'r', accessToken: login.token })
     expect(await c.closed).toEqual({ code: 4401, reason: 'session_revoked' })
     expect(c.frames.filter((f) => f.type === 'auth.refreshed')).toHaveLength(0)
@@ -124,14 +120,12 @@ describe('auth.refresh re-checks the store', () => {
   test('roles changed without their event are applied at the next auth.refresh', async () => {
     const s = shared()
     const t = await startApp({}, { shared: s })
-    const raw = createRedisClient(inject('redisUrl'))
-    await raw.connect()
-    onTestFinished(() => raw.close())
+    const raw = t.redis
     const login = await t.login('root', ['user', 'admin'])
     const c = await connect(t.url, { headers: bearer(login.token) })
     c.send({ type: 'subscribe', id: 'a', channel: 'admin:ops' })
     await c.next({ id: 'a', type: 'subscribed' })
-    await raw.set(`${s.prefix}user:{u:root}:roles`, '["user"]')
+    await raw.set(keys(s.prefix).roles('root'), '["user"]')
     c.send({ type: 'auth.refresh', id: 'r', accessToken: login.token })
     expect(await c.next({ id: 'r' })).toMatchObject({ type: 'auth.refreshed' })
     expect(c.frames.find((f) => f.type === 'session.updated')).toEqual({

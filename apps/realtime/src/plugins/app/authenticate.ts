@@ -7,7 +7,7 @@ import type { JwksCache } from '../../auth/jwks.ts'
 import type { Principal } from '../../auth/principal.ts'
 import { verifyWithRefresh, type VerifyOptions } from '../../auth/verify-token.ts'
 import { refuse } from './refuse.ts'
-import { upgradeOf } from '../../upgrade-telemetry.ts'
+import { upgradeOf } from './upgrade-telemetry.ts'
 import type { UpgradeWatch, UpgradeWatches } from '../../hub/upgrade-watch.ts'
 
 declare module 'fastify' {

@@ -5,8 +5,7 @@ import { uniquePrefix } from '@portcullis/testkit'
 import type { LogCapture } from '@portcullis/telemetry/testing'
 import type { FastifyInstance } from 'fastify'
 import { inject, onTestFinished } from 'vitest'
-import { WebSocket } from 'ws'
-import type { RealtimeConfig } from '../../src/config.ts'
+import { Client, open as openWs, type ConnectOptions } from '@portcullis/testkit/ws'
 
 /** The two apps of one telemetry test, on loopback ports, sharing Redis prefix, issuer and audience. */
 export interface Stack {
@@ -21,12 +20,9 @@ export const ORIGIN = 'http://app.test'
  * Starts the api and the realtime app. Both modules are imported here, lazily, so the caller can install the
  * test telemetry first (the instrumentation must be in place before fastify and redis load).
  */
-export async function startStack(
-  logs: LogCapture,
-  realtimeOverrides: Partial<RealtimeConfig> = {},
-): Promise<Stack> {
-  const [{ buildApp: buildApi, loadApiConfig }, { buildApp: buildRealtime }, { testConfig }] =
-    await Promise.all([import('@portcullis/api'), import('../../src/app.ts'), import('../../src/config.ts')])
+export async function startStack(logs: LogCapture, realtimeEnv: Record<string, string> = {}): Promise<Stack> {
+  const [{ buildApp: buildApi, loadApiConfig }, { buildApp: buildRealtime, loadRealtimeConfig }] =
+    await Promise.all([import('@portcullis/api'), import('@portcullis/realtime')])
   const redisUrl = inject('redisUrl')
   const prefix = uniquePrefix('otel')
   const api = await buildApi(
@@ -47,15 +43,16 @@ export async function startStack(
   const apiUrl = `http://127.0.0.1:${(api.server.address() as { port: number }).port}`
 
   const realtime = await buildRealtime(
-    testConfig({
+    loadRealtimeConfig({
+      NODE_ENV: 'test',
       LOG_LEVEL: 'info',
       REDIS_URL: redisUrl,
       REDIS_KEY_PREFIX: prefix,
       JWT_ISSUER: 'otel-test',
       JWT_AUDIENCE: 'otel-test',
       JWKS_URL: `${apiUrl}/.well-known/jwks.json`,
-      ALLOWED_ORIGINS: [ORIGIN],
-      ...realtimeOverrides,
+      ALLOWED_ORIGINS: ORIGIN,
+      ...realtimeEnv,
     }),
     { logStream: logs.stream },
   )
@@ -85,62 +82,20 @@ export async function call(
   return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} }
 }
 
-/** An open socket with its received frames. */
-export interface OpenSocket {
-  ws: WebSocket
-  frames: Array<Record<string, unknown>>
-  closed: Promise<{ code: number; reason: string }>
-  /** Resolves with the first frame matching `pred` (already received or future). */
-  next(pred: (f: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>
-}
-
 /** Opens a socket; resolves after `welcome`, rejects with the refusal status. */
-export function open(
+export async function open(
   url: string,
   options: { protocols?: string[]; headers?: Record<string, string> } = {},
-): Promise<OpenSocket> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, options.protocols ?? [], { headers: options.headers ?? {} })
-    const frames: Array<Record<string, unknown>> = []
-    const waiters: Array<[(f: Record<string, unknown>) => boolean, (f: Record<string, unknown>) => void]> = []
-    const closed = new Promise<{ code: number; reason: string }>((r) =>
-      ws.on('close', (code, reason) => r({ code, reason: reason.toString() })),
-    )
-    const socket: OpenSocket = {
-      ws,
-      frames,
-      closed,
-      next: (pred) =>
-        new Promise((r) => {
-          const found = frames.find(pred)
-          if (found) r(found)
-          else waiters.push([pred, r])
-        }),
-    }
-    ws.on('message', (data) => {
-      const frame = JSON.parse(data.toString()) as Record<string, unknown>
-      frames.push(frame)
-      for (const [pred, r] of waiters.splice(0))
-        if (pred(frame)) r(frame)
-        else waiters.push([pred, r])
-      if (frame.type === 'welcome') resolve(socket)
-    })
-    ws.on('unexpected-response', (_req, res) => {
-      reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode }))
-      res.resume()
-      ws.terminate()
-    })
-    ws.on('error', (err) => reject(err))
-  })
+): Promise<Client> {
+  const result = await openWs(url, options)
+  if (result instanceof Client) return result
+  throw Object.assign(new Error(`upgrade refused: ${result.status}`), { status: result.status })
 }
 
-/** The HTTP status of a refused upgrade. */
-export async function refusedStatus(url: string, options: Parameters<typeof open>[1] = {}): Promise<number> {
-  try {
-    const socket = await open(url, options)
-    socket.ws.close()
-    return 101
-  } catch (err) {
-    return (err as { status?: number }).status ?? 0
-  }
+/** The HTTP status of a refused upgrade (101 when it was accepted). */
+export async function refusedStatus(url: string, options: ConnectOptions = {}): Promise<number> {
+  const result = await openWs(url, options)
+  if (!(result instanceof Client)) return result.status
+  result.ws.close()
+  return 101
 }

@@ -14,7 +14,7 @@ describe('telemetry from login to every message', () => {
   it('keeps one trace from login to upgrade, links messages to the connection, moves every metric, leaks nothing', async () => {
     const logs = captureLogs()
     // Small limits so rate limiting and the IP block happen within a few frames / upgrades.
-    const stack = await startStack(logs, { MSG_RATE_PER_S: 1, MSG_BURST: 8, AUTH_FAILURES_PER_MIN: 6 })
+    const stack = await startStack(logs, { MSG_RATE_PER_S: '1', MSG_BURST: '8', AUTH_FAILURES_PER_MIN: '6' })
     otel.reset()
     const before = {
       accepted: await otel.value(METRIC.UPGRADES, { [ATTR.OUTCOME]: 'accepted' }),

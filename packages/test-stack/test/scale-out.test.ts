@@ -13,12 +13,12 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { buildApp as buildApi, loadApiConfig } from '@portcullis/api'
-import { createRedisClient } from '@portcullis/sessions/redis'
+import { buildApp as buildRealtime, loadRealtimeConfig } from '@portcullis/realtime'
+import { createRedisClient, keys } from '@portcullis/sessions/redis'
+import { captureLogs, type LogCapture } from '@portcullis/telemetry/testing'
 import { freePort, uniquePrefix, waitFor } from '@portcullis/testkit'
 import type { FastifyInstance } from 'fastify'
-import { buildApp as buildRealtime, loadRealtimeConfig } from '../src/app.ts'
-import { rtKeys } from '../src/limits/keys.ts'
-import { Client, LogCapture } from './helper.ts'
+import { Client } from '@portcullis/testkit/ws'
 
 const root = fileURLToPath(new URL('../../../', import.meta.url))
 const REDIS_PASSWORD = 'scale-out-test-password'
@@ -186,7 +186,7 @@ beforeAll(async () => {
     DEV_KEYS_DIR: join(stack.dir, 'keys'),
     LOG_LEVEL: 'warn',
   })
-  stack.api = await buildApi(apiConfig, { hashOptions: CHEAP_HASH, logStream: new LogCapture() })
+  stack.api = await buildApi(apiConfig, { hashOptions: CHEAP_HASH, logStream: captureLogs().stream })
   await stack.api.listen({ host: '127.0.0.1', port: 0 })
   const apiAddr = `127.0.0.1:${(stack.api.server.address() as { port: number }).port}`
 
@@ -200,8 +200,8 @@ beforeAll(async () => {
       AUTH_FAILURES_PER_MIN: '3',
       AUTH_BLOCK_S: '60',
     })
-    const logs = new LogCapture()
-    const app = await buildRealtime(config, { logStream: logs })
+    const logs = captureLogs()
+    const app = await buildRealtime(config, { logStream: logs.stream })
     await app.listen({ host: '127.0.0.1', port: 0 })
     stack.realtime.push(app)
     stack.logs.push(logs)
@@ -332,13 +332,13 @@ describe('scale-out behind HAProxy over TLS', () => {
     const other = await connect('bob', '127.0.0.3')
     expect(other.client.ws.readyState).toBe(WebSocket.OPEN)
 
-    const keys = rtKeys(stack.prefix)
+    const layout = keys(stack.prefix)
     const redis = createRedisClient(`redis://portcullis:${REDIS_PASSWORD}@127.0.0.1:${stack.redisPort}`)
     await redis.connect()
     const [blocked, proxyBlocked, other3] = await Promise.all([
-      redis.exists(keys.ipBlock('127.0.0.2')),
-      redis.exists(keys.ipBlock('127.0.0.1')),
-      redis.exists(keys.ipBlock('127.0.0.3')),
+      redis.exists(layout.ipBlock('127.0.0.2')),
+      redis.exists(layout.ipBlock('127.0.0.1')),
+      redis.exists(layout.ipBlock('127.0.0.3')),
     ])
     await redis.close()
     expect([blocked, proxyBlocked, other3]).toEqual([1, 0, 0])

@@ -29,14 +29,15 @@ export interface RedisCluster {
   stop(): Promise<void>
 }
 
+const isFree = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const server = createServer()
+    server.once('error', () => resolve(false))
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
+  })
+
 /** A TCP port that is free, whose cluster bus port (+10000) is free too. */
 async function freeClusterPort(taken: Set<number>): Promise<number> {
-  const isFree = (port: number): Promise<boolean> =>
-    new Promise((resolve) => {
-      const server = createServer()
-      server.once('error', () => resolve(false))
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
-    })
   for (;;) {
     const port = 20_000 + Math.floor(Math.random() * 20_000)
     if (taken.has(port) || taken.has(port + 10_000)) continue

@@ -40,6 +40,8 @@ export class Reconnector {
   #timer: ReturnType<typeof setTimeout> | undefined
   /** The pending wait is pure backoff, not one the server asked for: the `online` event may cut it short. */
   #interruptible = false
+  /** Bumped by `cancel()`: a renewal still in flight then schedules nothing (no second socket). */
+  #generation = 0
 
   constructor(settings: ReconnectSettings, host: ReconnectHost) {
     this.#settings = settings
@@ -74,10 +76,15 @@ export class Reconnector {
     this.#failures++
     if (step.kind === 'retry') return this.#schedule(step.delayMs, step.required !== true)
     this.#host.waiting()
+    const generation = this.#generation
     // A refused renewal logs out, which clears `wanted`: the chain then ends quietly.
     this.#host.renew().then(
-      () => this.#schedule(step.delayMs, true),
-      (error: unknown) => this.#host.failed(error),
+      () => {
+        if (generation === this.#generation) this.#schedule(step.delayMs, true)
+      },
+      (error: unknown) => {
+        if (generation === this.#generation) this.#host.failed(error)
+      },
     )
   }
 
@@ -90,8 +97,9 @@ export class Reconnector {
     return true
   }
 
-  /** Drops a pending wait. */
+  /** Drops a pending wait, or the retry a renewal in flight would schedule. */
   cancel(): void {
+    this.#generation++
     clearTimeout(this.#timer)
     this.#timer = undefined
   }
@@ -111,7 +119,7 @@ export class Reconnector {
       return this.#host.giveUp('closed', error)
     }
     this.#host.waiting()
-    this.cancel()
+    clearTimeout(this.#timer)
     this.#interruptible = interruptible
     this.#host.debug('reconnect scheduled', { inMs: delayMs, failures: this.#failures, interruptible })
     this.#timer = setTimeout(() => {

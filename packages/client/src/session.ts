@@ -113,7 +113,6 @@ export class Session {
   }
 
   async login(username: string, password: string): Promise<LoginReply> {
-    if (this.#provider) throw new TypeError('login: this client gets its tokens from tokenProvider')
     const reply = await this.#api.login(username, password)
     this.#generation++
     this.#inflight = undefined

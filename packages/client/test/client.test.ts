@@ -370,3 +370,20 @@ describe('PortcullisClient: live session', () => {
     expect(t.client.state).toBe('idle')
   })
 })
+
+describe('PortcullisClient: connect() during a reconnect', () => {
+  it('does not open a second socket when called while the refresh after a 4401 is in flight', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    const t = setup()
+    const socket = await connected(t)
+    socket.serverClose(4401, 'token_expired')
+    const again = t.client.connect()
+    await flush(1000)
+    expect(t.sockets).toHaveLength(2)
+    t.sockets[1]!.welcome()
+    await expect(again).resolves.toMatchObject({ type: 'welcome' })
+    await flush(60_000)
+    expect(t.sockets).toHaveLength(2)
+    expect(t.client.state).toBe('open')
+  })
+})

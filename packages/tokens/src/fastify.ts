@@ -9,6 +9,7 @@ import { bearerToken } from './bearer.ts'
 import type { AccessClaims } from './claims.ts'
 import { TokenRefusedError } from './failures.ts'
 import { signerOptions, type TokenIssuer } from './issuer.ts'
+import { TokensOptionsError } from './options-error.ts'
 import {
   admit,
   decodeToken,
@@ -56,11 +57,16 @@ export function fastifyJwtOptions(
   verifier: TokenVerifier,
   options: FastifyJwtOptionsInput = {},
 ): FastifyJWTOptions {
+  if (typeof verifier?.verify !== 'function' || !verifier.fastJwtOptions)
+    throw new TokensOptionsError('verifier', 'a TokenVerifier from createVerifier()')
   const { issuer, trusted } = options
   const extract =
     options.extractToken ?? ((request: FastifyRequest) => bearerToken(request.headers.authorization))
 
   async function publicKeyFor(_request: FastifyRequest, decoded: unknown): Promise<string> {
+    // fast-jwt calls a key function as (decoded, callback) when `fastify.jwt.verify()` is used without a request.
+    if (typeof decoded === 'function')
+      throw new TypeError('fastify.jwt.verify() cannot resolve keys by kid: use verifier.verify(token)')
     const key = await admit(decoded as DecodedToken, verifier)
     if (typeof key === 'string') throw new TokenRefusedError(key)
     return key.publicPem

@@ -180,4 +180,18 @@ describe('@fastify/jwt registered with fastifyJwtOptions', () => {
       body: { claims, kid: issuer.key.kid },
     })
   })
+
+  test('fastify.jwt.verify() outside a request fails with a pointer to verifier.verify, never accepts', async () => {
+    const verifier = createVerifier({ issuer: tokens.issuer, audience: tokens.audience, keys: tokens.keySet })
+    const app = await service(verifier)
+    await app.ready()
+    const verify = app.jwt.verify as unknown as (token: string) => Promise<unknown>
+    await expect(verify(tokens.token())).rejects.toMatchObject({
+      originalError: { message: expect.stringMatching(/use verifier\.verify/) },
+    })
+  })
+
+  test('refuses to build options without a verifier', () => {
+    expect(() => fastifyJwtOptions({} as TokenVerifier)).toThrow(/verifier/)
+  })
 })

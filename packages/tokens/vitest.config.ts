@@ -1,3 +1,4 @@
 import { portcullisProject } from '@portcullis/testkit/vitest'
 
-export default portcullisProject('tokens')
+// No Redis here: the package's tests use real HTTP servers on loopback and nothing else.
+export default portcullisProject('tokens', { globalSetup: [] })

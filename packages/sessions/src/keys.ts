@@ -3,7 +3,10 @@
  * hash tag, so every script works on Redis Cluster: each script below touches ONE key.
  */
 export interface Keys {
-  /** Hash: userId, username, createdAt, expiresAt (ms), `rt` = live refresh hash, `x:<hash>` = spent refresh hashes. */
+  /**
+   * Hash: userId, username, createdAt, expiresAt, endsAt (ms); `rt` = live refresh hash; the spent refresh hashes
+   * (at most SPENT_REFRESH_KEPT) as `x:<hash>` fields, in a ring of `xs:<slot>` fields counted by `xn`.
+   */
   session(sid: string): string
   /** Set of the user's session ids (an index; stale ids are pruned on read). */
   userSessions(userId: string): string

@@ -95,11 +95,13 @@ export class LoginThrottle {
     return {
       allowed: true,
       succeeded: async () => {
-        await storeCall(() => this.#redis.del(keys.client))
-        await this.#hit(keys.username, -1)
-        await storeCall(() =>
-          this.#redis.set(keys.known, '1', { expiration: { type: 'PX', value: KNOWN_CLIENT_MS } }),
-        )
+        await Promise.all([
+          storeCall(() => this.#redis.del(keys.client)),
+          this.#hit(keys.username, -1),
+          storeCall(() =>
+            this.#redis.set(keys.known, '1', { expiration: { type: 'PX', value: KNOWN_CLIENT_MS } }),
+          ),
+        ])
       },
       cancel: async () => {
         await Promise.all([this.#hit(keys.client, -1), this.#hit(keys.username, -1)])

@@ -54,8 +54,12 @@ export class SessionQuota {
     if (count >= this.#perMin) this.#refuse(req, kind, sid, resetMs)
   }
 
-  /** Counts one use that already happened (never refuses). */
+  /**
+   * Counts one use that already happened; never refuses and never fails. It runs after the refresh token was
+   * rotated: failing the request then would lose the new token, and the client's retry with the old one would
+   * look like reuse and revoke the session. A count lost to a store error only makes the quota one more lenient.
+   */
   async count(kind: QuotaKind, sid: string): Promise<void> {
-    await this.#hit(kind, sid, 1)
+    await this.#hit(kind, sid, 1).catch(() => {})
   }
 }

@@ -169,7 +169,14 @@ export async function startApp(
     const sid = randomBytes(12).toString('base64url')
     const username = o.username ?? `name-${userId}`
     const now = Date.now()
-    await store.createSession({ sid, userId, username, createdAt: now, expiresAt: now + 3_600_000 })
+    await store.createSession({
+      sid,
+      userId,
+      username,
+      createdAt: now,
+      expiresAt: now + 3_600_000,
+      endsAt: now + 3_600_000,
+    })
     await store.setRoles(userId, roles)
     const exp = Math.floor(now / 1000) + (o.expS ?? 60)
     return { userId, username, sid, exp, token: signer.sign({ sub: userId, sid, roles, exp }) }

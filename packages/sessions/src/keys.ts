@@ -4,7 +4,10 @@
  * Cluster. IPs are used as they are (IPv6 colons are fine in keys; callers pass `clientKey(ip)`).
  */
 export interface Keys {
-  /** Hash: userId, username, createdAt, expiresAt (ms), `rt` = live refresh hash, `x:<hash>` = spent refresh hashes. */
+  /**
+   * Hash: userId, username, createdAt, expiresAt, endsAt (ms); `rt` = live refresh hash; the spent refresh hashes
+   * (at most SPENT_REFRESH_KEPT) as `x:<hash>` fields, in a ring of `xs:<slot>` fields counted by `xn`.
+   */
   session(sid: string): string
   /** Set of the user's session ids (an index; stale ids are pruned on read). */
   userSessions(userId: string): string

@@ -1,9 +1,10 @@
 import { isIPv6 } from 'node:net'
 
 /**
- * The key an IP is counted under for connect rates, failed authentications and blocks. IPv4 as it is; IPv6 by its
- * /64 prefix, because one host usually owns a whole /64 and could otherwise rotate addresses to dodge every limit.
- * IPv4-mapped IPv6 (`::ffff:1.2.3.4`) counts as the IPv4 address.
+ * The key a client IP is counted under by every per-client limit (realtime's connect rate, failed authentications
+ * and blocks; the api's login failures and known clients). IPv4 as it is; IPv6 by its /64 prefix, because one host
+ * usually owns a whole /64 and could otherwise rotate addresses to dodge every limit. IPv4-mapped IPv6
+ * (`::ffff:1.2.3.4`) counts as the IPv4 address.
  * @example clientKey('2001:db8:1:2:aaaa::1') // '2001:db8:1:2::/64'
  */
 export function clientKey(ip: string): string {

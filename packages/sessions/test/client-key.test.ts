@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest'
-import { clientKey } from '../../src/limits/client-key.ts'
+import { clientKey } from '../src/index.ts'
 
 test('IPv4 as it is, IPv6 by /64, IPv4-mapped as IPv4', () => {
   expect(clientKey('203.0.113.7')).toBe('203.0.113.7')

@@ -100,7 +100,15 @@ export interface TestApp {
   /** A raw Redis client on the test server (to tamper with state behind the apps' backs), closed after the test. */
   redis: RedisClient
   /** A user with a live session and a valid access token. */
-  login(userId?: string, roles?: Role[], options?: { expS?: number; username?: string }): Promise<Login>
+  login(
+    userId?: string,
+    roles?: Role[],
+    options?: {
+      expS?: number
+      username?: string
+      /** The session's absolute end, from now. */ sessionEndsInMs?: number
+    },
+  ): Promise<Login>
   /** A ticket for a login, as the api would mint it. */
   ticket(login: Login, options?: { origin?: string | null; accessExp?: number }): Promise<string>
 }
@@ -174,8 +182,8 @@ export async function startApp(
       userId,
       username,
       createdAt: now,
-      expiresAt: now + 3_600_000,
-      endsAt: now + 3_600_000,
+      expiresAt: now + (o.sessionEndsInMs ?? 3_600_000),
+      endsAt: now + (o.sessionEndsInMs ?? 3_600_000),
     })
     await store.setRoles(userId, roles)
     const exp = Math.floor(now / 1000) + (o.expS ?? 60)

@@ -218,6 +218,7 @@ export class Hub implements ConnectionOwner {
       return conn.close(CLOSE_CODES.sessionRevoked.code, CLOSE_CODES.sessionRevoked.reason)
     }
     if (roles.join(',') !== conn.roles.join(',')) this.applyRoles(conn.userId, roles)
+    conn.sessionEndsAt = session.endsAt
     conn.expMs = result.claims.exp * 1000
     conn.scheduleExpiry()
     rtEvent(conn.log, 'ws.auth.refreshed', conn.who())

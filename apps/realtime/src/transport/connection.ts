@@ -48,6 +48,8 @@ export class Connection {
   roles: Role[]
   /** `exp` of the current token, epoch ms. */
   expMs: number
+  /** The session's absolute end, epoch ms (SESSION_MAX_AGE_S): no refresh moves the socket past it. */
+  sessionEndsAt: number
   readonly subscriptions = new Set<string>()
   /** Last client data frame (pongs excluded), epoch ms. */
   lastDataAt = this.openedAt
@@ -89,6 +91,7 @@ export class Connection {
     this.sid = principal.sid
     this.roles = principal.roles
     this.expMs = principal.expMs
+    this.sessionEndsAt = principal.sessionEndsAt
     this.ip = peer.ip
     this.origin = peer.origin
     this.#owner = owner
@@ -119,9 +122,12 @@ export class Connection {
     return this.#closing
   }
 
-  /** Socket closes (4401 token_expired) after this instant, epoch ms. */
+  /**
+   * The socket closes after this instant, epoch ms: the token's `exp` plus the leeway (4401 `token_expired`), or the
+   * session's absolute end when that comes first (4401 `session_expired`).
+   */
   get deadlineMs(): number {
-    return this.expMs + this.#limits.expLeewayMs
+    return Math.min(this.expMs + this.#limits.expLeewayMs, this.sessionEndsAt)
   }
 
   /** Sends one text frame; a peer whose send buffer passes the bound is closed 1013 (slow consumer). */
@@ -177,8 +183,10 @@ export class Connection {
   }
 
   #expire(): void {
-    if (Date.now() < this.deadlineMs) return this.scheduleExpiry()
-    this.close(CLOSE_CODES.tokenExpired.code, CLOSE_CODES.tokenExpired.reason)
+    const now = Date.now()
+    if (now < this.deadlineMs) return this.scheduleExpiry()
+    const why = now >= this.sessionEndsAt ? CLOSE_CODES.sessionExpired : CLOSE_CODES.tokenExpired
+    this.close(why.code, why.reason)
   }
 
   #clearTimers(): void {

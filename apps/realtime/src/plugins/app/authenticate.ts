@@ -117,7 +117,16 @@ async function authenticatePlugin(fastify: FastifyInstance, options: Authenticat
     if (!session || session.userId !== userId)
       return await unauthorized(request, new RtErrors.SESSION_REVOKED(), 'session_revoked')
     if (!roles) return await unauthorized(request, new RtErrors.SESSION_REVOKED(), 'unknown_user')
-    return { userId, username: session.username, sid, roles, expMs, via: found.source, traceparent }
+    return {
+      userId,
+      username: session.username,
+      sid,
+      roles,
+      expMs,
+      sessionEndsAt: session.endsAt,
+      via: found.source,
+      traceparent,
+    }
   }
 
   fastify.decorate('authenticateUpgrade', async function authenticateUpgrade(request: FastifyRequest) {

@@ -1,7 +1,13 @@
 import { Writable } from 'node:stream'
 import type { Env } from '@portcullis/config'
 import type { SessionEvent } from '@portcullis/sessions'
-import { createRedisClient, RedisSessionStore } from '@portcullis/sessions/redis'
+import {
+  connectRedis,
+  createRedisClient,
+  RedisSessionStore,
+  whenReady,
+  type RedisConnection,
+} from '@portcullis/sessions/redis'
 import { uniquePrefix } from '@portcullis/testkit'
 import type { FastifyInstance } from 'fastify'
 import { inject, onTestFinished } from 'vitest'
@@ -77,12 +83,10 @@ export async function buildTestApp(
   })
   let store = deps.store
   if (!store && deps.now) {
-    const client = createRedisClient(redisUrl())
-    await client.connect()
     store = new RedisSessionStore({
-      client,
+      redis: await testRedis(),
       prefix: config.REDIS_KEY_PREFIX,
-      ownsClient: true,
+      ownsRedis: true,
       now: deps.now,
     })
     onTestFinished(() => store?.close())
@@ -129,6 +133,14 @@ export function claimsOf(jwt: string): { exp: number; iat: number; sid: string; 
   return JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as ReturnType<typeof claimsOf>
 }
 
+/** A `RedisConnection` to the project's server (or `url`), ready, closed when the test ends. */
+export async function testRedis(url = redisUrl()): Promise<RedisConnection> {
+  const redis = connectRedis({ url })
+  onTestFinished(() => redis.close())
+  if (!(await whenReady(redis, 5000))) throw new Error('test Redis not ready')
+  return redis
+}
+
 /** A raw Redis client on the project's server (closed when the test ends). */
 export async function rawRedis(): Promise<ReturnType<typeof createRedisClient>> {
   const raw = createRedisClient(redisUrl())
@@ -142,9 +154,7 @@ export const bearer = (token: string): { authorization: string } => ({ authoriza
 
 /** A second store on the app's prefix (like a realtime instance) that records every event. */
 export async function listen(prefix: string): Promise<{ events: SessionEvent[]; store: RedisSessionStore }> {
-  const client = createRedisClient(redisUrl())
-  await client.connect()
-  const store = new RedisSessionStore({ client, prefix, ownsClient: true })
+  const store = new RedisSessionStore({ redis: await testRedis(), prefix, ownsRedis: true })
   onTestFinished(() => store.close())
   const events: SessionEvent[] = []
   await store.subscribe((e) => events.push(e))

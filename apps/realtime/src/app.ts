@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { SessionStore } from '@portcullis/sessions'
+import { redisTarget } from '@portcullis/sessions/redis'
 import { loggerOptions } from '@portcullis/telemetry'
 import type { RealtimeConfig } from './config.ts'
 import type { JwksFetcher } from './auth/jwks.ts'
@@ -24,7 +25,7 @@ export { loadRealtimeConfig, RealtimeEnvSchema } from './config.ts'
 
 /** Things tests (or embedders) may provide instead of the defaults built from the config. */
 export interface AppDeps {
-  /** The session store (default: RedisSessionStore on REDIS_URL). */
+  /** The session store (default: RedisSessionStore on REDIS_CLUSTER_NODES when set, else REDIS_URL). */
   store?: SessionStore
   /** JWKS source (default: GET JWKS_URL). */
   jwksFetcher?: JwksFetcher
@@ -61,7 +62,7 @@ export async function buildApp(config: RealtimeConfig, deps: AppDeps = {}): Prom
   // the upgrade, in the order they refuse (SPEC), then the routes.
   await app.register(errorHandler)
   if (https) await app.register(hsts)
-  await app.register(redis, { url: config.REDIS_URL })
+  await app.register(redis, { target: redisTarget(config) })
   await app.register(node, {
     config,
     store: deps.store,

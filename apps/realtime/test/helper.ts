@@ -2,7 +2,12 @@ import { generateKeyPairSync, randomBytes, randomUUID, sign as cryptoSign, type 
 import { inject, onTestFinished } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import { uniquePrefix } from '@portcullis/testkit'
-import { createRedisClient, RedisSessionStore, type RedisClient } from '@portcullis/sessions/redis'
+import {
+  createRedisClient,
+  redisConnection,
+  RedisSessionStore,
+  type RedisClient,
+} from '@portcullis/sessions/redis'
 import { captureLogs, type LogCapture } from '@portcullis/telemetry/testing'
 import type { Role, SessionStore, TicketGrant } from '@portcullis/sessions'
 import { buildApp, type AppDeps } from '../src/app.ts'
@@ -163,7 +168,7 @@ export async function startApp(
   const port = typeof address === 'object' && address ? address.port : 0
   const client = createRedisClient(redisUrl)
   await client.connect()
-  const store = new RedisSessionStore({ client, prefix })
+  const store = new RedisSessionStore({ redis: redisConnection(client), prefix })
   onTestFinished(async () => {
     await store.close()
     await client.close()

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises'
+import type { RedisTarget } from '@portcullis/sessions/redis'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
@@ -29,7 +30,10 @@ export interface Target {
 
 /** What every server start needs from the run. */
 export interface RunEnv {
+  /** One Redis node (the server, or a node of the cluster): baselines and raw checks use it. */
   redisUrl: string
+  /** Where Portcullis keeps its state: `redisUrl`, or the cluster's seeds with `--redis-cluster`. */
+  redis: RedisTarget
   prefix: string
   creds: Credentials
   otlpEndpoint: string
@@ -145,6 +149,7 @@ async function startRealtime(tracing: boolean, port: number, env: RunEnv, label:
       REALTIME_HOST: '127.0.0.1',
       REALTIME_PORT: String(port),
       REDIS_URL: env.redisUrl,
+      ...('clusterNodes' in env.redis ? { REDIS_CLUSTER_NODES: env.redis.clusterNodes.join(',') } : {}),
       REDIS_KEY_PREFIX: env.prefix,
       ALLOWED_ORIGINS: env.origin,
       JWKS_URL: env.creds.jwksUrl,

@@ -24,6 +24,18 @@ export const sharedEnv = {
     expected: 'a redis:// or rediss:// URL',
     secret: true,
   }),
+  REDIS_CLUSTER_NODES: Type.Array(
+    Type.String({ pattern: '^rediss?://[^\\s/?#,]+/?$', expected: 'a redis:// or rediss:// node URL' }),
+    {
+      default: [],
+      expected: 'a comma-separated list of redis:// or rediss:// node URLs (host:port, no path)',
+      secret: true,
+      description:
+        'Seed nodes of a Redis Cluster (`redis[s]://[user:password@]host:port`, comma-separated; a few are enough, ' +
+        "the rest is discovered). When set it is used instead of `REDIS_URL`; the first seed's credentials and " +
+        'scheme apply to every node. Requires Redis >= 7.0 (sharded pub/sub).',
+    },
+  ),
   REDIS_KEY_PREFIX: Type.String({ maxLength: 64, pattern: '^[A-Za-z0-9:_.-]*$', default: 'portcullis:' }),
   ALLOWED_ORIGINS: Type.Array(
     Type.String({ pattern: ORIGIN, expected: 'exact origin (scheme://host[:port])' }),

@@ -1,6 +1,6 @@
 import { describe, expect, inject, onTestFinished, test } from 'vitest'
 import { uniquePrefix, waitFor } from '@portcullis/testkit'
-import { createRedisClient, keys } from '@portcullis/sessions/redis'
+import { connectRedis, keys, whenReady } from '@portcullis/sessions/redis'
 import type { Broker, Deliver } from '../../src/hub/broker.ts'
 import { MemoryBus } from '../../src/hub/memory-broker.ts'
 import { RedisBroker } from '../../src/hub/redis-broker.ts'
@@ -16,14 +16,15 @@ const memory: Pair = async (a, b) => {
 const redis: Pair = async (a, b) => {
   const prefix = uniquePrefix('broker')
   const one = async (deliver: Deliver): Promise<Broker> => {
-    const client = createRedisClient(inject('redisUrl'))
-    const subscriber = client.duplicate()
-    await Promise.all([client.connect(), subscriber.connect()])
-    onTestFinished(async () => {
-      await subscriber.close()
-      await client.close()
+    const conn = connectRedis({ url: inject('redisUrl') })
+    onTestFinished(() => conn.close())
+    await whenReady(conn, 5000)
+    return new RedisBroker({
+      redis: conn,
+      subscriber: conn.subscriber(),
+      redisName: keys(prefix).fanout,
+      deliver,
     })
-    return new RedisBroker({ client, subscriber, redisName: keys(prefix).fanout, deliver })
   }
   return [await one(a), await one(b)]
 }

@@ -35,17 +35,6 @@ export interface AuthenticateOptions {
   allowQueryToken: boolean
 }
 
-class StoreDown extends Error {}
-
-/** Awaits a session-store call; an unreachable store becomes `StoreDown` (→ 503, never admit). */
-async function fromStore<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call()
-  } catch (err) {
-    throw new StoreDown('session store unreachable', { cause: err })
-  }
-}
-
 /**
  * Credential extraction and verification before the upgrade (SPEC order: ticket, subprotocol bearer,
  * Authorization, dev-only query token). Tickets are consumed atomically and bound to their Origin; every
@@ -85,7 +74,7 @@ async function authenticatePlugin(fastify: FastifyInstance, options: Authenticat
     let expMs: number
     let traceparent: string | null = null
     if (found.source === 'ticket') {
-      const grant = await fromStore(() => store.consumeTicket(found.value))
+      const grant = await store.consumeTicket(found.value)
       if (!grant) return await unauthorized(request, new RtErrors.TICKET_INVALID(), 'ticket_unknown_or_spent')
       // The ticket request's trace continues into this upgrade's span (SPEC "Behaviour").
       upgradeOf(request).continueTrace(grant.traceparent)
@@ -111,9 +100,7 @@ async function authenticatePlugin(fastify: FastifyInstance, options: Authenticat
     request.upgradeWatch = upgrades.start(sid, userId)
     // Both lookups in one round trip (node-redis pipelines concurrent commands; the keys may sit in different
     // Cluster slots, so this is a pipeline rather than one script: decision 0702).
-    const [session, roles] = await fromStore(() =>
-      Promise.all([store.getSession(sid), store.getRoles(userId)]),
-    )
+    const [session, roles] = await Promise.all([store.getSession(sid), store.getRoles(userId)])
     if (!session || session.userId !== userId)
       return await unauthorized(request, new RtErrors.SESSION_REVOKED(), 'session_revoked')
     if (!roles) return await unauthorized(request, new RtErrors.SESSION_REVOKED(), 'unknown_user')
@@ -129,14 +116,9 @@ async function authenticatePlugin(fastify: FastifyInstance, options: Authenticat
     }
   }
 
+  // An unreachable store rejects with StoreUnavailableError: the error handler refuses 503 (never admit).
   fastify.decorate('authenticateUpgrade', async function authenticateUpgrade(request: FastifyRequest) {
-    try {
-      request.principal = await principalFor(request)
-    } catch (err) {
-      if (err instanceof StoreDown)
-        throw refuse(request, new RtErrors.STORE_UNAVAILABLE({ cause: err.cause }), 'store_unavailable')
-      throw err
-    }
+    request.principal = await principalFor(request)
   })
 }
 

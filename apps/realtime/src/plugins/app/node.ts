@@ -8,7 +8,7 @@ import type { VerifyOptions } from '../../auth/verify-token.ts'
 import { Hub } from '../../hub/hub.ts'
 import { RedisBroker } from '../../hub/redis-broker.ts'
 import { Supervisor } from '../../hub/supervisor.ts'
-import { nodeRedisAdapter, RtStore } from '../../limits/rt-store.ts'
+import { RtStore } from '../../limits/rt-store.ts'
 import { logStoreTimeouts } from '../../store-timeouts.ts'
 
 /** The parts of one realtime instance that the guards and routes are built from. */
@@ -57,9 +57,9 @@ async function nodePlugin(fastify: FastifyInstance, options: NodeOptions): Promi
   const { config, connectionLeaseMs } = options
   if (!config || !(connectionLeaseMs >= 1000))
     throw new Error('node: config and connectionLeaseMs are required')
-  const { client, subscriber } = fastify.redisConnections
-  const store = options.store ?? new RedisSessionStore({ client, prefix: config.REDIS_KEY_PREFIX })
-  const rtStore = new RtStore(nodeRedisAdapter(client), config.REDIS_KEY_PREFIX)
+  const { redis, subscriber } = fastify.redisConnections
+  const store = options.store ?? new RedisSessionStore({ redis, prefix: config.REDIS_KEY_PREFIX })
+  const rtStore = new RtStore(redis, config.REDIS_KEY_PREFIX)
   const keys = new JwksCache({
     fetcher: options.jwksFetcher ?? httpJwksFetcher(config.JWKS_URL),
     minRefreshIntervalMs: config.JWKS_REFRESH_MIN_INTERVAL_MS,
@@ -86,7 +86,7 @@ async function nodePlugin(fastify: FastifyInstance, options: NodeOptions): Promi
       expLeewayMs: config.JWT_EXP_LEEWAY_S * 1000,
       expiryWarningMs: config.EXPIRY_WARNING_S * 1000,
     },
-    broker: (deliver) => new RedisBroker({ client, subscriber, redisName: rtStore.keys.fanout, deliver }),
+    broker: (deliver) => new RedisBroker({ redis, subscriber, redisName: rtStore.keys.fanout, deliver }),
     release: (userId, connectionId) => fastify.releaseConnection(userId, connectionId),
     log: fastify.log,
   })

@@ -7,6 +7,7 @@ import {
   RedisSessionStore,
   whenReady,
   type RedisConnection,
+  type RedisTarget,
 } from '@portcullis/sessions/redis'
 import { uniquePrefix } from '@portcullis/testkit'
 import type { FastifyInstance } from 'fastify'
@@ -133,9 +134,9 @@ export function claimsOf(jwt: string): { exp: number; iat: number; sid: string; 
   return JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as ReturnType<typeof claimsOf>
 }
 
-/** A `RedisConnection` to the project's server (or `url`), ready, closed when the test ends. */
-export async function testRedis(url = redisUrl()): Promise<RedisConnection> {
-  const redis = connectRedis({ url })
+/** A `RedisConnection` to the project's server (or `target`: a URL or a cluster), ready, closed when the test ends. */
+export async function testRedis(target: RedisTarget = { url: redisUrl() }): Promise<RedisConnection> {
+  const redis = connectRedis(target)
   onTestFinished(() => redis.close())
   if (!(await whenReady(redis, 5000))) throw new Error('test Redis not ready')
   return redis
@@ -153,8 +154,11 @@ export async function rawRedis(): Promise<ReturnType<typeof createRedisClient>> 
 export const bearer = (token: string): { authorization: string } => ({ authorization: `Bearer ${token}` })
 
 /** A second store on the app's prefix (like a realtime instance) that records every event. */
-export async function listen(prefix: string): Promise<{ events: SessionEvent[]; store: RedisSessionStore }> {
-  const store = new RedisSessionStore({ redis: await testRedis(), prefix, ownsRedis: true })
+export async function listen(
+  prefix: string,
+  target?: RedisTarget,
+): Promise<{ events: SessionEvent[]; store: RedisSessionStore }> {
+  const store = new RedisSessionStore({ redis: await testRedis(target), prefix, ownsRedis: true })
   onTestFinished(() => store.close())
   const events: SessionEvent[] = []
   await store.subscribe((e) => events.push(e))

@@ -3,9 +3,11 @@ import { inject, onTestFinished } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import { uniquePrefix } from '@portcullis/testkit'
 import {
+  connectRedis,
   createRedisClient,
-  redisConnection,
   RedisSessionStore,
+  redisTarget,
+  whenReady,
   type RedisClient,
 } from '@portcullis/sessions/redis'
 import { captureLogs, type LogCapture } from '@portcullis/telemetry/testing'
@@ -102,7 +104,10 @@ export interface TestApp {
   store: SessionStore
   signer: Signer
   logs: LogCapture
-  /** A raw Redis client on the test server (to tamper with state behind the apps' backs), closed after the test. */
+  /**
+   * A raw Redis client on the test server (to tamper with state behind the apps' backs), closed after the test.
+   * Always the project's one node, also when the app runs on a cluster (REDIS_CLUSTER_NODES).
+   */
   redis: RedisClient
   /** A user with a live session and a valid access token. */
   login(
@@ -168,7 +173,10 @@ export async function startApp(
   const port = typeof address === 'object' && address ? address.port : 0
   const client = createRedisClient(redisUrl)
   await client.connect()
-  const store = new RedisSessionStore({ redis: redisConnection(client), prefix })
+  // The test's own store on the app's Redis (one node, or the cluster of REDIS_CLUSTER_NODES).
+  const storeRedis = connectRedis(redisTarget(config))
+  if (!(await whenReady(storeRedis, 10_000))) throw new Error('test store: Redis not ready')
+  const store = new RedisSessionStore({ redis: storeRedis, prefix, ownsRedis: true })
   onTestFinished(async () => {
     await store.close()
     await client.close()

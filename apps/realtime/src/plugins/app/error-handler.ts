@@ -19,7 +19,10 @@ async function errorHandlerPlugin(fastify: FastifyInstance): Promise<void> {
         err,
         err.code === 'STORE_ERR_UNAVAILABLE' ? 'store_unavailable' : (known ?? 'internal_error'),
       )
-    if (status >= 500) request.log.error({ err }, 'request failed')
+    // An expected 503 (store or keys unreachable, instance full, shutting down) is an operational condition, logged
+    // as its security event above and here at warn; only an unexpected 5xx is an error (a bug).
+    if (status >= 500 && !known) request.log.error({ err }, 'request failed')
+    else if (status >= 500) request.log.warn({ err }, 'request refused: service unavailable')
     else if (!known) request.log.info({ err }, 'request refused')
     if (status === 503) void reply.header('retry-after', RETRY_AFTER_UNAVAILABLE_S)
     const error = known ?? (status >= 500 ? 'internal_error' : status === 404 ? 'not_found' : 'bad_request')

@@ -75,12 +75,7 @@ export class SoakClient {
     this.client.on('state', ({ state }) => {
       if (state !== 'open') return
       ctx.ledger.opened(index, Date.now())
-      // The SDK restores subscriptions after every reconnect; the first one is made here.
-      if (this.client.channels.includes(this.channel)) return
-      void this.client.subscribe(this.channel).then(
-        () => ctx.ledger.subscribed(index, this.channel, Date.now()),
-        () => ctx.count('subscribe failed'),
-      )
+      void this.#subscribe()
     })
     this.client.on('close', ({ code }) => {
       const at = Date.now()
@@ -123,6 +118,24 @@ export class SoakClient {
       // 401: the session is gone (revoked behind our back): end it, a new one follows. Else retry (SDK backoff).
       if (status === 401) return null
       throw error
+    }
+  }
+
+  /**
+   * Subscribes the open socket to the client's channel and records the confirmation (the SDK restores the
+   * subscription after reconnects too; asking again is idempotent and tells the ledger when it holds). A failure
+   * (the store away) is retried every second while the socket is open.
+   */
+  async #subscribe(): Promise<void> {
+    while (this.#ctx.ledger.isOpen(this.index)) {
+      try {
+        await this.client.subscribe(this.channel)
+        this.#ctx.ledger.subscribed(this.index, this.channel, Date.now())
+        return
+      } catch {
+        this.#ctx.count('subscribe failed (retried)')
+        await new Promise((resolve) => setTimeout(resolve, 1000).unref())
+      }
     }
   }
 

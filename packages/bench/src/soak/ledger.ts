@@ -3,11 +3,10 @@ import { summarise, type LatencySummary } from '../stats.ts'
 /** When a revoked session's sockets must be closed by (SPEC: never over 1 s), ms. */
 export const REVOCATION_DEADLINE_MS = 1000
 /**
- * A subscriber counts as "connected throughout" a message when its socket opened at least this long before the
- * publish was sent (its subscriptions are restored right after `welcome`) and stayed open until this long after
- * the `published` acknowledgement (delivery time), ms.
+ * A subscriber counts as "connected throughout" a message when its socket's subscription to the channel was
+ * confirmed (`subscribed`) before the publish was sent, and the socket stayed open until this long after the
+ * `published` acknowledgement (delivery time), ms.
  */
-export const SETTLED_MS = 1000
 export const DELIVERY_GRACE_MS = 2000
 
 /** A window in which Redis pub/sub may lose messages (a failover or restart), ms since epoch. */
@@ -16,9 +15,11 @@ export interface Window {
   to: number
 }
 
+/** One socket's life: open from `from` to `to`, its subscription confirmed at `sub` (Infinity: never). */
 interface Interval {
   from: number
   to: number
+  sub: number
 }
 
 interface Acked {
@@ -58,6 +59,15 @@ export interface LedgerFigures {
     lostInRedisFaults: number
     /** Deliveries that were not expected (subscribers that came and went around the message). */
     extra: number
+    /** The first lost deliveries, for diagnosis (times epoch ms). */
+    lostSamples: Array<{
+      messageId: string
+      channel: string
+      client: number
+      sentAt: number
+      ackAt: number
+      openSince: number
+    }>
   }
   reconnects: ReconnectFigures[]
 }
@@ -68,11 +78,11 @@ export interface LedgerFigures {
  * run feeds it events with their times; `figures()` computes the checks.
  */
 export class Ledger {
-  /** Open sockets (client → open since), and every past socket lifetime per client. */
-  readonly #openSince = new Map<number, number>()
+  /** Open sockets (client → its life so far), and every past socket lifetime per client. */
+  readonly #open = new Map<number, Interval>()
   readonly #lifetimes = new Map<number, Interval[]>()
-  /** client → channel (one subscription per client, confirmed at this time). */
-  readonly #subscribed = new Map<number, { channel: string; at: number }>()
+  /** client → its channel (one per client). */
+  readonly #channelOf = new Map<number, string>()
   readonly #acked = new Map<string, Acked>()
   readonly #delivered = new Map<string, Set<number>>()
   readonly #revocations: Array<{ clients: number[]; at: number }> = []
@@ -83,30 +93,30 @@ export class Ledger {
 
   /** Sockets open now. */
   get openSockets(): number {
-    return this.#openSince.size
+    return this.#open.size
   }
 
   /** Whether `client` has an open socket. */
   isOpen(client: number): boolean {
-    return this.#openSince.has(client)
+    return this.#open.has(client)
   }
 
   /** Clients with an open socket. */
   openClients(): number[] {
-    return [...this.#openSince.keys()]
+    return [...this.#open.keys()]
   }
 
   opened(client: number, at: number): void {
-    if (!this.#openSince.has(client)) this.#openSince.set(client, at)
+    if (!this.#open.has(client)) this.#open.set(client, { from: at, to: Infinity, sub: Infinity })
   }
 
   closed(client: number, at: number, code: number): void {
-    const since = this.#openSince.get(client)
-    if (since === undefined) return
-    this.#openSince.delete(client)
+    const life = this.#open.get(client)
+    if (life === undefined) return
+    this.#open.delete(client)
     let list = this.#lifetimes.get(client)
     if (!list) this.#lifetimes.set(client, (list = []))
-    list.push({ from: since, to: at })
+    list.push({ ...life, to: at })
     if (code === 4401) {
       let closes = this.#revokedCloses.get(client)
       if (!closes) this.#revokedCloses.set(client, (closes = []))
@@ -114,8 +124,11 @@ export class Ledger {
     }
   }
 
+  /** The open socket of `client` confirmed its subscription to `channel` (the first confirmation counts). */
   subscribed(client: number, channel: string, at: number): void {
-    if (!this.#subscribed.has(client)) this.#subscribed.set(client, { channel, at })
+    this.#channelOf.set(client, channel)
+    const life = this.#open.get(client)
+    if (life && life.sub === Infinity) life.sub = at
   }
 
   acked(messageId: string, channel: string, sentAt: number, ackAt: number): void {
@@ -142,19 +155,24 @@ export class Ledger {
     this.#redisWindows.push(window)
   }
 
-  /** Whether `client` had one socket open over the whole of [from, to]. */
-  #openThroughout(client: number, from: number, to: number): boolean {
-    const since = this.#openSince.get(client)
-    if (since !== undefined && since <= from) return true
-    return (this.#lifetimes.get(client) ?? []).some((l) => l.from <= from && l.to >= to)
+  #lives(client: number): Interval[] {
+    const open = this.#open.get(client)
+    return [...(this.#lifetimes.get(client) ?? []), ...(open ? [open] : [])]
+  }
+
+  /** The socket of `client` subscribed before `sentAt` and open until `until`, if there was one. */
+  #subscribedThroughout(client: number, sentAt: number, until: number): Interval | undefined {
+    return this.#lives(client).find((l) => l.sub <= sentAt && l.to >= until)
   }
 
   /** The first time after `at` that `client` had a socket open again (Infinity when never). */
   #backAt(client: number, at: number): number {
-    const starts = (this.#lifetimes.get(client) ?? []).map((l) => l.from)
-    const since = this.#openSince.get(client)
-    if (since !== undefined) starts.push(since)
-    return Math.min(Infinity, ...starts.filter((t) => t >= at))
+    return Math.min(
+      Infinity,
+      ...this.#lives(client)
+        .map((l) => l.from)
+        .filter((t) => t >= at),
+    )
   }
 
   #revocationFigures(): LedgerFigures['revocations'] {
@@ -171,33 +189,44 @@ export class Ledger {
   }
 
   #messageFigures(): LedgerFigures['messages'] {
-    const byChannel = new Map<string, Array<[number, number]>>()
-    for (const [client, { channel, at }] of this.#subscribed) {
+    const byChannel = new Map<string, number[]>()
+    for (const [client, channel] of this.#channelOf) {
       let list = byChannel.get(channel)
       if (!list) byChannel.set(channel, (list = []))
-      list.push([client, at])
+      list.push(client)
     }
     let expectedDeliveries = 0
     let lost = 0
     let lostInRedisFaults = 0
     let extra = 0
+    const lostSamples: LedgerFigures['messages']['lostSamples'] = []
     for (const [id, m] of this.#acked) {
       const got = this.#delivered.get(id) ?? new Set<number>()
-      const from = m.sentAt - SETTLED_MS
       const to = m.ackAt + DELIVERY_GRACE_MS
       const inFault = this.#redisWindows.some((w) => m.sentAt <= w.to && m.ackAt >= w.from)
       let expectedHere = 0
-      for (const [client, subscribedAt] of byChannel.get(m.channel) ?? []) {
-        if (subscribedAt > from || !this.#openThroughout(client, from, to)) continue
+      for (const client of byChannel.get(m.channel) ?? []) {
+        const life = this.#subscribedThroughout(client, m.sentAt, to)
+        if (!life) continue
         expectedHere += 1
         if (got.has(client)) continue
         lost += 1
         if (inFault) lostInRedisFaults += 1
+        else if (lostSamples.length < 20) {
+          lostSamples.push({
+            messageId: id,
+            channel: m.channel,
+            client,
+            sentAt: m.sentAt,
+            ackAt: m.ackAt,
+            openSince: life.from,
+          })
+        }
       }
       expectedDeliveries += expectedHere
       extra += Math.max(0, got.size - expectedHere)
     }
-    return { acked: this.#acked.size, expectedDeliveries, lost, lostInRedisFaults, extra }
+    return { acked: this.#acked.size, expectedDeliveries, lost, lostInRedisFaults, extra, lostSamples }
   }
 
   #reconnectFigures(): ReconnectFigures[] {

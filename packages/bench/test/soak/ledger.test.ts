@@ -16,28 +16,38 @@ test('a revocation counts as lost unless the socket closed 4401 within 1 s; late
   expect(revocations.latency).toMatchObject({ p50Ms: 40, maxMs: 1500, samples: 2 })
 })
 
-test('a message must reach every subscriber of its channel that was connected throughout', () => {
+test('a message must reach every socket subscribed to its channel before it was sent and open until after it', () => {
   const l = new Ledger()
-  // 1 and 2 subscribe early and stay; 3 joins right before the publish; 4 drops during it; 5 is elsewhere.
-  for (const c of [1, 2, 4]) l.opened(c, 0)
-  for (const c of [1, 2, 4]) l.subscribed(c, 'public:a', 100)
-  l.opened(5, 0)
+  // 1 and 2 subscribed early and stay; 3's subscription is confirmed only after the send; 4 drops during delivery;
+  // 5 listens to another channel; 6 reconnected and its new socket was subscribed again in time.
+  for (const c of [1, 2, 4, 5, 6]) l.opened(c, 0)
+  for (const c of [1, 2, 4, 6]) l.subscribed(c, 'public:a', 100)
   l.subscribed(5, 'public:b', 100)
   l.opened(3, 9800)
-  l.subscribed(3, 'public:a', 9900)
+  l.subscribed(3, 'public:a', 10_005)
   l.closed(4, 10_500, 1006)
+  l.closed(6, 5000, 1000)
+  l.opened(6, 5500)
+  l.subscribed(6, 'public:a', 5600)
   l.acked('m1', 'public:a', 10_000, 10_010)
-  l.delivered('m1', 1)
-  l.delivered('m1', 3) // not expected (joined late) but welcome
+  for (const c of [1, 3, 6]) l.delivered('m1', c) // 3: not expected, but welcome
   expect(l.figures().messages).toEqual({
     acked: 1,
-    expectedDeliveries: 2,
+    expectedDeliveries: 3,
     lost: 1, // client 2
     lostInRedisFaults: 0,
     extra: 0,
+    lostSamples: [
+      { messageId: 'm1', channel: 'public:a', client: 2, sentAt: 10_000, ackAt: 10_010, openSince: 0 },
+    ],
   })
   l.redisWindow({ from: 9000, to: 11_000 })
   expect(l.figures().messages.lostInRedisFaults).toBe(1)
+  // A socket whose subscription was never confirmed (the store was away) is not a subscriber.
+  l.opened(7, 0)
+  l.closed(7, 1, 1006)
+  l.opened(7, 2)
+  expect(l.figures().messages.expectedDeliveries).toBe(3)
 })
 
 test('reconnect figures: time until 95 % and all of the clients a fault closed had a socket again', () => {

@@ -45,7 +45,14 @@ function report(over: Partial<SoakReport> = {}): SoakReport {
     ],
     figures: {
       revocations: { count: 10, lost: 0, latency: { p50Ms: 20, p99Ms: 80, maxMs: 90, samples: 10 } },
-      messages: { acked: 500, expectedDeliveries: 5000, lost: 3, lostInRedisFaults: 3, extra: 0 },
+      messages: {
+        acked: 500,
+        expectedDeliveries: 5000,
+        lost: 3,
+        lostInRedisFaults: 3,
+        extra: 0,
+        lostSamples: [],
+      },
       reconnects: [
         { kind: 'realtime instance killed', affected: 500, p95Ms: 800, allMs: 1200, notBack: 0 },
         { kind: 'redis master killed', affected: 0, p95Ms: Number.NaN, allMs: Number.NaN, notBack: 0 },

@@ -108,30 +108,31 @@ describe('infra/compose.yaml', () => {
   })
 })
 
+// Compose interpolation with the values an operator provides in infra/.env.
+const interpolate = (path: string) =>
+  read(path).replace(/\$\{(\w+)(?::?[-?][^}]*)?\}/g, (_, name: string) =>
+    name === 'REDIS_PASSWORD'
+      ? 'compose-test-password'
+      : name === 'REDIS_ADMIN_PASSWORD'
+        ? 'admin-password'
+        : '',
+  )
+type Service = {
+  environment?: Record<string, string>
+  extends?: { file: string; service: string }
+  command?: string[]
+  entrypoint?: string[]
+  hostname?: string
+  depends_on?: Record<string, { condition: string }>
+}
+const load = (path: string) =>
+  (
+    parseAllDocuments(interpolate(path), { merge: true }) as unknown as Array<{ toJS(o: object): unknown }>
+  )[0]!.toJS({
+    maxAliasCount: 100,
+  }) as { services: Record<string, Service> }
+
 describe('infra/compose.cluster.yaml', () => {
-  // Compose interpolation with the values an operator provides in infra/.env.
-  const interpolate = (path: string) =>
-    read(path).replace(/\$\{(\w+)(?::?[-?][^}]*)?\}/g, (_, name: string) =>
-      name === 'REDIS_PASSWORD'
-        ? 'compose-test-password'
-        : name === 'REDIS_ADMIN_PASSWORD'
-          ? 'admin-password'
-          : '',
-    )
-  type Service = {
-    environment?: Record<string, string>
-    extends?: { file: string; service: string }
-    command?: string[]
-    entrypoint?: string[]
-    hostname?: string
-    depends_on?: Record<string, { condition: string }>
-  }
-  const load = (path: string) =>
-    (
-      parseAllDocuments(interpolate(path), { merge: true }) as unknown as Array<{ toJS(o: object): unknown }>
-    )[0]!.toJS({
-      maxAliasCount: 100,
-    }) as { services: Record<string, Service> }
   const base = load('infra/compose.yaml')
   const doc = load('infra/compose.cluster.yaml')
   /** A service's environment as compose computes it: the extended service's, then its own. */

@@ -106,6 +106,24 @@ describe('doctor', () => {
     expect(stdout).not.toContain('doctor-secret')
   })
 
+  it('checks the Redis Cluster seeds instead of REDIS_URL when REDIS_CLUSTER_NODES is set', () => {
+    const { code, stdout } = doctor(
+      {
+        ...safe,
+        REDIS_CLUSTER_NODES:
+          'rediss://portcullis:doctor-secret@redis-0:6379,redis://portcullis:doctor-secret@redis-1:6379',
+      },
+      '--json',
+    )
+    const { rows } = JSON.parse(stdout) as { rows: Row[] }
+    expect(rows.filter((r) => r.id === 'redis-auth').map((r) => [r.app, r.variable, r.status])).toEqual([
+      ['api', 'REDIS_CLUSTER_NODES', 'fail'],
+      ['realtime', 'REDIS_CLUSTER_NODES', 'fail'],
+    ])
+    expect(code).toBe(1)
+    expect(stdout).not.toContain('doctor-secret')
+  })
+
   it('fails a malformed key file without echoing any of its content', () => {
     const dir = mkdtempSync(join(tmpdir(), 'portcullis-doctor-'))
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }))

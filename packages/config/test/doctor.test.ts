@@ -12,6 +12,7 @@ const root = fileURLToPath(new URL('../../../', import.meta.url))
 interface Row {
   app: string
   id: string
+  variable: string
   status: string
   detail: string
 }

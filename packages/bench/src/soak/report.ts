@@ -133,7 +133,8 @@ export function renderSoakMarkdown(r: SoakReport): string {
       const rec = r.figures.reconnects[i]
       const back = rec && rec.affected > 0 ? `${fmt(rec.p95Ms)} ms / ${fmt(rec.allMs)} ms` : '–'
       const leases = f.leasesGoneMs === undefined ? '–' : `${fmt(f.leasesGoneMs / 1000, 1)} s`
-      return `| ${f.what} (${fmt(f.at, 1)}) | ${fmt((f.backAt - f.at) * 1000)} ms | ${rec?.affected ?? 0} | ${back} | ${rec?.notBack ?? 0} | ${leases} |`
+      const service = f.backAt > f.at ? `${fmt((f.backAt - f.at) * 1000)} ms` : 'at once (the others serve)'
+      return `| ${f.what} (${fmt(f.at, 1)}) | ${service} | ${rec?.affected ?? 0} | ${back} | ${rec?.notBack ?? 0} | ${leases} |`
     }),
     '',
     '| process | RSS trend MB/min | heap after GC MB/min | heap after GC, start → end MB | samples |',

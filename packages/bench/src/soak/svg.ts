@@ -57,7 +57,11 @@ function panel(o: {
  * faults marked. Plain SVG, no dependencies, generated from the JSON (like the benchmark's).
  */
 export function renderSoakSvg(r: SoakReport): string {
-  const maxS = Math.max(1, ...r.timeline.map((p) => p.s))
+  const maxS = Math.max(
+    1,
+    ...r.timeline.map((p) => p.s),
+    ...Object.values(r.memoryTimeline).flatMap((samples) => samples.map((m) => m.s)),
+  )
   const instances = r.timeline[0]?.perInstance.length ?? 0
   const sockets: Series[] = [
     { label: 'open sockets', color: '#333', points: r.timeline.map((p) => [p.s, p.open]) },
@@ -102,12 +106,13 @@ export function renderSoakSvg(r: SoakReport): string {
   const total = 60 + 2 * height + 50 + 30
   const full = left + width + 150
   const passed = r.checks.filter((c) => c.pass === true).length
+  const judged = r.checks.filter((c) => c.pass !== null).length
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${full}" height="${total}" viewBox="0 0 ${full} ${total}" font-family="sans-serif">`,
     '<style>.t{font-size:13px;font-weight:bold}.v{font-size:11px}.a{font-size:10px;fill:#555}.f{font-size:10px;fill:#c62828}.h{font-size:15px;font-weight:bold}.l{font-size:11px;fill:#555}</style>',
     '<rect width="100%" height="100%" fill="#fff"/>',
     `<text x="${left}" y="20" class="h">Portcullis soak: ${r.connections} connections, faults injected</text>`,
-    `<text x="${left}" y="38" class="l">${escape(`${r.mode} run ${r.startedAt} · ${passed}/${r.checks.length} checks passed`)}</text>`,
+    `<text x="${left}" y="38" class="l">${escape(`${r.mode} run ${r.startedAt} · ${passed}/${judged} checks passed${judged < r.checks.length ? ` (${r.checks.length - judged} not measurable in this run)` : ''}`)}</text>`,
     ...parts,
     '</svg>',
     '',

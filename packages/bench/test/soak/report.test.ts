@@ -130,13 +130,15 @@ test('markdown and SVG carry the checks, the faults and the timeline', () => {
   const r = report()
   const md = renderSoakMarkdown(r)
   expect(md).toContain('| check | result | detail |')
-  expect(md).toContain('realtime instance killed (24.0) | 0 ms | 500 | 800 ms / 1200 ms | 0 | 28.0 s |')
+  expect(md).toContain('realtime instance killed (24.0) | at once (the others serve) | 500 | 800 ms / 1200 ms | 0 | 28.0 s |')
   expect(md).toContain('store_unavailable 4')
   const svg = renderSoakSvg(r)
   expect(svg.startsWith('<svg')).toBe(true)
   expect(svg).toContain('realtime-2')
   expect(svg.match(/stroke-dasharray="4 3"/g)).toHaveLength(4) // two faults, in both panels
   expect(svg).toContain('6/6 checks passed')
+  const short = renderSoakSvg(report({ memory: [{ ...r.memory[0]!, judged: false }] }))
+  expect(short).toContain('5/5 checks passed (1 not measurable in this run)')
 })
 
 test('writeSoakDocs replaces only the block between its markers', async () => {

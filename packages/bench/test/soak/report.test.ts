@@ -130,7 +130,9 @@ test('markdown and SVG carry the checks, the faults and the timeline', () => {
   const r = report()
   const md = renderSoakMarkdown(r)
   expect(md).toContain('| check | result | detail |')
-  expect(md).toContain('realtime instance killed (24.0) | at once (the others serve) | 500 | 800 ms / 1200 ms | 0 | 28.0 s |')
+  expect(md).toContain(
+    'realtime instance killed (24.0) | at once (the others serve) | 500 | 800 ms / 1200 ms | 0 | 28.0 s |',
+  )
   expect(md).toContain('store_unavailable 4')
   const svg = renderSoakSvg(r)
   expect(svg.startsWith('<svg')).toBe(true)

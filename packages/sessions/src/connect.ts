@@ -115,6 +115,25 @@ function startConnecting(
   else (c as RedisClient).connect().catch(() => {})
 }
 
+/**
+ * node-redis moves a failed node's sharded subscriptions to the new owner by calling its own `sSubscribe` without
+ * awaiting it (`resubscribeAllPubSubListeners`): a rejection there (the cluster still down at that moment) would be an
+ * unhandled rejection, which ends the process. Every `sSubscribe` of this client gets a handler; callers still see
+ * the rejection. A subscription lost that way is found by the event feed's probes (decision 0902). Exported for its test.
+ */
+export function guardResubscription(cluster: RedisCluster, onError: (err: unknown) => void): void {
+  // `createCluster` hands out `Object.create(instance)`, `duplicate()` the instance itself: wrap the object that owns
+  // `sSubscribe` (a class field), which is what node-redis calls.
+  type Owner = { sSubscribe: (...args: unknown[]) => Promise<unknown> }
+  const instance = (Object.hasOwn(cluster, 'sSubscribe') ? cluster : Object.getPrototypeOf(cluster)) as Owner
+  const original = instance.sSubscribe
+  instance.sSubscribe = function guardedSSubscribe(this: unknown, ...args: unknown[]) {
+    const subscribed = original.apply(this, args)
+    subscribed.catch(onError)
+    return subscribed
+  }
+}
+
 /** Resolves once `c` is ready, or after `ms` (the caller's deadline fails the call then). */
 async function readyWithin(c: Pick<NodeRedis, 'isReady'>, ms: number): Promise<void> {
   const until = Date.now() + ms
@@ -140,6 +159,7 @@ function subscriberOf(
   const error = (err: unknown): void => onError(err as Error)
   c.on('error', error)
   if (mode === 'cluster') {
+    guardResubscription(conn as RedisCluster, error)
     c.on('node-error', () => {})
     c.on('sharded-channel-moved-error', error)
     c.on('node-reconnecting', dropped)

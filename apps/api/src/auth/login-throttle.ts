@@ -1,5 +1,5 @@
 import { clientKey, hashSecret } from '@portcullis/sessions'
-import { hitFixedWindow, type RedisClient } from '@portcullis/sessions/redis'
+import { hitFixedWindow, keys as keyLayout, type Keys, type RedisClient } from '@portcullis/sessions/redis'
 import { storeCall } from '../store-guard.ts'
 
 /** The window of both failure counts, ms (SPEC: 15 minutes). */
@@ -54,22 +54,23 @@ export interface LoginAttempt {
 export class LoginThrottle {
   readonly #redis: RedisClient
   readonly #options: Required<LoginThrottleOptions>
+  readonly #layout: Keys
 
   constructor(redis: RedisClient, options: LoginThrottleOptions) {
     if (!(options.perClient >= 1) || !(options.perUsername >= 1))
       throw new RangeError('LoginThrottle: perClient and perUsername must be >= 1')
     this.#redis = redis
     this.#options = { windowMs: LOGIN_WINDOW_MS, ...options }
+    this.#layout = keyLayout(options.prefix)
   }
 
   #keys(username: string, ip: string): { client: string; username: string; known: string } {
-    const base = `${this.#options.prefix}login:`
     const name = hashSecret(username.toLowerCase())
     const client = clientKey(ip)
     return {
-      client: `${base}fail:${name}:${client}`,
-      username: `${base}fail:${name}`,
-      known: `${base}known:${name}:${client}`,
+      client: this.#layout.loginFailuresFromClient(name, client),
+      username: this.#layout.loginFailures(name),
+      known: this.#layout.knownLoginClient(name, client),
     }
   }
 

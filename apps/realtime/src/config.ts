@@ -27,7 +27,12 @@ export const RealtimeEnvSchema = Type.Object({
     ],
     { default: 'info', description: 'Least severe level written; logs are JSON lines on stdout.' },
   ),
-  REALTIME_HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Listen address.' }),
+  REALTIME_HOST: Type.String({
+    minLength: 1,
+    default: '127.0.0.1',
+    expected: 'a host name or IP address',
+    description: 'Listen address.',
+  }),
   REALTIME_PORT: port(3002, 'Listen port (0: any free port).'),
   JWKS_URL: Type.String({
     pattern: '^https?://',

@@ -26,7 +26,7 @@ export const sharedEnv = {
     expected: 'a redis:// or rediss:// URL',
     secret: true,
     description:
-      'The session store (`redis://` or `rediss://`), shared by api and realtime; never echoed in errors.',
+      'The session store (`redis://` or `rediss://`), shared by api and realtime.',
   }),
   REDIS_KEY_PREFIX: Type.String({
     maxLength: 64,

@@ -69,7 +69,7 @@ export const TelemetryEnvSchema = Type.Object({
       expected: 'a comma-separated list of key=value pairs',
       secret: true,
       description:
-        'Headers sent to the collector (`key=value,...`), e.g. an API key; never echoed in errors.',
+        'Headers sent to the collector (`key=value,...`), e.g. an API key.',
     }),
   ),
   OTEL_EXPORTER_OTLP_TIMEOUT: Type.Optional(

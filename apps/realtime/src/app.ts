@@ -3,7 +3,12 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import websocket from '@fastify/websocket'
 import { CLOSE_CODES } from '@portcullis/protocol'
 import type { SessionStore } from '@portcullis/sessions'
-import { createRedisClient, RedisSessionStore, type RedisClient } from '@portcullis/sessions/redis'
+import {
+  createRedisClient,
+  RedisSessionStore,
+  watchStoreConnection,
+  type RedisClient,
+} from '@portcullis/sessions/redis'
 import { loggerOptions } from '@portcullis/telemetry'
 import type { RealtimeConfig } from './config.ts'
 import { httpJwksFetcher, JwksCache, type JwksFetcher } from './auth/jwks.ts'
@@ -100,7 +105,9 @@ export async function buildApp(config: RealtimeConfig, deps: AppDeps = {}): Prom
   })
   const subscriber = redis.duplicate()
   subscriber.on('error', (err: Error) => app.log.debug({ err }, 'redis subscriber error'))
+  const watch = watchStoreConnection(redis, app.log, config.REDIS_URL)
   await Promise.all([connectOrWait(redis, 2000), connectOrWait(subscriber, 2000)])
+  watch.startupDone()
   const store = deps.store ?? new RedisSessionStore({ client: redis, prefix: config.REDIS_KEY_PREFIX })
   const rtStore = new RtStore(nodeRedisAdapter(redis), config.REDIS_KEY_PREFIX)
   const keys = new JwksCache({

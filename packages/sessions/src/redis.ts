@@ -1,3 +1,9 @@
 export { createRedisClient, reconnectDelay, type RedisClient, type RedisClientOptions } from './client.ts'
 export { RedisSessionStore, type RedisSessionStoreOptions } from './redis-store.ts'
 export { keys, type Keys } from './keys.ts'
+export {
+  watchStoreConnection,
+  storeAddress,
+  type ConnectionLogger,
+  type StoreConnectionWatch,
+} from './connection-log.ts'

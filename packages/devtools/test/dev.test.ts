@@ -32,7 +32,7 @@ beforeAll(async () => {
     DEV_KEYS_DIR: keysDir,
   }
   delete env.REDIS_URL // the runner starts its own
-  dev = spawn('pnpm', ['dev'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  dev = spawn('pnpm', ['run', 'dev'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
   dev.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()))
   dev.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
   await waitFor(

@@ -25,8 +25,7 @@ export const sharedEnv = {
     default: 'redis://127.0.0.1:6379',
     expected: 'a redis:// or rediss:// URL',
     secret: true,
-    description:
-      'The session store (`redis://` or `rediss://`), shared by api and realtime.',
+    description: 'The session store (`redis://` or `rediss://`), shared by api and realtime.',
   }),
   REDIS_KEY_PREFIX: Type.String({
     maxLength: 64,

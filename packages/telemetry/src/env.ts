@@ -68,8 +68,7 @@ export const TelemetryEnvSchema = Type.Object({
       pattern: PAIRS,
       expected: 'a comma-separated list of key=value pairs',
       secret: true,
-      description:
-        'Headers sent to the collector (`key=value,...`), e.g. an API key.',
+      description: 'Headers sent to the collector (`key=value,...`), e.g. an API key.',
     }),
   ),
   OTEL_EXPORTER_OTLP_TIMEOUT: Type.Optional(

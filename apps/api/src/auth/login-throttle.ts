@@ -2,7 +2,7 @@ import { hashSecret } from '@portcullis/sessions'
 import type { RedisClient } from '@portcullis/sessions/redis'
 import { storeCall } from '../store-guard.ts'
 
-/** The per-username failure window, ms (SPEC: 15 minutes). */
+/** The per-username failure window, ms (docs/reference/http-api.md: 15 minutes). */
 export const USERNAME_WINDOW_MS = 15 * 60 * 1000
 
 /** KEYS[1] counter; ARGV window ms. Counts one attempt; returns {count, pttl}. */

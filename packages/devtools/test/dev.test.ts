@@ -1,9 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { get as httpsGet } from 'node:https'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { freePort, waitFor } from '@portcullis/testkit'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { REPO_ROOT } from '../src/generate/files.ts'
 
 // `pnpm dev` as a newcomer runs it: real processes (a throwaway redis-server, the api, realtime and Vite), read
@@ -126,3 +127,51 @@ describe('pnpm dev without redis-server', () => {
     expect(out[0]).toContain('REDIS_URL')
   })
 })
+
+describe('pnpm dev:tls', () => {
+  it('serves the demo, the api and realtime over TLS with the local CA, and says so in the banner', async () => {
+    const [api, realtime, web] = [await freePort(), await freePort(), await freePort()]
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      API_PORT: String(api),
+      REALTIME_PORT: String(realtime),
+      WEB_PORT: String(web),
+      DEV_KEYS_DIR: keysDir,
+    }
+    delete env.REDIS_URL
+    const child = spawn('pnpm', ['run', 'dev:tls'], {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let out = ''
+    child.stdout!.on('data', (c: Buffer) => (out += c.toString()))
+    child.stderr!.on('data', (c: Buffer) => (out += c.toString()))
+    onTestFinished(async () => {
+      child.kill('SIGTERM')
+      for (const port of [api, realtime, web])
+        await waitFor(() => closed(port), `port ${port} to close`, 15_000)
+    })
+    await waitFor(() => out.includes('Portcullis is ready'), `the TLS banner; output:\n${out}`, 90_000)
+    expect(out).toContain('over TLS with the local CA')
+    expect(out).toContain(`https://localhost:${web}`)
+    expect(out).toContain(`wss://127.0.0.1:${realtime}/v1/ws`)
+    const ca = readFileSync(join(REPO_ROOT, '.dev-tls/ca.pem'))
+    for (const url of [
+      `https://localhost:${web}/`,
+      `https://127.0.0.1:${api}/readyz`,
+      `https://127.0.0.1:${realtime}/readyz`,
+    ])
+      expect(await httpsStatus(url, ca), url).toBe(200)
+  }, 100_000)
+})
+
+/** GET over https trusting only `ca` (the dev CA), resolving the status code. */
+function httpsStatus(url: string, ca: Buffer): Promise<number> {
+  return new Promise((resolve, reject) => {
+    httpsGet(url, { ca }, (res) => {
+      res.resume()
+      resolve(res.statusCode ?? 0)
+    }).on('error', reject)
+  })
+}

@@ -8,15 +8,7 @@ import type { Role, SessionStore, TicketGrant } from '@portcullis/sessions'
 import { buildApp, type AppDeps } from '../src/app.ts'
 import { testConfig, type RealtimeConfig } from '../src/config.ts'
 
-export {
-  bearer,
-  Client,
-  connect,
-  open,
-  refused,
-  type ConnectOptions,
-  type Refusal,
-} from '@portcullis/testkit/ws'
+export { bearer, Client, connect, open, refused } from '@portcullis/testkit/ws'
 
 declare module 'vitest' {
   export interface ProvidedContext {

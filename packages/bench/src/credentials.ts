@@ -19,7 +19,7 @@ export interface BenchSession {
  * The bench's own token service: an ES256 key (served as JWKS to the realtime server, as PEM to Socket.IO),
  * sessions and tickets written straight into the session store through `@portcullis/sessions` — the same
  * records the api writes — so tens of thousands of credentials cost seconds, not logins.
- * Tokens carry the SPEC claims (`iss`, `aud`, `sub`, `sid`, `roles`, `iat`, `nbf`, `exp`, `jti`, `kid`).
+ * Tokens carry the documented claims (`iss`, `aud`, `sub`, `sid`, `roles`, `iat`, `nbf`, `exp`, `jti`, `kid`).
  */
 export class Credentials {
   readonly publicPem: string

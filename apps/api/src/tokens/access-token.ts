@@ -3,7 +3,7 @@ import type { Role } from '@portcullis/sessions'
 import { createDecoder, createSigner, createVerifier } from 'fast-jwt'
 import type { KeySet } from '../keys/keyset.ts'
 
-/** Claims of an access token (SPEC): times in epoch SECONDS, as JWT requires. */
+/** Claims of an access token (docs/reference/http-api.md): times in epoch SECONDS, as JWT requires. */
 export interface AccessClaims {
   iss: string
   aud: string
@@ -16,7 +16,7 @@ export interface AccessClaims {
   jti: string
 }
 
-/** Tolerance for `exp`, ms (SPEC: at most 5 s). `nbf`/`iat` may be up to 60 s ahead (checked here too). */
+/** Tolerance for `exp`, ms (the contract: at most 5 s). `nbf`/`iat` may be up to 60 s ahead (checked here too). */
 export const EXP_LEEWAY_MS = 5_000
 export const NBF_SKEW_S = 60
 

@@ -16,7 +16,7 @@ const decode = (t: string, i: 0 | 1): Record<string, unknown> =>
   JSON.parse(Buffer.from(t.split('.')[i]!, 'base64url').toString()) as Record<string, unknown>
 
 describe('access tokens', () => {
-  it('carry every SPEC claim and the kid of the current key', () => {
+  it('carry every documented claim and the kid of the current key', () => {
     const { token, claims } = createTokenIssuer(overlap, opts).issue('u1', 's1', ['user'])
     expect(decode(token, 0)).toMatchObject({ alg: 'ES256', kid: k2.kid, typ: 'JWT' })
     const payload = decode(token, 1)

@@ -10,7 +10,7 @@ const login = (username: string, password: string, ip = '127.0.0.1') => ({
 })
 
 describe('POST /v1/auth/login', () => {
-  it('returns the SPEC token pair for a demo user', async () => {
+  it('returns the documented token pair for a demo user', async () => {
     const { app } = await buildTestApp()
     const res = await app.inject(login('admin', 'admin-password'))
     expect(res.statusCode).toBe(200)

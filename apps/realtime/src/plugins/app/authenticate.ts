@@ -47,7 +47,7 @@ async function fromStore<T>(call: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Credential extraction and verification before the upgrade (SPEC order: ticket, subprotocol bearer,
+ * Credential extraction and verification before the upgrade (documented order: ticket, subprotocol bearer,
  * Authorization, dev-only query token). Tickets are consumed atomically and bound to their Origin; every
  * credential must lead to a live session, whose current roles (not the token's) are used.
  */
@@ -87,7 +87,7 @@ async function authenticatePlugin(fastify: FastifyInstance, options: Authenticat
     if (found.source === 'ticket') {
       const grant = await fromStore(() => store.consumeTicket(found.value))
       if (!grant) return await unauthorized(request, new RtErrors.TICKET_INVALID(), 'ticket_unknown_or_spent')
-      // The ticket request's trace continues into this upgrade's span (SPEC "Behaviour").
+      // The ticket request's trace continues into this upgrade's span (docs/reference/protocol.md).
       upgradeOf(request).continueTrace(grant.traceparent)
       // Bound to the Origin of the ticket request: same Origin, or none on both sides (the ticket is spent).
       if ((grant.origin ?? null) !== (request.headers.origin ?? null))

@@ -17,7 +17,7 @@ export type QuotaKind = 'ticket' | 'refresh'
 export const QUOTA_WINDOW_MS = 60_000
 
 /**
- * Per-session quotas of the credential routes (SPEC: `TICKET_RATE_PER_MIN` tickets and refreshes per session per
+ * Per-session quotas of the credential routes (docs/reference/http-api.md: `TICKET_RATE_PER_MIN` tickets and refreshes per session per
  * minute; decision 0803): a fixed window per session and kind in Redis, shared by every api instance. Past the
  * budget the route answers 429 `rate_limited` with `Retry-After`, and an `auth.quota.exceeded` event is logged.
  * @example await app.sessionQuota.take(req, 'ticket', auth.claims.sid) // throws RateLimited past the budget

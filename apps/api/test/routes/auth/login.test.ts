@@ -75,7 +75,7 @@ describe('POST /v1/auth/login', () => {
     expect(logs.lines().some((l) => l.event === 'auth.login.throttled' && l.reason === 'username_ip')).toBe(
       true,
     )
-    // other usernames are not affected, and neither is bob from another client (SPEC v1.1: per username and IP)
+    // other usernames are not affected, and neither is bob from another client (counted per username and IP)
     expect((await app.inject(login('alice', 'alice-password'))).statusCode).toBe(200)
     expect((await app.inject(login('bob', 'bob-password', '10.0.0.9'))).statusCode).toBe(200)
   })

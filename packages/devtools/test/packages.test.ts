@@ -93,7 +93,7 @@ export async function check(apiUrl) {
 }
 `
 const EXPECTED = {
-  exports: ['DEFAULT_BACKOFF', 'PortcullisClient', 'PortcullisError'],
+  exports: ['DEFAULT_BACKOFF', 'PortcullisClient', 'PortcullisError', 'inboxChannel', 'inboxOwner'],
   state: 'idle',
   loginError: 'invalid_credentials',
   backoff: 'object',
@@ -196,7 +196,7 @@ describe('@portcullis/client and @portcullis/protocol from their tarballs', () =
 })
 
 describe('pnpm release --dry-run', () => {
-  it('builds, packs and verifies both packages, and publishes nothing', () => {
+  it('builds, packs and verifies both packages, and publishes nothing', { timeout: 120_000 }, () => {
     const out = run('pnpm', ['release', '--dry-run'], REPO_ROOT)
     expect(out).toMatch(/would publish @portcullis\/protocol@\d+\.\d+\.\d+ \(\d+ files\)/)
     expect(out).toMatch(/would publish @portcullis\/client@\d+\.\d+\.\d+ \(\d+ files\)/)

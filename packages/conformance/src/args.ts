@@ -16,7 +16,8 @@ export const USAGE = `Usage: portcullis-conformance --api <url> --ws <url> [--ws
          --user <u> --password <p> [--admin-user <u> --admin-password <p>] [options]
 
 Runs the Portcullis conformance and attack suite against a deployment, over the network only.
-Exit 0 only when every case held (skips are listed with their reason); 1 when a case failed; 2 on bad usage.
+Exit 0 only when every case held (skips are listed with their reason); 1 when a case failed; 2 on bad usage
+or when the target does not answer at all.
 
   --api <url>              the api (https://api.example.com)
   --ws <url>               the WebSocket endpoint (wss://rt.example.com/v1/ws); twice for two instances

@@ -19,7 +19,8 @@ export interface CliIo {
 
 /**
  * The `portcullis-conformance` command: parses `argv`, runs (or plans) the suite, writes the report and
- * returns the exit code — 0 when every case held, 1 when one failed, 2 for a usage error.
+ * returns the exit code — 0 when every case held, 1 when one failed, 2 for a usage error or a target that does not
+ * answer at all.
  * @example process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env })
  */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
@@ -53,18 +54,24 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   progress.write(
     secrets.scrub(textHeader({ tool: { name: '@portcullis/conformance', version: VERSION }, target })),
   )
-  const report = await runConformance({
-    ...options,
-    secrets,
-    onResult: (r) =>
-      progress.write(
-        secrets.scrub(
-          streaming
-            ? textCase(r)
-            : `${r.verdict.toUpperCase()}  ${r.id}${r.reason ? `  (${r.reason})` : ''}\n`,
+  let report
+  try {
+    report = await runConformance({
+      ...options,
+      secrets,
+      onResult: (r) =>
+        progress.write(
+          secrets.scrub(
+            streaming
+              ? textCase(r)
+              : `${r.verdict.toUpperCase()}  ${r.id}${r.reason ? `  (${r.reason})` : ''}\n`,
+          ),
         ),
-      ),
-  })
+    })
+  } catch (err) {
+    io.stderr.write(secrets.scrub(`portcullis-conformance: ${(err as Error).message}\n`))
+    return 2
+  }
   if (streaming) io.stdout.write(secrets.scrub(textFooter(report)))
   else {
     const text = renderReport(report, format, secrets)

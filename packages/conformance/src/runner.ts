@@ -1,6 +1,7 @@
 import { rootCertificates } from 'node:tls'
 import { performance } from 'node:perf_hooks'
 import { CaseContext, CaseFailure, CaseSkip, type Target } from './context.ts'
+import { send } from './net/http.ts'
 import { Pacer } from './net/pacer.ts'
 import { planSources, type SourcePlan } from './net/sources.ts'
 import { DEFAULTS, endpointUrl, optionProblems, type ConformanceOptions } from './options.ts'
@@ -107,6 +108,20 @@ function finish(shared: Shared, result: CaseResult): CaseResult {
   return scrubbed
 }
 
+/**
+ * Every URL answers something (any HTTP status): otherwise there is nothing to test, and fifty cases failing
+ * with ECONNREFUSED would only hide the one line that matters. Plain GETs that no per-IP limit counts.
+ */
+async function preflight(target: Target, source: string | undefined): Promise<void> {
+  for (const url of [`${target.api}/.well-known/jwks.json`, ...target.ws]) {
+    const outcome = await send(url, { conn: { localAddress: source, ca: target.ca }, timeoutMs: 10_000 })
+    if (outcome.kind === 'error')
+      throw new Error(
+        `cannot reach ${new URL(url).origin}: ${outcome.code}${/CERT|SELF_SIGNED|VERIFY/.test(outcome.code) ? ' (a private CA? pass --ca)' : ''}`,
+      )
+  }
+}
+
 /** In a shared-address run, a blocking case waits out the previous one's Retry-After (or says why it cannot). */
 async function waitForBlocks(shared: Shared, c: ConformanceCase): Promise<string | null> {
   if (shared.sources.perCase) return null
@@ -121,7 +136,8 @@ async function waitForBlocks(shared: Shared, c: ConformanceCase): Promise<string
 /**
  * Runs the conformance suite against a deployment, over the network only, and returns the report (scrubbed
  * of every credential). Phases: `main` cases one by one, then the `waiting` ones side by side, then the
- * `blocking` ones one by one. Never throws for a failing case; throws only for invalid options.
+ * `blocking` ones one by one. Never throws for a failing case; throws for invalid options and for a target that
+ * does not answer at all.
  * @example const report = await runConformance({ api, ws: [wsUrl], origin, user: { username, password } })
  *          process.exitCode = report.summary.fail === 0 ? 0 : 1
  */
@@ -137,6 +153,7 @@ export async function runConformance(options: ConformanceOptions, hooks: RunHook
   const selected = selectCases(all, options.only)
   const hosts = [target.api, ...target.ws].map((u) => new URL(u).hostname)
   const sources = hooks.sources ?? (await planSources(options.source ?? 'auto', hosts))
+  await preflight(target, sources.addressFor(all.length))
   const shared: Shared = {
     target,
     secrets,

@@ -21,7 +21,7 @@ let apiRequests = 0
 
 beforeAll(async () => {
   api = createServer((req, res) => {
-    apiRequests += 1
+    if (req.url !== '/.well-known/jwks.json') apiRequests += 1
     res.setHeader('content-type', 'application/json')
     res.end(JSON.stringify({ ticket: TICKET, expiresIn: 30 }))
   })

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer as createHttpsServer, type ServerOptions } from 'node:https'
-import { createServer as createNetServer, type Server } from 'node:net'
+import { connect, createServer as createNetServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -85,25 +85,31 @@ describe('transport cases', () => {
     expect(v['transport.hsts']).toMatch(/^fail: api JWKS: no Strict-Transport-Security with a max-age \(401/)
   })
 
-  test('a certificate the client cannot verify fails the TLS case (no --ca, private CA)', async () => {
+  test('a certificate the client cannot verify stops the run before any case, saying why', async () => {
     const port = await httpsServer({}, true)
-    const report = await runConformance({
+    const pending = runConformance({
       api: `https://127.0.0.1:${port}`,
       ws: [`wss://127.0.0.1:${port}/v1/ws`],
       origin: 'https://127.0.0.1:5173',
       user: { username: 'alice', password: 'unused-password' },
       only: ['transport.tls-versions'],
     })
-    expect(report.cases[0]!.reason).toMatch(
-      /no verified TLS ≥ 1\.2 handshake \(.*; pass --ca for a private CA\)/,
+    await expect(pending).rejects.toThrow(
+      `cannot reach https://127.0.0.1:${port}: UNABLE_TO_VERIFY_LEAF_SIGNATURE (a private CA? pass --ca)`,
     )
   })
 
-  test('a "TLS" port that answers plaintext HTTP fails transport.no-plaintext', async () => {
+  test('a port that speaks TLS and also answers plaintext HTTP fails transport.no-plaintext', async () => {
+    // TLS ClientHellos (first byte 0x16) are relayed to a real https server; anything else gets a plaintext 200.
+    const tlsPort = await httpsServer({}, true)
     const server = createNetServer((socket) => {
-      socket.once('data', () =>
-        socket.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nhi'),
-      )
+      socket.once('data', (chunk: Buffer) => {
+        if (chunk[0] !== 0x16)
+          return void socket.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nhi')
+        const upstream = connect(tlsPort, '127.0.0.1', () => upstream.write(chunk))
+        socket.pipe(upstream).pipe(socket)
+        for (const s of [socket, upstream]) s.on('error', () => (socket.destroy(), upstream.destroy()))
+      })
     })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     servers.push(server)
@@ -113,16 +119,21 @@ describe('transport cases', () => {
   })
 
   test('tls-required: plaintext URLs fail in production and are skipped in development', async () => {
+    const server = createNetServer((socket) =>
+      socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n'),
+    )
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    servers.push(server)
+    const port = (server.address() as { port: number }).port
     const plain = {
-      api: 'http://127.0.0.1:9',
-      ws: ['ws://127.0.0.1:9/v1/ws'],
+      api: `http://127.0.0.1:${port}`,
+      ws: [`ws://127.0.0.1:${port}/v1/ws`],
       origin: 'http://localhost:5173',
       user: { username: 'a', password: 'unused-password' },
       only: ['transport.tls-required'],
     }
     expect(verdicts(await runConformance(plain))).toEqual({
-      'transport.tls-required':
-        'fail: plaintext URLs in production: http://127.0.0.1:9, ws://127.0.0.1:9/v1/ws',
+      'transport.tls-required': `fail: plaintext URLs in production: http://127.0.0.1:${port}, ws://127.0.0.1:${port}/v1/ws`,
     })
     expect(
       verdicts(await runConformance({ ...plain, profile: 'development' }))['transport.tls-required'],

@@ -23,7 +23,7 @@ export function textCase(c: CaseResult): string {
 
 /** Blocks triggered, pacing, and the one-line summary. */
 export function textFooter(r: Report): string {
-  const lines = ['']
+  const lines = ['', `client addresses: ${r.sources}`]
   for (const b of r.blocks)
     lines.push(
       `block: ${b.caseId} from ${b.source}: ${b.what}${b.retryAfterS ? ` (Retry-After ${b.retryAfterS} s)` : ''}`,

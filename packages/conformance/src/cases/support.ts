@@ -20,7 +20,9 @@ export function answerOf(
 
 /**
  * The refusal SPEC prescribes: exactly `status` before 101, a JSON body `{error: "<code>"}`, `Retry-After` on 429
- * and 503, and none of the credential that was sent echoed back. Records the attempt as evidence.
+ * and 503, and none of the credential that was sent echoed back. Records the attempt as evidence. A 400 for a
+ * malformed request may come from any HTTP layer in front of the app (proxy, CDN) that parses it first, so for a
+ * 400 only the status is required (decision 0861).
  */
 export function expectRefused(
   ctx: CaseContext,
@@ -30,18 +32,17 @@ export function expectRefused(
   credential?: string,
 ): void {
   const answer = answerOf(outcome)
+  const json = answer?.json as { error?: unknown } | undefined
+  const isJson = typeof json === 'object' && json !== null && typeof json.error === 'string'
   ctx.evidence({
     step,
     ...(answer ? { status: answer.status } : { detail: describeOutcome(outcome) }),
+    ...(answer && !isJson ? { detail: 'body not JSON {error}' } : {}),
     latencyMs: outcome.latencyMs,
   })
   ctx.check(answer, `${step}: expected ${status} before the upgrade, got ${describeOutcome(outcome)}`)
   ctx.check(answer.status === status, `${step}: expected ${status}, got ${describeOutcome(outcome)}`)
-  const json = answer.json as { error?: unknown } | undefined
-  ctx.check(
-    typeof json === 'object' && json !== null && typeof json.error === 'string',
-    `${step}: the ${status} body is not JSON {error: "<code>"}`,
-  )
+  ctx.check(isJson || status === 400, `${step}: the ${status} body is not JSON {error: "<code>"}`)
   if (status === 429 || status === 503) {
     const retry = Number(answer.headers['retry-after'])
     ctx.check(Number.isFinite(retry) && retry > 0, `${step}: ${status} without a positive Retry-After`)

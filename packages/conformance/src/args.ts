@@ -117,12 +117,14 @@ export function parseCommand(argv: readonly string[], env: Record<string, string
   // The variable alone (set for another run, say) is no mistake; a flag without its partner is.
   if (v['admin-user'] ? !adminPassword : v['admin-password'] !== undefined)
     throw new UsageError(`--admin-user and --admin-password (or $${ADMIN_PASSWORD_ENV}) go together`)
-  const urls = {
-    api: v.api ?? 'http://placeholder.invalid',
-    ws: v.ws ?? ['ws://placeholder.invalid'],
-    origin: v.origin ?? 'http://placeholder.invalid',
-  }
-  const problems = optionProblems(urls)
+  // A dry run may leave URLs out: check what is given (a valid stand-in fills the gaps), keep '' for the rest.
+  const stand = { api: 'http://a.invalid', ws: ['ws://a.invalid'], origin: 'http://a.invalid' }
+  const problems = optionProblems({
+    api: v.api ?? stand.api,
+    ws: v.ws ?? stand.ws,
+    origin: v.origin ?? stand.origin,
+  })
+  const urls = { api: v.api ?? '', ws: v.ws ?? [], origin: v.origin ?? '' }
   if (problems.length > 0) throw new UsageError(problems[0]!)
   const source =
     v.source === 'auto' || v.source === 'os'

@@ -25,7 +25,7 @@ export function renderPlan(cases: readonly ConformanceCase[], target: PlanTarget
     `dry run: ${cases.length} cases; nothing is sent.`,
     `would contact only: ${hosts.length > 0 ? [...new Set(hosts)].join(', ') : '(the --api and --ws hosts)'}` +
       ' — and, for https/wss, the same host:port in plaintext and with TLS 1.0/1.1 ClientHellos',
-    `origin: ${target.origin ?? '(--origin)'}`,
+    `origin: ${target.origin || '(--origin)'}`,
     '',
   ]
   for (const c of cases) {

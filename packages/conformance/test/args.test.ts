@@ -115,7 +115,9 @@ describe('parseCommand', () => {
   })
 
   test('--dry-run needs no target and no credentials; --help and --version', () => {
-    expect(run(['--dry-run']).dryRun).toBe(true)
+    const dry = run(['--dry-run'])
+    expect([dry.dryRun, dry.options.api, dry.options.ws, dry.options.origin]).toEqual([true, '', [], ''])
+    expect(usageError(['--dry-run', '--ws', 'http://x'])).toMatch(/--ws must be ws: or wss:/)
     expect(parseCommand(['--help'], {})).toEqual({ kind: 'help' })
     expect(parseCommand(['--version'], {})).toEqual({ kind: 'version' })
   })

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { WebSocketServer } from 'ws'
+import { expectRefused } from '../src/cases/support.ts'
 import {
   runConformance,
   SecretRegistry,
@@ -21,6 +22,12 @@ let apiRequests = 0
 
 beforeAll(async () => {
   api = createServer((req, res) => {
+    if (req.url?.startsWith('/html/')) {
+      const status = Number(req.url.slice(6))
+      return void res
+        .writeHead(status, { 'content-type': 'text/html', 'retry-after': '5' })
+        .end('<h1>no</h1>')
+    }
     if (req.url !== '/.well-known/jwks.json') apiRequests += 1
     res.setHeader('content-type', 'application/json')
     res.end(JSON.stringify({ ticket: TICKET, expiresIn: 30 }))
@@ -67,6 +74,13 @@ function fake(
     run,
     ...extra,
   }
+}
+
+/** A case that expects `status` from a fake api route answering it with an HTML body. */
+function htmlRefusal(status: number): ConformanceCase {
+  return fake(`credentials.html-${status}`, async (ctx) =>
+    expectRefused(ctx, await ctx.api('GET', `/html/${status}`), status, 'html'),
+  )
 }
 
 describe('runConformance', () => {
@@ -191,6 +205,22 @@ describe('runConformance', () => {
     expect(report.cases[1]).toMatchObject({
       verdict: 'skip',
       reason: 'this address is blocked for 120 s by an earlier case: re-run with --only limits.second later',
+    })
+  })
+
+  test('a refusal must carry a JSON {error} body, except a 400 (an edge in front may parse the request first)', async () => {
+    const report = await runConformance(options(), {
+      cases: [htmlRefusal(401), htmlRefusal(400)],
+      sources: OS,
+    })
+    expect(report.cases.map((c) => [c.verdict, c.reason])).toEqual([
+      ['fail', 'html: the 401 body is not JSON {error: "<code>"}'],
+      ['pass', undefined],
+    ])
+    expect(report.cases[1]!.evidence[0]).toMatchObject({
+      step: 'html',
+      status: 400,
+      detail: 'body not JSON {error}',
     })
   })
 

@@ -63,7 +63,7 @@ export const messageFlood = defineCase({
 export const perUserCap = defineCase({
   id: 'limits.per-user-cap',
   group: 'limits',
-  name: 'a user past the per-user connection cap gets 429 (+Retry-After) across instances; a foreign Origin is still 403 first; a closed socket frees its slot',
+  name: 'a user past the per-user connection cap gets 429 (+Retry-After) across instances; 403 and 401 still come first; a closed socket frees its slot',
   spec: 'WebSocket endpoint › Refusals: "… 401 …; 429 (+Retry-After) per-user connection limit"; "per-user connection counts are shared by all instances"',
   refs: [
     'OWASP API4:2023 Unrestricted Resource Consumption',
@@ -76,7 +76,7 @@ export const perUserCap = defineCase({
   sends: [
     'POST /v1/auth/login',
     'GET /v1/ws (Bearer), alternating --ws URLs, until 429 (at most --max-sockets, default 50)',
-    'GET /v1/ws (Bearer, Origin: https://evil.example) at the cap → 403',
+    'GET /v1/ws (Bearer, Origin: https://evil.example) at the cap → 403; (Bearer not-a-jwt) → 401',
     'close one; GET /v1/ws → 101',
   ],
   async run(ctx: CaseContext) {
@@ -115,6 +115,12 @@ export const perUserCap = defineCase({
       403,
       'at the cap, from a foreign Origin (403 comes first)',
       session.accessToken,
+    )
+    expectRefused(
+      ctx,
+      await ctx.upgrade({ bearer: 'not-a-jwt' }),
+      401,
+      'at the cap, an invalid token (401 comes first)',
     )
     await peers.shift()!.close()
     const deadline = Date.now() + 3000

@@ -177,10 +177,27 @@ export class CaseContext {
     return this.#init.source ?? 'os'
   }
 
+  #pacedDone = 0
+  #pacing = 0
+  #pacingSince = 0
+
+  /** Time this case has spent waiting for the pacer so far, ms, overlapping waits once (not counted against its time limit). */
+  get pacedMs(): number {
+    return this.#pacedDone + (this.#pacing > 0 ? performance.now() - this.#pacingSince : 0)
+  }
+
+  async #paced(key: string, needs: Parameters<Pacer['reserve']>[1]): Promise<void> {
+    if (this.#pacing++ === 0) this.#pacingSince = performance.now()
+    try {
+      await this.#init.pacer.reserve(key, needs)
+    } finally {
+      if (--this.#pacing === 0) this.#pacedDone += performance.now() - this.#pacingSince
+    }
+  }
+
   /** Waits until `n` more upgrades (each possibly a failed authentication) fit under the assumed limits. */
   async reserveUpgrades(n: number, authFailures = n): Promise<void> {
-    if (!this.#init.unpaced)
-      await this.#init.pacer.reserve(this.#key, { upgrade: n, authFailure: authFailures })
+    if (!this.#init.unpaced) await this.#paced(this.#key, { upgrade: n, authFailure: authFailures })
   }
 
   #afterUpgrade(
@@ -221,7 +238,7 @@ export class CaseContext {
   ): Promise<Outcome> {
     this.#spend(1)
     if (path === '/v1/auth/login' && !this.#init.unpaced)
-      await this.#init.pacer.reserve(o.source ?? this.#key, { login: 1 })
+      await this.#paced(o.source ?? this.#key, { login: 1 })
     if (path === '/v1/auth/login') this.#init.pacer.record(o.source ?? this.#key, 'login')
     const headers: Record<string, string> = { accept: 'application/json', ...o.headers }
     if (o.body !== undefined) headers['content-type'] = 'application/json'

@@ -10,10 +10,11 @@ import { SecretRegistry } from './secrets.ts'
 import type { BlockNote, CaseResult, ConformanceCase, Phase, Report, Verdict } from './types.ts'
 import { VERSION } from './version.ts'
 
-/** Hooks for tests: the case list and the clock (defaults: every case, real time). */
+/** Hooks for tests: the case list, the address plan, the pacer (defaults: every case, planned, real time). */
 export interface RunHooks {
   readonly cases?: readonly ConformanceCase[]
   readonly sources?: SourcePlan
+  readonly pacer?: Pacer
 }
 
 /** The target every case sees, from the options. */
@@ -67,10 +68,14 @@ async function runCase(c: ConformanceCase, index: number, shared: Shared): Promi
     await Promise.race([
       c.run(ctx),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
+        // Time spent pacing below the deployment's limits is not the case's: the deadline moves by it.
+        const check = () => {
+          const left = started + timeoutMs + ctx.pacedMs - performance.now()
+          if (left > 0) return void (timer = setTimeout(check, left))
           abort.abort()
           reject(new CaseFailure(`did not finish within ${timeoutMs} ms`))
-        }, timeoutMs)
+        }
+        timer = setTimeout(check, timeoutMs)
       }),
     ])
     const violations = ctx.protocolViolations()
@@ -157,7 +162,7 @@ export async function runConformance(options: ConformanceOptions, hooks: RunHook
   const shared: Shared = {
     target,
     secrets,
-    pacer: new Pacer({ ...DEFAULTS.assumedLimits, ...options.assumedLimits }),
+    pacer: hooks.pacer ?? new Pacer({ ...DEFAULTS.assumedLimits, ...options.assumedLimits }),
     sources,
     blocks: [],
     onResult: options.onResult,

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { WebSocketServer } from 'ws'
 import { expectRefused } from '../src/cases/support.ts'
+import { Pacer } from '../src/net/pacer.ts'
 import {
   runConformance,
   SecretRegistry,
@@ -147,6 +148,29 @@ describe('runConformance', () => {
     expect(report.cases[0]!.verdict).toBe('fail')
     expect(report.cases[0]!.reason).toBe('did not finish within 200 ms')
     expect(report.cases[0]!.durationMs).toBeLessThan(2000)
+  })
+
+  test('time spent pacing below the per-IP limits does not count against the time limit of a case', async () => {
+    // One login a minute allowed: the second login waits for the pacer (a fake minute that takes 400 real ms).
+    let now = 0
+    const pacer = new Pacer(
+      { connectPerMin: 60, authFailuresPerMin: 20, loginPerMin: 2 },
+      {
+        now: () => now,
+        sleep: async (ms) => void (await new Promise((r) => setTimeout(r, 400)), (now += ms)),
+      },
+    )
+    const patient = fake(
+      'credentials.patient',
+      async (ctx) => {
+        await ctx.api('POST', '/v1/auth/login', { body: {} })
+        await ctx.api('POST', '/v1/auth/login', { body: {} })
+      },
+      { budget: { requests: 2, frames: 0, timeoutMs: 250 } },
+    )
+    const report = await runConformance(options(), { cases: [patient], sources: OS, pacer })
+    expect(report.cases[0]!.verdict).toBe('pass')
+    expect(report.pacedMs).toBe(60_001)
   })
 
   test('a server frame outside the protocol fails the case that received it', async () => {

@@ -20,7 +20,9 @@ export function renderMarkdown(r: Report): string {
       (b) =>
         `- block: \`${b.caseId}\` from ${b.source}: ${b.what}${b.retryAfterS ? ` (Retry-After ${b.retryAfterS} s)` : ''}`,
     ),
-    ...(r.pacedMs > 0 ? [`- paced: waited ${duration(r.pacedMs)} to stay under the per-IP limits`] : []),
+    ...(r.pacedMs > 0
+      ? [`- paced: cases waited ${duration(r.pacedMs)} in all to stay under the per-IP limits`]
+      : []),
     '',
     `**${s.pass} passed, ${s.fail} failed, ${s.skip} skipped** (of ${s.total})`,
     '',

@@ -28,7 +28,8 @@ export function textFooter(r: Report): string {
     lines.push(
       `block: ${b.caseId} from ${b.source}: ${b.what}${b.retryAfterS ? ` (Retry-After ${b.retryAfterS} s)` : ''}`,
     )
-  if (r.pacedMs > 0) lines.push(`paced: waited ${duration(r.pacedMs)} to stay under the per-IP limits`)
+  if (r.pacedMs > 0)
+    lines.push(`paced: cases waited ${duration(r.pacedMs)} in all to stay under the per-IP limits`)
   const s = r.summary
   lines.push(
     `${s.pass} passed, ${s.fail} failed, ${s.skip} skipped (of ${s.total}) in ${duration(r.durationMs)}`,

@@ -1,68 +1,18 @@
-import { randomBytes } from 'node:crypto'
 import { BEARER_SUBPROTOCOL_PREFIX, SUBPROTOCOL } from '@portcullis/protocol'
-import type { Account } from './options.ts'
 import { describeOutcome } from './net/describe.ts'
 import { send, type Connection, type Outcome } from './net/http.ts'
 import type { Pacer } from './net/pacer.ts'
 import { openSocket, type CloseInfo, type OpenOutcome, type Peer } from './net/peer.ts'
 import type { SecretRegistry } from './secrets.ts'
-import type { BlockNote, CaseBudget, Evidence, Profile } from './types.ts'
+import type { Session, Target, UpgradeRequest } from './target.ts'
+import { wsKey } from './target.ts'
+import { Meter } from './meter.ts'
+import { CaseFailure, CaseSkip } from './verdicts.ts'
+import type { BlockNote, CaseBudget, Evidence } from './types.ts'
 
-/** A case that did not hold: its message is the report's reason. */
-export class CaseFailure extends Error {}
-/** A case that cannot run here (a setting too large to wait out, no admin account, no TLS): the reason says why. */
-export class CaseSkip extends Error {}
+export type { Session, Target, UpgradeRequest } from './target.ts'
 
-/** The deployment under test, as every case sees it. */
-export interface Target {
-  /** Base URL of the api, no trailing slash. */
-  readonly api: string
-  /** WebSocket endpoint URLs (one or two). */
-  readonly ws: readonly string[]
-  readonly origin: string
-  readonly profile: Profile
-  readonly user: Account
-  readonly admin: Account | undefined
-  /** Longest wait a case may do (token life, idle timeout), ms. */
-  readonly maxWaitMs: number
-  readonly revocationBoundMs: number
-  readonly maxSockets: number
-  /** CAs to trust (undefined: the system store). */
-  readonly ca: readonly string[] | undefined
-}
-
-/** A logged-in session (from `POST /v1/auth/login` or a refresh). */
-export interface Session {
-  readonly accessToken: string
-  readonly refreshToken: string
-  readonly sessionId: string
-  readonly userId: string
-  readonly username: string
-  readonly roles: readonly string[]
-  /** Seconds, as the api said. */
-  readonly expiresIn: number
-  /** When the api answered, epoch ms. */
-  readonly obtainedAt: number
-}
-
-/** An upgrade attempt. Credentials go in `ticket`, `bearer` (Authorization), `subprotocolToken` or `query`. */
-export interface UpgradeRequest {
-  /** Evidence label: when given, the attempt is recorded in the report. */
-  readonly step?: string
-  /** Default: the first `--ws` URL. */
-  readonly url?: string
-  readonly origin?: string
-  readonly ticket?: string
-  readonly bearer?: string
-  readonly subprotocolToken?: string
-  /** Subprotocols offered (default: `portcullis.v1`, plus the bearer entry when `subprotocolToken` is set). */
-  readonly protocols?: readonly string[]
-  readonly query?: Readonly<Record<string, string>>
-  readonly headers?: Readonly<Record<string, string>>
-  readonly deflate?: boolean
-  /** A 429 is what the case is after (a per-user cap): not reported as a block. */
-  readonly limitExpected?: boolean
-}
+export { CaseFailure, CaseSkip } from './verdicts.ts'
 
 export interface ContextInit {
   readonly caseId: string
@@ -79,9 +29,6 @@ export interface ContextInit {
   readonly signal: AbortSignal
 }
 
-/** A valid-looking `Sec-WebSocket-Key` (16 random bytes, base64). */
-export const wsKey = (): string => randomBytes(16).toString('base64')
-
 /**
  * What a case works with: the target, HTTP and WebSocket helpers that count against the case's budget, pace
  * below the deployment's per-IP limits and register every credential they see, plus evidence and verdicts.
@@ -91,12 +38,18 @@ export class CaseContext {
   readonly evidenceLog: Evidence[] = []
   readonly #init: ContextInit
   readonly #peers = new Set<Peer>()
-  #requests = 0
-  #frames = 0
+  readonly #meter: Meter
 
   constructor(init: ContextInit) {
     this.#init = init
     this.target = init.target
+    this.#meter = new Meter({
+      budget: init.budget,
+      pacer: init.pacer,
+      key: init.source ?? 'os',
+      unpaced: init.unpaced,
+      signal: init.signal,
+    })
   }
 
   get source(): string | undefined {
@@ -152,52 +105,14 @@ export class CaseContext {
 
   // ── budget and pacing ────────────────────────────────────────────────────────────────────────────────────
 
-  #spend(requests: number): void {
-    if (this.signal.aborted) throw new CaseFailure('stopped: the case ran out of time')
-    this.#requests += requests
-    if (this.#requests > this.#init.budget.requests)
-      throw new CaseFailure(
-        `stopped at its cap of ${this.#init.budget.requests} requests (a suite bug, not a finding)`,
-      )
-  }
-
-  #spendFrame = (): void => {
-    this.#frames += 1
-    if (this.#frames > this.#init.budget.frames)
-      throw new CaseFailure(
-        `stopped at its cap of ${this.#init.budget.frames} frames (a suite bug, not a finding)`,
-      )
-  }
-
-  get framesSent(): number {
-    return this.#frames
-  }
-
-  get #key(): string {
-    return this.#init.source ?? 'os'
-  }
-
-  #pacedDone = 0
-  #pacing = 0
-  #pacingSince = 0
-
-  /** Time this case has spent waiting for the pacer so far, ms, overlapping waits once (not counted against its time limit). */
-  get pacedMs(): number {
-    return this.#pacedDone + (this.#pacing > 0 ? performance.now() - this.#pacingSince : 0)
-  }
-
-  async #paced(key: string, needs: Parameters<Pacer['reserve']>[1]): Promise<void> {
-    if (this.#pacing++ === 0) this.#pacingSince = performance.now()
-    try {
-      await this.#init.pacer.reserve(key, needs)
-    } finally {
-      if (--this.#pacing === 0) this.#pacedDone += performance.now() - this.#pacingSince
-    }
-  }
-
   /** Waits until `n` more upgrades (each possibly a failed authentication) fit under the assumed limits. */
   async reserveUpgrades(n: number, authFailures = n): Promise<void> {
-    if (!this.#init.unpaced) await this.#paced(this.#key, { upgrade: n, authFailure: authFailures })
+    await this.#meter.pace({ upgrade: n, authFailure: authFailures })
+  }
+
+  /** Time this case spent waiting for the pacer, ms (not counted against its time limit). */
+  get pacedMs(): number {
+    return this.#meter.pacedMs
   }
 
   #afterUpgrade(
@@ -206,9 +121,9 @@ export class CaseContext {
     retryAfter: unknown,
     expected = false,
   ): void {
-    this.#init.pacer.record(this.#key, 'upgrade')
-    if (status === 401) this.#init.pacer.record(this.#key, 'authFailure')
-    if (status === 429 && !this.#init.unpaced && !expected)
+    this.#meter.record('upgrade')
+    if (status === 401) this.#meter.record('authFailure')
+    if (status === 429 && !this.#meter.unpaced && !expected)
       this.block(`unexpected 429 at "${step ?? 'an upgrade'}"`, Number(retryAfter) || undefined)
   }
 
@@ -236,10 +151,11 @@ export class CaseContext {
       source?: string
     } = {},
   ): Promise<Outcome> {
-    this.#spend(1)
-    if (path === '/v1/auth/login' && !this.#init.unpaced)
-      await this.#paced(o.source ?? this.#key, { login: 1 })
-    if (path === '/v1/auth/login') this.#init.pacer.record(o.source ?? this.#key, 'login')
+    this.#meter.request()
+    if (path === '/v1/auth/login') {
+      await this.#meter.pace({ login: 1 }, o.source)
+      this.#meter.record('login', o.source)
+    }
     const headers: Record<string, string> = { accept: 'application/json', ...o.headers }
     if (o.body !== undefined) headers['content-type'] = 'application/json'
     if (o.token) headers.authorization = `Bearer ${this.secret(o.token)}`
@@ -263,7 +179,7 @@ export class CaseContext {
     url: string,
     init: { method?: string; headers?: Record<string, string> } = {},
   ): Promise<Outcome> {
-    this.#spend(1)
+    this.#meter.request()
     return await send(url, { ...init, conn: this.conn(), timeoutMs: 5000 })
   }
 
@@ -314,7 +230,7 @@ export class CaseContext {
 
   /** One upgrade attempt with the `ws` client: open (101), refused (status + body) or a connection error. */
   async upgrade(req: UpgradeRequest): Promise<OpenOutcome> {
-    this.#spend(1)
+    this.#meter.request()
     await this.reserveUpgrades(1)
     const url = new URL(req.url ?? this.target.ws[0]!)
     for (const [k, v] of Object.entries({ ...req.query, ...(req.ticket ? { ticket: req.ticket } : {}) }))
@@ -332,7 +248,7 @@ export class CaseContext {
       protocols,
       deflate: req.deflate ?? false,
       conn: this.conn(),
-      beforeSend: this.#spendFrame,
+      beforeSend: this.#meter.frame,
     })
     const status = outcome.kind === 'error' ? undefined : outcome.status
     this.#afterUpgrade(
@@ -363,7 +279,7 @@ export class CaseContext {
     keepUpgraded?: boolean
     paced?: boolean
   }): Promise<Outcome> {
-    this.#spend(1)
+    this.#meter.request()
     if (o.paced !== false) await this.reserveUpgrades(1)
     const url = new URL(o.url ?? this.target.ws[0]!)
     if (o.path !== undefined) {

@@ -1,9 +1,11 @@
 import * as credentials from './cases/credentials.ts'
+import * as frames from './cases/frames.ts'
 import * as handshake from './cases/handshake.ts'
 import * as lifetime from './cases/lifetime.ts'
 import * as limits from './cases/limits.ts'
 import * as messages from './cases/messages.ts'
 import * as origin from './cases/origin.ts'
+import * as revocation from './cases/revocation.ts'
 import * as tickets from './cases/tickets.ts'
 import * as tokens from './cases/tokens.ts'
 import * as transport from './cases/transport.ts'
@@ -49,20 +51,20 @@ export const CASES: readonly ConformanceCase[] = [
   messages.unknownTypeAndFields,
   messages.prototypePollution,
   messages.forbiddenChannel,
-  messages.invalidThreshold,
-  messages.binaryFrame,
-  messages.oversizedFrame,
-  messages.invalidUtf8,
+  frames.invalidThreshold,
+  frames.binaryFrame,
+  frames.oversizedFrame,
+  frames.invalidUtf8,
   limits.messageFlood,
   limits.perUserCap,
   limits.ticketQuota,
   limits.loginThrottle,
   limits.connectFlood,
   limits.authFailureBlock,
-  lifetime.logout,
-  lifetime.adminRevocation,
-  lifetime.refreshReuse,
-  lifetime.refreshForeignToken,
+  revocation.logout,
+  revocation.adminRevocation,
+  revocation.refreshReuse,
+  revocation.refreshForeignToken,
   lifetime.idleClose,
   lifetime.expiry,
   lifetime.expiryRefresh,

@@ -80,6 +80,8 @@ export const perUserCap = defineCase({
     'close one; GET /v1/ws → 101',
   ],
   async run(ctx: CaseContext) {
+    // Room for SPEC's default cap (5) and the checks after it, so the token does not expire while pacing.
+    await ctx.reserveUpgrades(10, 2)
     const session = await ctx.login()
     const peers: Peer[] = []
     let refusal: Awaited<ReturnType<typeof ctx.upgrade>> | undefined

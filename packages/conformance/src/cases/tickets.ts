@@ -59,9 +59,10 @@ export const ticketParallel = defineCase({
     '10 × GET /v1/ws?ticket=<the same ticket>, sent at once → one 101, nine 401',
   ],
   async run(ctx: CaseContext) {
+    // Pace first: the ticket must not expire while the suite waits under the per-IP limits.
+    await ctx.reserveUpgrades(10, 9)
     const session = await ctx.login()
     const ticket = await ctx.ticket(session)
-    await ctx.reserveUpgrades(10, 9)
     const outcomes = await Promise.all(
       Array.from({ length: 10 }, () => ctx.upgrade({ ticket, origin: ctx.target.origin })),
     )
@@ -95,6 +96,7 @@ export const ticketOriginBinding = defineCase({
     'GET /v1/ws?ticket=<minted without Origin> without Origin → 101',
   ],
   async run(ctx: CaseContext) {
+    await ctx.reserveUpgrades(4, 3)
     const session = await ctx.login()
     const origin = ctx.target.origin
     const bound = await ctx.ticket(session, origin)

@@ -16,6 +16,7 @@ import {
   ConfigError,
   loadConfig,
   productionChecks,
+  readJsonFile,
   type ProductionCheck,
 } from '../packages/config/src/index.ts'
 
@@ -97,7 +98,8 @@ function fileChecks(app: AppName, config: Record<string, unknown>): Row[] {
   const keysFile = config.SIGNING_KEYS_FILE as string | undefined
   if (app === 'api' && keysFile) {
     try {
-      const keys = JSON.parse(readFileSync(keysFile, 'utf8')) as unknown
+      // readJsonFile never echoes the file's content (JSON.parse's own messages quote private key material).
+      const keys = readJsonFile('SIGNING_KEYS_FILE', keysFile)
       const ok =
         Array.isArray(keys) &&
         keys.length > 0 &&
@@ -120,15 +122,8 @@ function fileChecks(app: AppName, config: Record<string, unknown>): Row[] {
             ),
       )
     } catch (err) {
-      rows.push(
-        row(
-          app,
-          'signing-keys-file',
-          'SIGNING_KEYS_FILE',
-          false,
-          `cannot read: ${(err as Error).message.split('\n')[0]}`,
-        ),
-      )
+      if (!(err instanceof ConfigError)) throw err
+      rows.push(row(app, 'signing-keys-file', 'SIGNING_KEYS_FILE', false, err.message))
     }
   }
   return rows

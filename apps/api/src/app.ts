@@ -9,6 +9,7 @@ import type { KeySet } from './keys/keyset.ts'
 import { loadKeySet } from './keys/load.ts'
 import authPlugin from './plugins/app/auth.ts'
 import errorHandler from './plugins/app/error-handler.ts'
+import noStorePlugin from './plugins/app/no-store.ts'
 import servicesPlugin from './plugins/app/services.ts'
 import storePlugin from './plugins/app/store.ts'
 import corsPlugin from './plugins/external/cors.ts'
@@ -23,6 +24,7 @@ import refreshRoute from './routes/auth/refresh.ts'
 import wsTicketRoute from './routes/auth/ws-ticket.ts'
 import healthRoutes from './routes/health.ts'
 import jwksRoute from './routes/jwks.ts'
+import type { BulkheadOptions } from './users/bulkhead.ts'
 import { demoDirectory, type UserDirectory } from './users/directory.ts'
 import { DEFAULT_HASH_OPTIONS, PasswordHasher, type HashOptions } from './users/passwords.ts'
 
@@ -41,6 +43,12 @@ export interface AppDeps {
   users?: UserDirectory
   /** argon2id cost (tests lower it); default m=19456 KiB, t=2, p=1. */
   hashOptions?: HashOptions
+  /**
+   * Bound of concurrent password checks (argon2id verifies): `maxConcurrent` run, `maxQueued` wait, any more
+   * login gets 503 + Retry-After at once. Default `DEFAULT_PASSWORD_CONCURRENCY` (one per core up to 4, 4× as
+   * many waiting: 2 and 8 on 2 cores).
+   */
+  passwordConcurrency?: BulkheadOptions
   /** Clock, epoch ms. */
   now?: () => number
   /** Where log lines go (tests capture them); default stdout. */
@@ -67,7 +75,7 @@ export const BODY_LIMIT_BYTES = 16 * 1024
 
 /**
  * Builds the api (never listens). Registration order, top to bottom: errors → store → services → security
- * headers, CORS, rate limit → auth → OpenAPI → routes.
+ * headers, no-store, CORS, rate limit → auth → OpenAPI → routes.
  * @example const app = await buildApp(loadApiConfig(process.env)); await app.listen({ port: 3001 })
  */
 export async function buildApp(config: ApiConfig, deps: AppDeps = {}): Promise<FastifyInstance> {
@@ -98,7 +106,7 @@ export async function buildApp(config: ApiConfig, deps: AppDeps = {}): Promise<F
   }
   const store = deps.store ?? new RedisSessionStore({ client: redis, prefix: config.REDIS_KEY_PREFIX })
   const keys = deps.keys ?? loadKeySet(config).keys
-  const hasher = new PasswordHasher(deps.hashOptions ?? DEFAULT_HASH_OPTIONS)
+  const hasher = new PasswordHasher(deps.hashOptions ?? DEFAULT_HASH_OPTIONS, deps.passwordConcurrency)
   const users = deps.users ?? (await demoDirectory(hasher, config.DEMO_USERS))
   const tls = Boolean(deps.https) || config.TLS_TERMINATED_BY_PROXY
 
@@ -106,6 +114,7 @@ export async function buildApp(config: ApiConfig, deps: AppDeps = {}): Promise<F
   await app.register(storePlugin, { store, redis, owned: { store: !deps.store, redis: !deps.redis } })
   await app.register(servicesPlugin, { config, now: deps.now ?? Date.now, keys, users, hasher })
   await app.register(helmetPlugin, { tls })
+  await app.register(noStorePlugin)
   await app.register(corsPlugin, { origins: config.ALLOWED_ORIGINS })
   await app.register(rateLimitPlugin, { prefix: config.REDIS_KEY_PREFIX })
   await app.register(authPlugin)

@@ -2,7 +2,8 @@ import createError from '@fastify/error'
 
 /**
  * Every expected failure of the api, with its HTTP status. The wire code (`{ error }`) is in `WIRE_CODES`.
- * 5xx messages never reach clients.
+ * 5xx messages reach clients only for these expected failures (their messages are fixed texts, never a value).
+ * A 429/503 error may carry `retryAfterS` (seconds): the error handler sends it as `Retry-After`.
  */
 export const InvalidCredentials = createError(
   'API_ERR_AUTH_INVALID_CREDENTIALS',
@@ -19,6 +20,11 @@ export const InvalidRefreshToken = createError(
   'invalid, expired or revoked refresh token',
   401,
 )
+export const SessionExpired = createError(
+  'API_ERR_AUTH_SESSION_EXPIRED',
+  'the session reached its maximum age: log in again',
+  401,
+)
 export const Forbidden = createError('API_ERR_AUTH_FORBIDDEN', 'this requires role %s', 403)
 export const OriginNotAllowed = createError('API_ERR_AUTH_ORIGIN_NOT_ALLOWED', 'origin not allowed', 403)
 export const NotFound = createError('API_ERR_HTTP_NOT_FOUND', '%s not found', 404)
@@ -27,6 +33,8 @@ export const LoginThrottled = createError(
   'too many login attempts, retry in %d seconds',
   429,
 )
+export const RateLimited = createError('API_ERR_RATE_LIMITED', 'too many requests, retry in %d seconds', 429)
+export const LoginBusy = createError('API_ERR_AUTH_BUSY', 'too many logins in progress, retry shortly', 503)
 export const StoreUnavailable = createError(
   'API_ERR_STORE_UNAVAILABLE',
   'session store unavailable, retry shortly',
@@ -39,10 +47,13 @@ export const WIRE_CODES: Readonly<Record<string, string>> = {
   API_ERR_AUTH_INVALID_CREDENTIALS: 'invalid_credentials',
   API_ERR_AUTH_UNAUTHORIZED: 'unauthorized',
   API_ERR_AUTH_INVALID_REFRESH_TOKEN: 'invalid_refresh_token',
+  API_ERR_AUTH_SESSION_EXPIRED: 'session_expired',
   API_ERR_AUTH_FORBIDDEN: 'forbidden',
   API_ERR_AUTH_ORIGIN_NOT_ALLOWED: 'origin_not_allowed',
   API_ERR_HTTP_NOT_FOUND: 'not_found',
   API_ERR_AUTH_THROTTLED: 'rate_limited',
+  API_ERR_RATE_LIMITED: 'rate_limited',
+  API_ERR_AUTH_BUSY: 'temporarily_unavailable',
   API_ERR_STORE_UNAVAILABLE: 'store_unavailable',
   FST_ERR_VALIDATION: 'invalid_request',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_request',
@@ -64,4 +75,12 @@ export function wireCodeForStatus(status: number): string {
   if (status === 429) return 'rate_limited'
   if (status === 503) return 'store_unavailable'
   return status >= 500 ? 'internal_error' : 'invalid_request'
+}
+
+/**
+ * Attaches `Retry-After` seconds to an expected error.
+ * @example throw withRetryAfter(new RateLimited(5), 5)
+ */
+export function withRetryAfter<E extends Error>(err: E, retryAfterS: number): E & { retryAfterS: number } {
+  return Object.assign(err, { retryAfterS })
 }

@@ -43,7 +43,26 @@ export interface LogCapture {
   lines(): Array<Record<string, unknown>>
 }
 
-/** Builds the app against real Redis, captures its logs, closes it when the test ends. */
+/**
+ * A controllable clock for `buildTestApp({}, { now: clock.now })`: it starts at the real time and only moves
+ * forward, because Redis expires keys by its own clock (a key set for "now + 1 h" on the test clock is then
+ * still there in Redis when the test clock says it is due: the app decides by its clock, as it should).
+ */
+export function testClock(): { now: () => number; advance: (ms: number) => void; t: number } {
+  const clock = {
+    t: Date.now(),
+    now: () => clock.t,
+    advance: (ms: number) => {
+      clock.t += ms
+    },
+  }
+  return clock
+}
+
+/**
+ * Builds the app against real Redis, captures its logs, closes it when the test ends. With `deps.now` (and no
+ * `deps.store`) the session store runs on that clock too.
+ */
 export async function buildTestApp(
   env: Env = {},
   deps: AppDeps = {},
@@ -56,7 +75,25 @@ export async function buildTestApp(
       done()
     },
   })
-  const app = await buildApp(config, { logStream, keys: testKeys, hashOptions: TEST_HASH, ...deps })
+  let store = deps.store
+  if (!store && deps.now) {
+    const client = createRedisClient(redisUrl())
+    await client.connect()
+    store = new RedisSessionStore({
+      client,
+      prefix: config.REDIS_KEY_PREFIX,
+      ownsClient: true,
+      now: deps.now,
+    })
+    onTestFinished(() => store?.close())
+  }
+  const app = await buildApp(config, {
+    logStream,
+    keys: testKeys,
+    hashOptions: TEST_HASH,
+    ...deps,
+    ...(store ? { store } : {}),
+  })
   onTestFinished(() => app.close())
   await app.ready()
   const logs: LogCapture = {
@@ -85,6 +122,19 @@ export async function loginAs(
   const res = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { username, password } })
   if (res.statusCode !== 200) throw new Error(`login ${username}: ${res.statusCode} ${res.body}`)
   return res.json()
+}
+
+/** The claims of a JWT (decoded, not verified: the test issued it). */
+export function claimsOf(jwt: string): { exp: number; iat: number; sid: string; sub: string } {
+  return JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as ReturnType<typeof claimsOf>
+}
+
+/** A raw Redis client on the project's server (closed when the test ends). */
+export async function rawRedis(): Promise<ReturnType<typeof createRedisClient>> {
+  const raw = createRedisClient(redisUrl())
+  await raw.connect()
+  onTestFinished(() => raw.close())
+  return raw
 }
 
 /** An Authorization header for a token. */

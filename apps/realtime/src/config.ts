@@ -47,6 +47,8 @@ export const RealtimeEnvSchema = Type.Object({
   /** Token-bucket capacity; more than this many drops within 10 s close 4429. */
   MSG_BURST: positive(40, { maximum: 100_000 }),
   MAX_CONNECTIONS_PER_USER: positive(5, { maximum: 10_000 }),
+  /** Sockets this instance holds at most (upgrades in flight included); past it upgrades get 503. */
+  MAX_CONNECTIONS: positive(10_000, { maximum: 1_000_000 }),
   /** Upgrade attempts per IP per minute (all instances). */
   CONNECT_RATE_PER_MIN: positive(60, { maximum: 1_000_000 }),
   /** Failed authentications (401) per IP per minute before the IP is blocked for AUTH_BLOCK_S. */

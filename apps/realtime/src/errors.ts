@@ -21,6 +21,8 @@ export const RtErrors = {
   SESSION_REVOKED: createError('RT_ERR_AUTH_SESSION_REVOKED', 'session revoked or unknown', 401),
   STORE_UNAVAILABLE: createError('RT_ERR_STORE_UNAVAILABLE', 'service temporarily unavailable', 503),
   USER_CONNECTIONS: createError('RT_ERR_LIMIT_USER_CONNECTIONS', 'too many connections for this user', 429),
+  INSTANCE_FULL: createError('RT_ERR_LIMIT_INSTANCE_FULL', 'server at capacity, try again later', 503),
+  NOT_WS_ENDPOINT: createError('RT_ERR_NOT_WS_ENDPOINT', 'no WebSocket endpoint at this path', 404),
   JWKS_UNAVAILABLE: createError('RT_ERR_AUTH_JWKS_UNAVAILABLE', 'service temporarily unavailable', 503),
 } as const
 
@@ -38,6 +40,8 @@ export const PUBLIC_CODES: Readonly<Record<string, string>> = {
   RT_ERR_STORE_UNAVAILABLE: 'unavailable',
   RT_ERR_AUTH_JWKS_UNAVAILABLE: 'unavailable',
   RT_ERR_LIMIT_USER_CONNECTIONS: 'too_many_connections',
+  RT_ERR_LIMIT_INSTANCE_FULL: 'unavailable',
+  RT_ERR_NOT_WS_ENDPOINT: 'not_found',
 }
 
 /** Seconds a client should wait after a 503 (the `Retry-After` header). */

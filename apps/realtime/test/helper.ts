@@ -1,13 +1,22 @@
 import { generateKeyPairSync, randomBytes, randomUUID, sign as cryptoSign, type KeyObject } from 'node:crypto'
-import { Writable } from 'node:stream'
 import { inject, onTestFinished } from 'vitest'
-import { WebSocket, type ClientOptions } from 'ws'
 import type { FastifyInstance } from 'fastify'
 import { uniquePrefix } from '@portcullis/testkit'
-import { createRedisClient, RedisSessionStore } from '@portcullis/sessions/redis'
+import { createRedisClient, RedisSessionStore, type RedisClient } from '@portcullis/sessions/redis'
+import { captureLogs, type LogCapture } from '@portcullis/telemetry/testing'
 import type { Role, SessionStore, TicketGrant } from '@portcullis/sessions'
 import { buildApp, type AppDeps } from '../src/app.ts'
 import { testConfig, type RealtimeConfig } from '../src/config.ts'
+
+export {
+  bearer,
+  Client,
+  connect,
+  open,
+  refused,
+  type ConnectOptions,
+  type Refusal,
+} from '@portcullis/testkit/ws'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -80,18 +89,6 @@ export class Signer {
 
 export const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url')
 
-/** Collected JSON log lines of an app. */
-export class LogCapture extends Writable {
-  readonly lines: string[] = []
-  override _write(chunk: Buffer, _enc: string, done: () => void): void {
-    this.lines.push(...chunk.toString().split('\n').filter(Boolean))
-    done()
-  }
-  events(name: string): Array<Record<string, unknown>> {
-    return this.lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.event === name)
-  }
-}
-
 export interface TestApp {
   app: FastifyInstance
   url: string
@@ -100,8 +97,18 @@ export interface TestApp {
   store: SessionStore
   signer: Signer
   logs: LogCapture
+  /** A raw Redis client on the test server (to tamper with state behind the apps' backs), closed after the test. */
+  redis: RedisClient
   /** A user with a live session and a valid access token. */
-  login(userId?: string, roles?: Role[], options?: { expS?: number; username?: string }): Promise<Login>
+  login(
+    userId?: string,
+    roles?: Role[],
+    options?: {
+      expS?: number
+      username?: string
+      /** The session's absolute end, from now. */ sessionEndsInMs?: number
+    },
+  ): Promise<Login>
   /** A ticket for a login, as the api would mint it. */
   ticket(login: Login, options?: { origin?: string | null; accessExp?: number }): Promise<string>
 }
@@ -142,10 +149,10 @@ export async function startApp(
     ALLOWED_ORIGINS: ['http://app.test'],
     ...overrides,
   })
-  const logs = new LogCapture()
+  const logs = captureLogs()
   const app = await buildApp(config, {
     jwksFetcher: async () => signer.jwks(),
-    logStream: logs,
+    logStream: logs.stream,
     ...options.deps,
   })
   onTestFinished(async () => {
@@ -156,9 +163,10 @@ export async function startApp(
   const port = typeof address === 'object' && address ? address.port : 0
   const client = createRedisClient(redisUrl)
   await client.connect()
-  const store = new RedisSessionStore({ client, prefix, ownsClient: true })
+  const store = new RedisSessionStore({ client, prefix })
   onTestFinished(async () => {
     await store.close()
+    await client.close()
   })
 
   const login: TestApp['login'] = async (
@@ -169,7 +177,14 @@ export async function startApp(
     const sid = randomBytes(12).toString('base64url')
     const username = o.username ?? `name-${userId}`
     const now = Date.now()
-    await store.createSession({ sid, userId, username, createdAt: now, expiresAt: now + 3_600_000 })
+    await store.createSession({
+      sid,
+      userId,
+      username,
+      createdAt: now,
+      expiresAt: now + (o.sessionEndsInMs ?? 3_600_000),
+      endsAt: now + (o.sessionEndsInMs ?? 3_600_000),
+    })
     await store.setRoles(userId, roles)
     const exp = Math.floor(now / 1000) + (o.expS ?? 60)
     return { userId, username, sid, exp, token: signer.sign({ sub: userId, sid, roles, exp }) }
@@ -194,126 +209,8 @@ export async function startApp(
     store,
     signer,
     logs,
+    redis: client,
     login,
     ticket,
   }
 }
-
-export interface Refusal {
-  status: number
-  body: Record<string, unknown>
-  headers: Record<string, string | string[] | undefined>
-}
-
-/** An open client socket that records every server frame and its close. */
-export class Client {
-  readonly frames: Array<Record<string, unknown>> = []
-  readonly closed: Promise<{ code: number; reason: string }>
-  readonly ws: WebSocket
-  #waiters: Array<() => void> = []
-
-  constructor(ws: WebSocket) {
-    this.ws = ws
-    ws.on('message', (data) => {
-      this.frames.push(JSON.parse(data.toString()) as Record<string, unknown>)
-      for (const w of this.#waiters) w()
-    })
-    this.closed = new Promise((resolve) =>
-      ws.on('close', (code, reason) => {
-        resolve({ code, reason: reason.toString() })
-        for (const w of this.#waiters) w()
-      }),
-    )
-  }
-
-  send(value: unknown): void {
-    this.ws.send(typeof value === 'string' ? value : JSON.stringify(value))
-  }
-
-  /** Resolves with the first frame (after `from`) matching `match`; rejects after `timeoutMs`. */
-  async next(
-    match: Record<string, unknown> | ((f: Record<string, unknown>) => boolean),
-    timeoutMs = 5000,
-  ): Promise<Record<string, unknown>> {
-    const test =
-      typeof match === 'function'
-        ? match
-        : (f: Record<string, unknown>) => Object.entries(match).every(([k, v]) => f[k] === v)
-    const deadline = Date.now() + timeoutMs
-    for (;;) {
-      const found = this.frames.find(test)
-      if (found) return found
-      if (Date.now() > deadline)
-        throw new Error(`no frame matching ${JSON.stringify(match)}; got ${JSON.stringify(this.frames)}`)
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, 50)
-        this.#waiters.push(() => {
-          clearTimeout(t)
-          resolve()
-        })
-      })
-      this.#waiters = []
-    }
-  }
-
-  close(): void {
-    this.ws.close()
-  }
-}
-
-export interface ConnectOptions {
-  query?: string
-  headers?: Record<string, string>
-  protocols?: string[]
-  origin?: string
-  wsOptions?: ClientOptions
-}
-
-/** Opens a socket: resolves with a Client after `welcome`, or with the HTTP refusal. */
-export async function open(url: string, o: ConnectOptions = {}): Promise<Client | Refusal> {
-  const ws = new WebSocket(`${url}${o.query ? `?${o.query}` : ''}`, o.protocols ?? [], {
-    headers: o.headers,
-    ...(o.origin ? { origin: o.origin } : {}),
-    ...o.wsOptions,
-  })
-  return await new Promise((resolve, reject) => {
-    ws.once('unexpected-response', (_req, res) => {
-      let body = ''
-      res.on('data', (c: Buffer) => (body += c.toString()))
-      res.on('end', () => {
-        let parsed: Record<string, unknown> = {}
-        try {
-          parsed = JSON.parse(body) as Record<string, unknown>
-        } catch {
-          parsed = { raw: body }
-        }
-        resolve({ status: res.statusCode ?? 0, body: parsed, headers: res.headers })
-        ws.terminate()
-      })
-    })
-    ws.once('error', reject)
-    ws.once('upgrade', () => {
-      const client = new Client(ws)
-      onTestFinished(() => ws.terminate())
-      client.next({ type: 'welcome' }).then(() => resolve(client), reject)
-    })
-  })
-}
-
-/** `open` that must succeed. */
-export async function connect(url: string, o: ConnectOptions = {}): Promise<Client> {
-  const result = await open(url, o)
-  if (!(result instanceof Client))
-    throw new Error(`upgrade refused: ${result.status} ${JSON.stringify(result.body)}`)
-  return result
-}
-
-/** `open` that must be refused. */
-export async function refused(url: string, o: ConnectOptions = {}): Promise<Refusal> {
-  const result = await open(url, o)
-  if (result instanceof Client) throw new Error('upgrade unexpectedly accepted')
-  return result
-}
-
-/** Bearer auth header for a token. */
-export const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` })

@@ -20,10 +20,10 @@ test('no token or ticket reaches the logs; request URLs are redacted; events car
   ok.send({ type: 'publish', id: 'p', channel: 'public:x', text: `secret body ${login.token}` })
   await ok.next({ type: 'published' })
 
-  const all = t.logs.lines.join('\n')
+  const all = t.logs.text()
   for (const secret of secrets) expect(all).not.toContain(secret)
   expect(all).not.toContain('secret body')
-  const incoming = t.logs.lines.map((l) => JSON.parse(l) as { req?: { url: string } }).filter((l) => l.req)
+  const incoming = (t.logs.lines() as Array<{ req?: { url: string } }>).filter((l) => l.req)
   expect(incoming.length).toBeGreaterThan(5)
   expect(incoming.map((l) => l.req!.url)).toContain('/v1/ws?[ticket]')
   expect(incoming.map((l) => l.req!.url)).toContain('/v1/ws?[access_token]')

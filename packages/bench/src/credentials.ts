@@ -90,7 +90,12 @@ export class Credentials {
       await Promise.all(
         batch.map(async (b) => {
           await this.#store.setRoles(b.userId, ['user'])
-          await this.#store.createSession({ ...b, createdAt: now, expiresAt: now + 3_600_000 })
+          await this.#store.createSession({
+            ...b,
+            createdAt: now,
+            expiresAt: now + 3_600_000,
+            endsAt: now + 3_600_000,
+          })
         }),
       )
       for (const b of batch) out.push({ userId: b.userId, sid: b.sid, token: this.token(b.userId, b.sid) })

@@ -83,3 +83,18 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   const date = Date.parse(value)
   return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }
+
+/** The socket is not open (or closed with `code`) while a request needed it. */
+export function notConnected(what: string, code?: number): PortcullisError {
+  const detail = code === undefined ? 'the socket is not open' : `the socket closed (${code})`
+  return new PortcullisError('not_connected', `${what}: ${detail}`, { source: 'socket' })
+}
+
+/** Any rejection as a `PortcullisError` (a non-SDK error becomes `network`, kept as `cause`). */
+export function asError(error: unknown): PortcullisError {
+  if (error instanceof PortcullisError) return error
+  return new PortcullisError('network', error instanceof Error ? error.message : String(error), {
+    source: 'client',
+    cause: error,
+  })
+}

@@ -8,6 +8,9 @@
  */
 export { PortcullisClient } from './client.ts'
 export type { ClientEvents, ClientOptions, CloseInfo, ConnectionState } from './types.ts'
+export type { DebugDetails, DebugLogger } from './debug.ts'
+export { inboxChannel, inboxOwner, type InboxChannel } from './inbox.ts'
+export type { AccessGrant, TokenProvider, TokenRequestReason } from './token-provider.ts'
 export { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts'
 export { TypedEmitter, type EventMap, type Unsubscribe } from './emitter.ts'
 export {

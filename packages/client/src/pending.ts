@@ -51,19 +51,25 @@ export class PendingRequests {
     return this.#waiters.size
   }
 
-  /** Registers a request and returns its id and the promise of its typed reply. */
-  add<T extends keyof ReplyMap>(type: T): { id: string; reply: Promise<ReplyMap[T]> } {
+  /**
+   * Registers a request and returns its id and the promise of its typed reply.
+   * @param timeoutMs reject with `timeout` after this long (ms); default the constructor's
+   */
+  add<T extends keyof ReplyMap>(
+    type: T,
+    timeoutMs = this.#timeoutMs,
+  ): { id: string; reply: Promise<ReplyMap[T]> } {
     const id = `${this.#prefix}-${++this.#counter}`
     const reply = new Promise<ReplyMap[T]>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#waiters.delete(id)
         reject(
-          new PortcullisError('timeout', `${type} ${id}: no reply within ${this.#timeoutMs} ms`, {
+          new PortcullisError('timeout', `${type} ${id}: no reply within ${timeoutMs} ms`, {
             source: 'socket',
             requestId: id,
           }),
         )
-      }, this.#timeoutMs)
+      }, timeoutMs)
       this.#waiters.set(id, {
         expected: EXPECTED[type],
         resolve: resolve as (message: ServerMessage) => void,

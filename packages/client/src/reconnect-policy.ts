@@ -4,8 +4,11 @@ import type { PortcullisError } from './errors.ts'
 
 /** What the client does next after a close or a failed connect attempt. */
 export type ReconnectStep =
-  /** Open a new socket after `delayMs`. */
-  | { readonly kind: 'retry'; readonly delayMs: number }
+  /**
+   * Open a new socket after `delayMs`. `required`: the server asked for (part of) this wait (close 4429, a
+   * `Retry-After`), so the browser's `online` event does not cut it short.
+   */
+  | { readonly kind: 'retry'; readonly delayMs: number; readonly required?: boolean }
   /** Refresh the access token, then open a new socket after `delayMs` (a refused refresh logs out). */
   | { readonly kind: 'refresh_then_retry'; readonly delayMs: number }
   /** Stop: `closed` (stay logged in, `connect()` again on demand) or `idle` (logged out). */
@@ -31,7 +34,7 @@ export function stepAfterClose(code: number, input: PolicyInput): ReconnectStep 
     case 'reconnect':
       return { kind: 'retry', delayMs: delay }
     case 'back_off':
-      return { kind: 'retry', delayMs: input.rateLimitedDelayMs + delay }
+      return { kind: 'retry', delayMs: input.rateLimitedDelayMs + delay, required: true }
     case 'refresh_then_reconnect':
       return { kind: 'refresh_then_retry', delayMs: delay }
     case 'reconnect_on_demand':
@@ -53,5 +56,6 @@ export function stepAfterFailure(error: PortcullisError, input: PolicyInput): Re
   // followed by one refresh; if that refresh was refused the client is logged out before it gets here.
   if (error.code === 'unauthorized' && error.source === 'socket')
     return { kind: 'refresh_then_retry', delayMs: delay }
-  return { kind: 'retry', delayMs: Math.max(error.retryAfterMs ?? 0, delay) }
+  if (error.retryAfterMs === undefined) return { kind: 'retry', delayMs: delay }
+  return { kind: 'retry', delayMs: Math.max(error.retryAfterMs, delay), required: true }
 }

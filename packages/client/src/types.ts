@@ -1,5 +1,6 @@
 import type { ChannelMessage, CloseAction, Role, Welcome } from '@portcullis/protocol'
 import type { BackoffOptions } from './backoff.ts'
+import type { DebugLogger } from './debug.ts'
 import type { PortcullisError } from './errors.ts'
 import type { HttpOptions } from './http.ts'
 import type { LoggedOutReason, SessionOptions } from './session.ts'
@@ -30,6 +31,8 @@ export interface ClientEvents {
   state: { state: ConnectionState; previous: ConnectionState }
   welcome: Welcome
   message: ChannelMessage
+  /** A message on the user's own inbox (`user:<ownId>`), i.e. a direct message; also emitted as `message`. */
+  direct: ChannelMessage
   close: CloseInfo
   /** The user's live roles changed (`session.updated`). */
   rolesChanged: { roles: Role[] }
@@ -56,8 +59,23 @@ export interface ClientOptions extends HttpOptions, SessionOptions {
   readonly backoff?: BackoffOptions
   /** Extra wait before reconnecting after close 4429 `rate_limited` (ms). Default 10000, the server's window. */
   readonly rateLimitedDelayMs?: number
-  /** Reject a request with `timeout` after this long (ms). Default 10000. */
+  /**
+   * Each request's deadline (ms), from the call to its reply, time spent queued while (re)connecting
+   * included; then it rejects with `timeout`. Default 10000.
+   */
   readonly requestTimeoutMs?: number
+  /**
+   * Most requests that may wait for a socket while it (re)connects; past it a request rejects at once with
+   * `not_connected`. Default 100.
+   */
+  readonly maxQueuedRequests?: number
+  /**
+   * After a request got no reply, the SDK sends one `ping`; with no frame back within this long (ms) the
+   * socket is treated as dead (half-open) and replaced. Default 5000.
+   */
+  readonly pongTimeoutMs?: number
+  /** Receives debug lines (state changes, closes, retries, queue, liveness) — never tokens or tickets. Default: none. */
+  readonly debug?: DebugLogger
   /** Give up (state `closed`) after this many failed reconnects in a row. Default: never. */
   readonly maxReconnectAttempts?: number
 }

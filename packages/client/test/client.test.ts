@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { PortcullisClient } from '../src/client.ts'
-import type { ClientEvents } from '../src/types.ts'
-import { fakeFetch, fakeSockets, pair, type FakeSocket } from './fakes.ts'
+import { connected, flush, setup } from './harness.ts'
 
 // Close classification and reconnect policy, driven through a scripted api and hand-driven sockets.
 // The same behaviour against the real api + realtime is in client.integration.test.ts.
@@ -9,61 +8,6 @@ import { fakeFetch, fakeSockets, pair, type FakeSocket } from './fakes.ts'
 afterEach(() => {
   vi.useRealTimers()
 })
-
-type Answer = { status: number; body?: unknown; headers?: Record<string, string> }
-
-function setup(overrides: { ticket?: () => Answer; refresh?: () => Answer } = {}) {
-  let n = 0
-  let tickets = 0
-  const api = fakeFetch({
-    'POST /v1/auth/login': () => ({ status: 200, body: pair(++n) }),
-    'POST /v1/auth/refresh': overrides.refresh ?? (() => ({ status: 200, body: pair(++n) })),
-    'POST /v1/auth/ws-ticket':
-      overrides.ticket ?? (() => ({ status: 200, body: { ticket: `t${++tickets}`, expiresIn: 30 } })),
-    'POST /v1/auth/logout': () => ({ status: 204 }),
-  })
-  const { sockets, create } = fakeSockets()
-  const client = new PortcullisClient({
-    apiUrl: 'http://api.test',
-    realtimeUrl: 'ws://rt.test',
-    fetch: api.fetch,
-    createWebSocket: create,
-    random: () => 0.5,
-    backoff: { baseMs: 100, maxMs: 1000 },
-    rateLimitedDelayMs: 5000,
-  })
-  const seen: Array<[keyof ClientEvents, unknown]> = []
-  for (const event of [
-    'state',
-    'close',
-    'rolesChanged',
-    'loggedOut',
-    'error',
-    'unsubscribed',
-    'expiring',
-  ] as const) {
-    client.on(event, (payload) => seen.push([event, payload]))
-  }
-  const states = () => seen.filter(([e]) => e === 'state').map(([, p]) => (p as { state: string }).state)
-  const errors = () => seen.filter(([e]) => e === 'error').map(([, p]) => (p as { code: string }).code)
-  return { client, api, sockets, seen, states, errors }
-}
-
-/** Lets pending fetches and microtasks run (fake timers do not advance real I/O). */
-async function flush(ms = 0): Promise<void> {
-  await vi.advanceTimersByTimeAsync(ms)
-  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r))
-}
-
-async function connected(t: ReturnType<typeof setup>): Promise<FakeSocket> {
-  await t.client.login('alice', 'alice-password')
-  const welcome = t.client.connect()
-  await flush()
-  const socket = t.sockets.at(-1)!
-  socket.welcome()
-  await welcome
-  return socket
-}
 
 describe('PortcullisClient: connect', () => {
   it('fetches a fresh ticket for every connect and puts only it in the URL', async () => {
@@ -424,5 +368,22 @@ describe('PortcullisClient: live session', () => {
     await flush(60_000)
     expect(t.sockets).toHaveLength(1)
     expect(t.client.state).toBe('idle')
+  })
+})
+
+describe('PortcullisClient: connect() during a reconnect', () => {
+  it('does not open a second socket when called while the refresh after a 4401 is in flight', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    const t = setup()
+    const socket = await connected(t)
+    socket.serverClose(4401, 'token_expired')
+    const again = t.client.connect()
+    await flush(1000)
+    expect(t.sockets).toHaveLength(2)
+    t.sockets[1]!.welcome()
+    await expect(again).resolves.toMatchObject({ type: 'welcome' })
+    await flush(60_000)
+    expect(t.sockets).toHaveLength(2)
+    expect(t.client.state).toBe('open')
   })
 })

@@ -62,14 +62,18 @@ export class FakeSocket implements WebSocketLike {
     this.readyState = 3
   }
   /** Server side: upgrade done and `welcome` sent. */
-  welcome(roles: string[] = ['user'], expiresAt = Date.now() + 300_000): void {
+  welcome(
+    roles: string[] = ['user'],
+    expiresAt = Date.now() + 300_000,
+    limits: { msgRatePerS?: number; msgBurst?: number } = {},
+  ): void {
     this.readyState = 1
     this.push({
       type: 'welcome',
       connectionId: 'c1',
       user: { id: 'u-alice', username: 'alice', roles },
       expiresAt,
-      limits: { maxMessageBytes: 16384, msgRatePerS: 20, msgBurst: 40, idleTimeoutMs: 300000 },
+      limits: { maxMessageBytes: 16384, msgRatePerS: 20, msgBurst: 40, idleTimeoutMs: 300000, ...limits },
     })
   }
   push(message: unknown): void {

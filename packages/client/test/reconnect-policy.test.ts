@@ -17,7 +17,7 @@ describe('stepAfterClose: the protocol table decides', () => {
     [1013, { kind: 'retry', delayMs: 200 }],
     [1006, { kind: 'retry', delayMs: 200 }],
     [1011, { kind: 'retry', delayMs: 200 }],
-    [4429, { kind: 'retry', delayMs: 10_200 }],
+    [4429, { kind: 'retry', delayMs: 10_200, required: true }],
     [4401, { kind: 'refresh_then_retry', delayMs: 200 }],
     [4408, { kind: 'stop', state: 'closed' }],
     [4400, { kind: 'stop', state: 'closed' }],
@@ -42,11 +42,17 @@ describe('stepAfterFailure: typed errors from the ticket call or the upgrade', (
   })
 
   it('waits at least Retry-After on 429 and 503', () => {
+    // `required`: the server asked for the wait, so the browser's `online` event does not cut it short.
     expect(stepAfterFailure(error('rate_limited', 'http', 3000), input)).toEqual({
       kind: 'retry',
       delayMs: 3000,
+      required: true,
     })
-    expect(stepAfterFailure(error('unavailable', 'http', 50), input)).toEqual({ kind: 'retry', delayMs: 200 })
+    expect(stepAfterFailure(error('unavailable', 'http', 50), input)).toEqual({
+      kind: 'retry',
+      delayMs: 200,
+      required: true,
+    })
   })
 
   it('refreshes when the upgrade refused the bearer token, retries on network errors', () => {

@@ -61,7 +61,9 @@ describe('Session (tokens in memory, refresh before expiry)', () => {
   it('drops the tokens and reports loggedOut when the refresh is refused', async () => {
     const { session, loggedOut } = setup(() => ({ status: 401, body: { error: 'invalid_refresh_token' } }))
     await session.login('alice', 'alice-password')
-    await expect(session.refresh('session_revoked')).rejects.toMatchObject({ code: 'unauthorized' })
+    await expect(session.refresh('rejected', 'session_revoked')).rejects.toMatchObject({
+      code: 'unauthorized',
+    })
     expect(session.loggedIn).toBe(false)
     expect(loggedOut).toEqual(['session_revoked'])
     expect(() => session.accessToken()).toThrow(/not logged in/)

@@ -2,8 +2,10 @@ export { ConfigError } from './errors.ts'
 export { loadConfig, describeExpected, type Env, type EnvAnnotations } from './env.ts'
 export { sharedEnv, LogLevelSchema } from './shared.ts'
 export { runMain } from './run-main.ts'
+export { readJsonFile } from './json-file.ts'
 export {
   assertProductionSafe,
+  isLoopbackHost,
   productionChecks,
   productionProblems,
   ProductionConfigError,

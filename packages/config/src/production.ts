@@ -1,4 +1,4 @@
-import { isIP } from 'node:net'
+import { BlockList, isIP } from 'node:net'
 import { ConfigError } from './errors.ts'
 
 /**
@@ -57,7 +57,22 @@ export const MAX_MESSAGE_BYTES_CAP = 1_048_576
 /** Smallest CIDR prefix accepted in `TRUSTED_PROXIES` (IPv4 / IPv6): anything wider is "trust everyone". */
 const MIN_PREFIX = { 4: 8, 6: 32 } as const
 const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal'])
-const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1'])
+
+const LOOPBACK = new BlockList()
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4')
+LOOPBACK.addAddress('::1', 'ipv6')
+LOOPBACK.addSubnet('::ffff:127.0.0.0', 104, 'ipv6')
+
+/**
+ * True when a URL's `hostname` is this machine: `localhost`, 127.0.0.0/8, `::1` (also IPv4-mapped). Only such a
+ * link may carry credentials or keys in plaintext: anything else crosses a network someone else may read.
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase()
+  if (host === 'localhost') return true
+  const family = isIP(host)
+  return family !== 0 && LOOPBACK.check(host, family === 4 ? 'ipv4' : 'ipv6')
+}
 
 type Row = Omit<ProductionCheck, 'id'>
 const pass = (variable: string, detail: string): Row => ({ variable, status: 'pass', detail })
@@ -130,6 +145,34 @@ function queryToken(f: ProductionFacts): Row {
     : pass('ALLOW_QUERY_TOKEN', 'off')
 }
 
+/** An IPv6 address as a 128-bit number (`address` is a valid IPv6 address, maybe with a dotted IPv4 tail). */
+function ipv6Bits(address: string): bigint {
+  let text = address.toLowerCase()
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text)
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number]
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`
+  }
+  const [head = '', tail] = text.split('::')
+  const left = head ? head.split(':') : []
+  const right = tail ? tail.split(':') : []
+  const groups = [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right]
+  return groups.reduce((acc, g) => (acc << 16n) | BigInt(Number.parseInt(g || '0', 16)), 0n)
+}
+
+/** The IPv4-mapped block `::ffff:0:0/96`: an IPv6 range trusts IPv4 peers through it (proxy-addr maps them). */
+const MAPPED_V4 = 0xffffn << 32n
+
+/**
+ * For an IPv6 range, the prefix length of the IPv4 addresses it trusts through the mapped block (0 = every IPv4
+ * address), or null when it covers none of them. `::/64` or `::ffff:0:0/96` trust every IPv4 client.
+ */
+function mappedIpv4Prefix(address: string, bits: number): number | null {
+  const shift = BigInt(128 - Math.min(bits, 96))
+  if (ipv6Bits(address) >> shift !== MAPPED_V4 >> shift) return null
+  return Math.max(0, bits - 96)
+}
+
 /** Why a `TRUSTED_PROXIES` entry is not an explicit proxy address, or null when it is one. */
 function broadProxyEntry(entry: string): string | null {
   if (NAMED_RANGES.has(entry)) return null
@@ -141,6 +184,10 @@ function broadProxyEntry(entry: string): string | null {
   const max = family === 4 ? 32 : 128
   if (!/^\d{1,3}$/.test(prefix) || bits > max) return `${entry} has an invalid prefix length`
   if (bits < MIN_PREFIX[family === 4 ? 4 : 6]) return `${entry} trusts (almost) every address`
+  if (family === 6) {
+    const v4 = mappedIpv4Prefix(address, bits)
+    if (v4 !== null && v4 < MIN_PREFIX[4]) return `${entry} trusts (almost) every IPv4 address (IPv4-mapped)`
+  }
   return null
 }
 
@@ -175,8 +222,11 @@ function redisAuth(f: ProductionFacts): Row {
       'REDIS_URL has no credentials: use redis[s]://<user>:<password>@host (requirepass or an ACL user)',
     )
   const user = url.username ? `ACL user ${decodeURIComponent(url.username)}` : 'password'
-  if (url.protocol === 'redis:' && !LOCAL_HOSTS.has(url.hostname))
-    return warn('REDIS_URL', `${user} sent in plaintext to ${url.hostname}: prefer rediss:// off-host`)
+  if (url.protocol === 'redis:' && !isLoopbackHost(url.hostname))
+    return fail(
+      'REDIS_URL',
+      `REDIS_URL sends the ${user} and every session in plaintext to ${url.hostname}: use rediss:// (TLS) off loopback`,
+    )
   return pass('REDIS_URL', `${url.protocol}// with ${user}`)
 }
 
@@ -199,11 +249,13 @@ function jwksUrl(f: ProductionFacts): Row {
   } catch {
     return fail('JWKS_URL', 'JWKS_URL is not a URL')
   }
-  // Whoever can rewrite the JWKS response can mint tokens: plaintext is only acceptable on a trusted link.
-  if (url.protocol === 'http:' && !LOCAL_HOSTS.has(url.hostname))
-    return warn(
+  // Whoever can rewrite the JWKS response can mint tokens: plaintext is only acceptable on this machine.
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    return fail('JWKS_URL', `JWKS_URL must be an https:// URL (got ${url.protocol})`)
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname))
+    return fail(
       'JWKS_URL',
-      `keys fetched over plaintext http from ${url.host}: use https unless the link is private`,
+      `JWKS_URL fetches the signing keys over plaintext http from ${url.host}: use https:// off loopback`,
     )
   return pass('JWKS_URL', `${url.protocol}//${url.host}`)
 }
@@ -251,7 +303,8 @@ export class ProductionConfigError extends ConfigError {
 /**
  * Under `NODE_ENV=production`, throws a `ProductionConfigError` naming EVERY unsafe setting (one line each:
  * plaintext without a TLS proxy, empty/wildcard/http origins, demo users, generated or missing signing keys,
- * query tokens, a trust-everyone proxy list, Redis without credentials, `MAX_MESSAGE_BYTES` over 1 MiB).
+ * query tokens, a trust-everyone proxy list, Redis without credentials, plaintext `redis://` or an `http://`
+ * `JWKS_URL` to a host other than loopback, `MAX_MESSAGE_BYTES` over 1 MiB).
  * `runMain` prints the message and exits 1. Does nothing outside production.
  * @example
  * export function loadApiConfig(env: Env): ApiConfig {

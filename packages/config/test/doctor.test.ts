@@ -80,4 +80,41 @@ describe('doctor', () => {
     expect(new Set(rows.map((r) => r.app))).toEqual(new Set(['api']))
     expect(rows.find((r) => r.id === 'signing-keys-file')).toMatchObject({ status: 'fail' })
   })
+
+  it('lists plaintext Redis or JWKS off loopback and trust-everything proxies as failures', () => {
+    const { code, stdout } = doctor(
+      {
+        ...safe,
+        REDIS_URL: 'redis://portcullis:doctor-secret@redis.internal:6379',
+        JWKS_URL: 'http://api.internal:3001/.well-known/jwks.json',
+        TRUSTED_PROXIES: '10.0.0.7,::/64',
+      },
+      '--json',
+    )
+    const { rows } = JSON.parse(stdout) as { rows: Row[] }
+    const failed = rows.filter((r) => r.status === 'fail').map((r) => `${r.app}:${r.id}`)
+    expect(failed).toEqual(
+      expect.arrayContaining([
+        'api:redis-auth',
+        'realtime:redis-auth',
+        'realtime:jwks-url',
+        'api:trusted-proxies',
+        'realtime:trusted-proxies',
+      ]),
+    )
+    expect(code).toBe(1)
+    expect(stdout).not.toContain('doctor-secret')
+  })
+
+  it('fails a malformed key file without echoing any of its content', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'portcullis-doctor-'))
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
+    const keysFile = join(dir, 'keys.json')
+    writeFileSync(keysFile, '[{"kty":"EC","kid":"k1","d":PRIVATE-d-7c1e9,"x":"a"}]')
+    const { code, stdout } = doctor({ ...safe, SIGNING_KEYS_FILE: keysFile }, '--app', 'api')
+    expect(code).toBe(1)
+    expect(stdout).toMatch(/signing-keys-file\s+SIGNING_KEYS_FILE\s+FAIL\s+.*is not valid JSON/)
+    expect(stdout).not.toContain('PRIVATE')
+    expect(stdout).not.toContain('7c1e9')
+  })
 })

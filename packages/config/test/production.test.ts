@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import {
   assertProductionSafe,
   ConfigError,
+  isLoopbackHost,
   loadConfig,
   productionChecks,
   productionProblems,
@@ -117,6 +118,54 @@ describe('production check', () => {
     ],
     ['a non-address proxy entry', { ...api, TRUSTED_PROXIES: ['1'] }, 'TRUSTED_PROXIES', /not an IP address/],
     [
+      'a very wide IPv4 range',
+      { ...api, TRUSTED_PROXIES: ['10.0.0.5', '0.0.0.0/1'] },
+      'TRUSTED_PROXIES',
+      /0\.0\.0\.0\/1 trusts \(almost\) every address/,
+    ],
+    [
+      'the IPv4-mapped block (every IPv4 client)',
+      { ...api, TRUSTED_PROXIES: ['::ffff:0:0/96'] },
+      'TRUSTED_PROXIES',
+      /::ffff:0:0\/96 trusts \(almost\) every IPv4 address/,
+    ],
+    [
+      'an IPv6 /64 that holds the IPv4-mapped block',
+      { ...api, TRUSTED_PROXIES: ['::/64'] },
+      'TRUSTED_PROXIES',
+      /::\/64 trusts \(almost\) every IPv4 address/,
+    ],
+    [
+      'a wide IPv4-mapped range in dotted form',
+      { ...api, TRUSTED_PROXIES: ['::ffff:0.0.0.0/100'] },
+      'TRUSTED_PROXIES',
+      /every IPv4 address/,
+    ],
+    [
+      'plaintext Redis to another host',
+      { ...api, REDIS_URL: 'redis://portcullis:pw@redis.internal:6379' },
+      'REDIS_URL',
+      /plaintext to redis\.internal: use rediss:\/\//,
+    ],
+    [
+      'plaintext Redis to a private address',
+      { ...realtime, REDIS_URL: 'redis://:pw@10.0.0.12:6379' },
+      'REDIS_URL',
+      /plaintext to 10\.0\.0\.12/,
+    ],
+    [
+      'a JWKS fetched over http from another host',
+      { ...realtime, JWKS_URL: 'http://api.internal:3001/.well-known/jwks.json' },
+      'JWKS_URL',
+      /plaintext http from api\.internal:3001: use https:\/\//,
+    ],
+    [
+      'a JWKS URL that is not http(s)',
+      { ...realtime, JWKS_URL: 'file:///etc/jwks.json' },
+      'JWKS_URL',
+      /must be an https:\/\/ URL/,
+    ],
+    [
       'Redis without credentials',
       { ...api, REDIS_URL: 'redis://redis.internal:6379' },
       'REDIS_URL',
@@ -169,7 +218,7 @@ describe('production check', () => {
   it('never echoes the Redis password', () => {
     const rows = productionChecks({ ...api, REDIS_URL: 'redis://app:hunter2-pw@redis.internal:6379' })
     const redis = rows.find((r) => r.id === 'redis-auth')
-    expect(redis?.status).toBe('warn')
+    expect(redis?.status).toBe('fail')
     expect(redis?.detail).toContain('redis.internal')
     expect(JSON.stringify(rows)).not.toContain('hunter2')
     expect(refusal({ ...api, REDIS_URL: 'redis://redis.internal:6379/0?x=hunter2' }).message).not.toContain(
@@ -179,26 +228,52 @@ describe('production check', () => {
 
   it('accepts the edge of the frame cap, named proxy ranges and narrow CIDRs', () => {
     expect(productionProblems({ ...realtime, MAX_MESSAGE_BYTES: 1_048_576 })).toEqual([])
-    const proxies = ['loopback', 'uniquelocal', '10.0.0.0/8', 'fd00::/32', '2001:db8::1']
+    const proxies = [
+      'loopback',
+      'uniquelocal',
+      '10.0.0.0/8',
+      'fd00::/32',
+      '2001:db8::1',
+      '::ffff:10.0.0.0/104',
+      '2001:db8:1::/48',
+    ]
     expect(productionProblems({ ...api, TRUSTED_PROXIES: proxies })).toEqual([])
   })
 
-  it('warns, without refusing, about a proxy that is not trusted and plaintext Redis off-host', () => {
-    const facts = { ...api, TRUSTED_PROXIES: [], REDIS_URL: 'redis://:pw@redis.internal:6379' }
-    expect(productionProblems(facts)).toEqual([])
-    const warned = productionChecks(facts).filter((c) => c.status === 'warn')
-    expect(warned.map((c) => c.id)).toEqual(['trusted-proxies', 'redis-auth'])
+  it('accepts plaintext Redis and JWKS on loopback only', () => {
+    for (const host of ['127.0.0.1', '127.0.0.2', 'localhost', '[::1]', '[::ffff:127.0.0.1]']) {
+      const facts = {
+        ...realtime,
+        REDIS_URL: `redis://:pw@${host}:6379`,
+        JWKS_URL: `http://${host}:3001/.well-known/jwks.json`,
+      }
+      expect(productionProblems(facts), host).toEqual([])
+    }
+    for (const host of ['localhost.example', '128.0.0.1', '[::2]', '0.0.0.0']) {
+      const facts = { ...realtime, REDIS_URL: `redis://:pw@${host}:6379` }
+      expect(
+        productionProblems(facts).map((p) => p.id),
+        host,
+      ).toEqual(['redis-auth'])
+    }
+    expect(isLoopbackHost('LOCALHOST')).toBe(true)
+    expect(isLoopbackHost('::1')).toBe(true)
+    expect(isLoopbackHost('redis')).toBe(false)
   })
 
-  it('warns about a JWKS fetched over plaintext off-host', () => {
-    const rows = (JWKS_URL: string) =>
-      productionChecks({ ...realtime, JWKS_URL }).find((c) => c.id === 'jwks-url')
-    expect(rows('http://api.internal:3001/.well-known/jwks.json')?.status).toBe('warn')
-    expect(rows('http://127.0.0.1:3001/.well-known/jwks.json')?.status).toBe('pass')
-    expect(rows('https://api.example/.well-known/jwks.json')?.status).toBe('pass')
-    expect(
-      productionProblems({ ...realtime, JWKS_URL: 'http://api.internal/.well-known/jwks.json' }),
-    ).toEqual([])
+  it('warns, without refusing, about a proxy that is not trusted', () => {
+    const facts = { ...api, TRUSTED_PROXIES: [] }
+    expect(productionProblems(facts)).toEqual([])
+    const warned = productionChecks(facts).filter((c) => c.status === 'warn')
+    expect(warned.map((c) => c.id)).toEqual(['trusted-proxies'])
+  })
+
+  it('passes a JWKS fetched over https, or over http on loopback', () => {
+    for (const JWKS_URL of [
+      'http://127.0.0.1:3001/.well-known/jwks.json',
+      'https://api.example/.well-known/jwks.json',
+    ])
+      expect(byId({ ...realtime, JWKS_URL })['jwks-url'], JWKS_URL).toBe('pass')
   })
 
   it('skips the settings an app does not have', () => {

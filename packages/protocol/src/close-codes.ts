@@ -29,6 +29,12 @@ export const CLOSE_CODES = {
   goingAway: { code: 1001, reason: 'going_away', when: 'server shutdown', action: 'reconnect' },
   restart: { code: 1012, reason: 'restart', when: 'server restart', action: 'reconnect' },
   unsupportedData: { code: 1003, reason: 'unsupported_data', when: 'binary frame', action: 'fix_client' },
+  invalidPayload: {
+    code: 1007,
+    reason: 'invalid_payload',
+    when: 'a text frame that is not valid UTF-8 (RFC 6455 §8.1)',
+    action: 'fix_client',
+  },
   messageTooBig: {
     code: 1009,
     reason: null,
@@ -59,10 +65,16 @@ export const CLOSE_CODES = {
     when: 'session revoked (logout, admin, refresh-token reuse)',
     action: 'refresh_then_reconnect',
   },
+  sessionExpired: {
+    code: 4401,
+    reason: 'session_expired',
+    when: 'the session reached its absolute lifetime (SESSION_MAX_AGE_S)',
+    action: 'refresh_then_reconnect',
+  },
   tokenInvalid: {
     code: 4401,
     reason: 'token_invalid',
-    when: 'auth.refresh with a token of another user or session, or an invalid token',
+    when: 'auth.refresh with an invalid token or one of another user or session, or the socket token was signed by a key no longer published',
     action: 'refresh_then_reconnect',
   },
   idleTimeout: {

@@ -35,13 +35,27 @@ export function parseRoles(raw: string | null): Role[] | null {
   }
 }
 
-/** Builds a SessionRecord from a stored hash; null when empty, incomplete or past `expiresAt`. */
-export function parseSession(sid: string, h: Record<string, string>, now: number): SessionRecord | null {
-  const { userId, username } = h
-  const createdAt = Number(h.createdAt)
-  const expiresAt = Number(h.expiresAt)
-  if (!userId || username === undefined || !Number.isFinite(createdAt) || !Number.isFinite(expiresAt))
-    return null
-  if (expiresAt <= now) return null
-  return { sid, userId, username, createdAt, expiresAt }
+/** The session hash fields `parseSession` reads (`HMGET` them, in this order, not `HGETALL`). */
+export const SESSION_FIELDS = ['userId', 'username', 'createdAt', 'expiresAt', 'endsAt'] as const
+
+/** An epoch-ms field as stored: a decimal integer string, else NaN (`Number('')` would be 0). */
+function epochMs(raw: string | null | undefined): number {
+  return raw && /^\d{1,16}$/.test(raw) ? Number(raw) : Number.NaN
+}
+
+/**
+ * Builds a SessionRecord from the stored `SESSION_FIELDS` values; null when missing or incomplete (a session
+ * stored without a valid `endsAt` counts as none: fail closed), or past `expiresAt` or `endsAt`.
+ */
+export function parseSession(
+  sid: string,
+  fields: ReadonlyArray<string | null | undefined>,
+  now: number,
+): SessionRecord | null {
+  const [userId, username] = fields
+  const [createdAt, expiresAt, endsAt] = fields.slice(2).map(epochMs) as [number, number, number]
+  if (!userId || typeof username !== 'string') return null
+  if (!Number.isFinite(createdAt) || !Number.isFinite(expiresAt) || !Number.isFinite(endsAt)) return null
+  if (expiresAt <= now || endsAt <= now) return null
+  return { sid, userId, username, createdAt, expiresAt: Math.min(expiresAt, endsAt), endsAt }
 }

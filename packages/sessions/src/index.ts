@@ -1,5 +1,5 @@
 export type { Role, SessionRecord, TicketGrant, RefreshRotation, SessionStore } from './types.ts'
-export { ROLES } from './types.ts'
+export { ROLES, SPENT_REFRESH_KEPT, ENDED_SESSION_RETENTION_MS, retainUntil } from './types.ts'
 export {
   SessionEventSchema,
   SessionRevokedSchema,
@@ -14,3 +14,4 @@ export {
 } from './events.ts'
 export { hashSecret } from './hash.ts'
 export { withDeadline, onStoreTimeouts, StoreTimeoutError } from './deadline.ts'
+export { clientKey } from './client-key.ts'

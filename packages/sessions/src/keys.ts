@@ -1,9 +1,13 @@
 /**
- * Redis key layout, all under one configurable prefix. Keys that one script touches together share a `{…}`
- * hash tag, so every script works on Redis Cluster: each script below touches ONE key.
+ * THE Redis key layout of Portcullis (api and realtime), all under one configurable prefix (`REDIS_KEY_PREFIX`).
+ * Keys that one script or transaction touches together share a `{…}` hash tag, so every script works on Redis
+ * Cluster. IPs are used as they are (IPv6 colons are fine in keys; callers pass `clientKey(ip)`).
  */
 export interface Keys {
-  /** Hash: userId, username, createdAt, expiresAt (ms), `rt` = live refresh hash, `x:<hash>` = spent refresh hashes. */
+  /**
+   * Hash: userId, username, createdAt, expiresAt, endsAt (ms); `rt` = live refresh hash; the spent refresh hashes
+   * (at most SPENT_REFRESH_KEPT) as `x:<hash>` fields, in a ring of `xs:<slot>` fields counted by `xn`.
+   */
   session(sid: string): string
   /** Set of the user's session ids (an index; stale ids are pruned on read). */
   userSessions(userId: string): string
@@ -13,15 +17,52 @@ export interface Keys {
   ticket(ticketHash: string): string
   /** Pub/sub channel of the event contract. */
   channel: string
+  /** realtime: fixed-window connect counter of an IP (checked with the block in one script). */
+  connectRate(ip: string): string
+  /** realtime: fixed-window failed-authentication counter of an IP. */
+  authFailures(ip: string): string
+  /** realtime: present while the IP is blocked. */
+  ipBlock(ip: string): string
+  /** realtime: sorted set of the user's live connection ids, scored by lease expiry (ms), across all instances. */
+  userConnections(userId: string): string
+  /** realtime: hash `{t: tokens, ts: ms}`, the user's message token bucket across all instances. */
+  userMessageBucket(userId: string): string
+  /** realtime: pub/sub channel that carries one protocol channel's publishes between instances. */
+  fanout(channel: string): string
+  /** api: failed logins of one username (its hash) from one client key (IP, IPv6 /64), fixed window. */
+  loginFailuresFromClient(usernameHash: string, client: string): string
+  /** api: failed logins of one username (its hash) from every client, fixed window. */
+  loginFailures(usernameHash: string): string
+  /** api: present while a client key logged in successfully as the username within 30 days. */
+  knownLoginClient(usernameHash: string, client: string): string
+  /** api: a session's ticket or refresh budget, fixed window. */
+  sessionQuota(kind: string, sid: string): string
+  /** api: prefix of @fastify/rate-limit's per-route, per-IP counters. */
+  rateLimitPrefix: string
 }
 
-/** The key layout under `prefix` (e.g. `portcullis:`). */
+/**
+ * The key layout under `prefix` (e.g. `portcullis:`).
+ * @example keys('portcullis:').session('abc') // 'portcullis:session:{s:abc}'
+ */
 export function keys(prefix: string): Keys {
+  const rt = `${prefix}rt:`
   return {
     session: (sid) => `${prefix}session:{s:${sid}}`,
     userSessions: (userId) => `${prefix}user:{u:${userId}}:sessions`,
     roles: (userId) => `${prefix}user:{u:${userId}}:roles`,
     ticket: (hash) => `${prefix}ticket:${hash}`,
     channel: `${prefix}events`,
+    connectRate: (ip) => `${rt}ip:{${ip}}:connect`,
+    authFailures: (ip) => `${rt}ip:{${ip}}:fail`,
+    ipBlock: (ip) => `${rt}ip:{${ip}}:block`,
+    userConnections: (userId) => `${rt}user:{${userId}}:conns`,
+    userMessageBucket: (userId) => `${rt}user:{${userId}}:msg`,
+    fanout: (channel) => `${rt}ch:${channel}`,
+    loginFailuresFromClient: (name, client) => `${prefix}login:fail:${name}:${client}`,
+    loginFailures: (name) => `${prefix}login:fail:${name}`,
+    knownLoginClient: (name, client) => `${prefix}login:known:${name}:${client}`,
+    sessionQuota: (kind, sid) => `${prefix}quota:${kind}:${sid}`,
+    rateLimitPrefix: `${prefix}ratelimit:`,
   }
 }

@@ -1,10 +1,19 @@
 import { sessionRevoked, userRolesChanged, type SessionEvent } from './events.ts'
 import { hashSecret } from './hash.ts'
-import type { RefreshRotation, Role, SessionRecord, SessionStore, TicketGrant } from './types.ts'
+import {
+  retainUntil,
+  SPENT_REFRESH_KEPT,
+  type RefreshRotation,
+  type Role,
+  type SessionRecord,
+  type SessionStore,
+  type TicketGrant,
+} from './types.ts'
 
 interface StoredSession extends SessionRecord {
   refresh: string | null
-  spent: Set<string>
+  /** The most recently spent refresh hashes, oldest first (at most SPENT_REFRESH_KEPT). */
+  spent: string[]
 }
 
 /**
@@ -39,19 +48,27 @@ export class MemorySessionStore implements SessionStore {
     if (this.#down) throw new Error('session store unreachable')
   }
 
-  #live(sid: string): StoredSession | null {
+  /** The stored session, live or kept inert after its end (see `retainUntil`); forgets it once past that. */
+  #stored(sid: string): StoredSession | null {
     const s = this.#sessions.get(sid)
     if (!s) return null
-    if (s.expiresAt <= this.#now()) {
+    if (retainUntil(s.expiresAt, s.endsAt) <= this.#now()) {
       this.#sessions.delete(sid)
       return null
     }
     return s
   }
 
+  /** The session while it is live: before `expiresAt` (which is never after `endsAt`). */
+  #live(sid: string): StoredSession | null {
+    const s = this.#stored(sid)
+    return s && this.#now() < s.expiresAt ? s : null
+  }
+
   async createSession(s: SessionRecord): Promise<void> {
     this.#check()
-    this.#sessions.set(s.sid, { ...s, refresh: null, spent: new Set() })
+    const expiresAt = Math.min(s.expiresAt, s.endsAt)
+    this.#sessions.set(s.sid, { ...s, expiresAt, refresh: null, spent: [] })
   }
 
   async getSession(sid: string): Promise<SessionRecord | null> {
@@ -65,8 +82,8 @@ export class MemorySessionStore implements SessionStore {
   async revokeSession(sid: string, reason: string): Promise<boolean> {
     this.#check()
     const s = this.#live(sid)
-    if (!s) return false
     this.#sessions.delete(sid)
+    if (!s) return false
     this.#emit(sessionRevoked(sid, s.userId, reason, this.#now()))
     return true
   }
@@ -129,20 +146,23 @@ export class MemorySessionStore implements SessionStore {
     expiresAt: number,
   ): Promise<RefreshRotation> {
     this.#check()
-    const s = this.#live(sid)
+    const s = this.#stored(sid)
     if (!s) return 'unknown'
-    if (s.refresh === oldHash) {
-      s.spent.add(oldHash)
-      s.refresh = newHash
-      s.expiresAt = expiresAt
-      return 'rotated'
-    }
-    if (s.spent.has(oldHash)) {
+    const live = s.refresh === oldHash
+    if (!live && !s.spent.includes(oldHash)) return 'unknown'
+    const now = this.#now()
+    if (now >= s.endsAt) return 'ended'
+    if (now >= s.expiresAt) return 'unknown'
+    if (!live) {
       this.#sessions.delete(sid)
-      this.#emit(sessionRevoked(sid, s.userId, 'refresh_reused', this.#now()))
+      this.#emit(sessionRevoked(sid, s.userId, 'refresh_reused', now))
       return 'reused'
     }
-    return 'unknown'
+    s.spent.push(oldHash)
+    if (s.spent.length > SPENT_REFRESH_KEPT) s.spent.shift()
+    s.refresh = newHash
+    s.expiresAt = Math.min(expiresAt, s.endsAt)
+    return 'rotated'
   }
 
   async publish(event: SessionEvent): Promise<void> {

@@ -1,6 +1,6 @@
 import { eventsChannel, parseSessionEvent, type SessionEvent } from './events.ts'
 import type { RedisClient } from './client.ts'
-import { parseGrant, parseRoles, parseSession } from './grant.ts'
+import { parseGrant, parseRoles, parseSession, SESSION_FIELDS } from './grant.ts'
 import { withDeadline } from './deadline.ts'
 import { hashSecret } from './hash.ts'
 import { keys, type Keys } from './keys.ts'
@@ -12,7 +12,16 @@ import {
   SAVE_REFRESH,
   SET_ROLES,
 } from './scripts.ts'
-import type { RefreshRotation, Role, SessionRecord, SessionStore, TicketGrant } from './types.ts'
+import {
+  ENDED_SESSION_RETENTION_MS,
+  retainUntil,
+  SPENT_REFRESH_KEPT,
+  type RefreshRotation,
+  type Role,
+  type SessionRecord,
+  type SessionStore,
+  type TicketGrant,
+} from './types.ts'
 
 /** Options of `RedisSessionStore`. */
 export interface RedisSessionStoreOptions {
@@ -61,22 +70,25 @@ export class RedisSessionStore implements SessionStore {
 
   async createSession(s: SessionRecord): Promise<void> {
     const key = this.#keys.session(s.sid)
+    const expiresAt = Math.min(s.expiresAt, s.endsAt)
     const multi = this.#client
       .multi()
       .hSet(key, {
         userId: s.userId,
         username: s.username,
         createdAt: String(s.createdAt),
-        expiresAt: String(s.expiresAt),
+        expiresAt: String(expiresAt),
+        endsAt: String(s.endsAt),
       })
-      .pExpireAt(key, s.expiresAt)
+      .pExpireAt(key, retainUntil(expiresAt, s.endsAt))
     await this.#t(multi.exec())
-    await this.#eval(INDEX_SESSION, this.#keys.userSessions(s.userId), [s.sid, s.expiresAt])
+    await this.#eval(INDEX_SESSION, this.#keys.userSessions(s.userId), [s.sid, expiresAt])
   }
 
   async getSession(sid: string): Promise<SessionRecord | null> {
-    const h = await this.#t(this.#client.hGetAll(this.#keys.session(sid)))
-    return parseSession(sid, h as Record<string, string>, this.#now())
+    // HMGET, not HGETALL: the hash also holds up to SPENT_REFRESH_KEPT spent hashes nobody needs here.
+    const fields = await this.#t(this.#client.hmGet(this.#keys.session(sid), [...SESSION_FIELDS]))
+    return parseSession(sid, fields, this.#now())
   }
 
   async revokeSession(sid: string, reason: string): Promise<boolean> {
@@ -102,10 +114,16 @@ export class RedisSessionStore implements SessionStore {
   async listUserSessions(userId: string): Promise<string[]> {
     const index = this.#keys.userSessions(userId)
     const sids = await this.#t(this.#client.sMembers(index))
-    const alive = await Promise.all(sids.map((sid) => this.#t(this.#client.exists(this.#keys.session(sid)))))
-    const stale = sids.filter((_, i) => alive[i] === 0)
+    const now = this.#now()
+    const live = await Promise.all(
+      sids.map(async (sid) => {
+        const fields = await this.#t(this.#client.hmGet(this.#keys.session(sid), [...SESSION_FIELDS]))
+        return parseSession(sid, fields, now) !== null
+      }),
+    )
+    const stale = sids.filter((_, i) => !live[i])
     if (stale.length) await this.#t(this.#client.sRem(index, stale))
-    return sids.filter((_, i) => alive[i] === 1)
+    return sids.filter((_, i) => live[i])
   }
 
   async getRoles(userId: string): Promise<Role[] | null> {
@@ -160,9 +178,12 @@ export class RedisSessionStore implements SessionStore {
       sid,
       this.#now(),
       this.#keys.channel,
-    ])) as [RefreshRotation, string]
-    const [result, uid] = reply
-    if (result === 'rotated') await this.#eval(INDEX_SESSION, this.#keys.userSessions(uid), ['', expiresAt])
+      SPENT_REFRESH_KEPT,
+      ENDED_SESSION_RETENTION_MS,
+    ])) as [RefreshRotation, string, string?]
+    const [result, uid, until] = reply
+    if (result === 'rotated')
+      await this.#eval(INDEX_SESSION, this.#keys.userSessions(uid), ['', until ?? expiresAt])
     if (result === 'reused') await this.#t(this.#client.sRem(this.#keys.userSessions(uid), sid))
     return result
   }

@@ -3,35 +3,65 @@
  * from inside the script, so a revocation is never visible without its event.
  */
 
-/** KEYS[1] session. ARGV: sid, reason, at (ms), channel. Deletes and publishes; returns the userId or nil. */
-export const REVOKE_SESSION = `
-local uid = redis.call('HGET', KEYS[1], 'userId')
-if not uid then return nil end
-redis.call('DEL', KEYS[1])
-redis.call('PUBLISH', ARGV[4], cjson.encode({v = 1, type = 'session.revoked', sid = ARGV[1], userId = uid,
-  reason = ARGV[2], at = tonumber(ARGV[3])}))
-return uid
+/** Lua `ms(v)`: a stored epoch-ms field as a number, or nil unless it is 1–16 decimal digits (as `parseSession`). */
+const EPOCH_MS = `
+local function ms(v)
+  if type(v) == 'string' and #v <= 16 and string.match(v, '^%d+$') then return tonumber(v) end
+  return nil
+end
 `
 
 /**
- * KEYS[1] session. ARGV: oldHash, newHash, expiresAt (ms), sid, at (ms), channel.
- * Returns {'rotated', uid} | {'reused', uid} | {'unknown', ''}.
+ * KEYS[1] session. ARGV: sid, reason, at (ms), channel. Deletes the session; publishes and returns the userId only
+ * when it was still live (an expired or ended one, kept inert, is deleted silently); nil otherwise.
  */
-export const ROTATE_REFRESH = `
-local uid = redis.call('HGET', KEYS[1], 'userId')
-if not uid then return {'unknown', ''} end
-if redis.call('HGET', KEYS[1], 'rt') == ARGV[1] then
-  redis.call('HSET', KEYS[1], 'rt', ARGV[2], 'x:' .. ARGV[1], '1', 'expiresAt', ARGV[3])
-  redis.call('PEXPIREAT', KEYS[1], ARGV[3])
-  return {'rotated', uid}
-end
-if redis.call('HEXISTS', KEYS[1], 'x:' .. ARGV[1]) == 1 then
+export const REVOKE_SESSION = `${EPOCH_MS}
+local h = redis.call('HMGET', KEYS[1], 'userId', 'expiresAt', 'endsAt')
+if not h[1] then return nil end
+redis.call('DEL', KEYS[1])
+local now, exp, ends = tonumber(ARGV[3]), ms(h[2]), ms(h[3])
+if not exp or not ends or exp <= now or ends <= now then return nil end
+redis.call('PUBLISH', ARGV[4], cjson.encode({v = 1, type = 'session.revoked', sid = ARGV[1], userId = h[1],
+  reason = ARGV[2], at = now}))
+return h[1]
+`
+
+/**
+ * KEYS[1] session. ARGV: oldHash, newHash, expiresAt (ms, wanted), sid, now (ms), channel, spent hashes kept,
+ * ended retention (ms). Returns {'rotated', uid, new expiresAt} | {'reused', uid} | {'ended', uid} | {'unknown', ''}.
+ *
+ * Only a hash the session issued (live `rt`, or a spent `x:<hash>`) gets anything but `unknown`. Past `endsAt`
+ * it gets `ended` and nothing changes. Spent hashes live in a ring of `ARGV[7]` slots: `xn` counts rotations,
+ * `xs:<n mod size>` names the hash in each slot, and the hash evicted from a slot loses its `x:` field, so the
+ * session hash never holds more than `ARGV[7]` spent hashes. The new `expiresAt` is capped at `endsAt`; a window
+ * that reaches `endsAt` keeps the key `ARGV[8]` ms past it (see `retainUntil`).
+ */
+export const ROTATE_REFRESH = `${EPOCH_MS}
+local h = redis.call('HMGET', KEYS[1], 'userId', 'rt', 'expiresAt', 'endsAt')
+local uid, exp, ends = h[1], ms(h[3]), ms(h[4])
+if not uid or not exp or not ends then return {'unknown', ''} end
+local live = h[2] == ARGV[1]
+if not live and redis.call('HEXISTS', KEYS[1], 'x:' .. ARGV[1]) == 0 then return {'unknown', ''} end
+local now = tonumber(ARGV[5])
+if now >= ends then return {'ended', uid} end
+if now >= exp then return {'unknown', ''} end
+if not live then
   redis.call('DEL', KEYS[1])
   redis.call('PUBLISH', ARGV[6], cjson.encode({v = 1, type = 'session.revoked', sid = ARGV[4], userId = uid,
-    reason = 'refresh_reused', at = tonumber(ARGV[5])}))
+    reason = 'refresh_reused', at = now}))
   return {'reused', uid}
 end
-return {'unknown', ''}
+local slot = 'xs:' .. (redis.call('HINCRBY', KEYS[1], 'xn', 1) % tonumber(ARGV[7]))
+local evicted = redis.call('HGET', KEYS[1], slot)
+if evicted then redis.call('HDEL', KEYS[1], 'x:' .. evicted) end
+local until_ms, keep_ms = ARGV[3], ARGV[3]
+if tonumber(ARGV[3]) >= ends then
+  until_ms = h[4]
+  keep_ms = string.format('%.0f', ends + tonumber(ARGV[8]))
+end
+redis.call('HSET', KEYS[1], 'rt', ARGV[2], slot, ARGV[1], 'x:' .. ARGV[1], '1', 'expiresAt', until_ms)
+redis.call('PEXPIREAT', KEYS[1], keep_ms)
+return {'rotated', uid, until_ms}
 `
 
 /** KEYS[1] session. ARGV: hash. Sets the live refresh hash of an existing session; returns 1 or 0. */

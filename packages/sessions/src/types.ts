@@ -14,8 +14,38 @@ export interface SessionRecord {
   username: string
   /** When the session was created (ms). */
   createdAt: number
-  /** End of the refresh lifetime (ms); the session is gone after this. */
+  /**
+   * End of the current refresh window (ms): the session is gone after this unless refreshed. Never after
+   * `endsAt` (the stores cap it).
+   */
   expiresAt: number
+  /**
+   * Absolute end of the session (ms): `createdAt + SESSION_MAX_AGE_S`. Set once at creation; no refresh moves it.
+   * Realtime closes the session's sockets at this moment (4401 `session_expired`).
+   */
+  endsAt: number
+}
+
+/**
+ * How many spent refresh-token hashes a session keeps for reuse detection: the most recent ones. A spent token
+ * older than that is still refused (`unknown`), it just no longer revokes the session (decision 0800).
+ */
+export const SPENT_REFRESH_KEPT = 32
+
+/**
+ * How long a session whose refresh window ran up to `endsAt` is kept after `endsAt`, inert (`getSession` → null),
+ * so that a refresh with its token is answered `ended` (401 `session_expired`) rather than `unknown`: 24 hours,
+ * in ms. A session that simply went unrefreshed past `expiresAt` is forgotten at once.
+ */
+export const ENDED_SESSION_RETENTION_MS = 24 * 3600 * 1000
+
+/**
+ * When a store may forget a session (epoch ms): at `expiresAt`, or `ENDED_SESSION_RETENTION_MS` after `endsAt`
+ * when the refresh window reaches `endsAt`. `expiresAt` is taken already capped at `endsAt`.
+ * @example retainUntil(1_000, 5_000) // 1_000;  retainUntil(5_000, 5_000) // 5_000 + 86_400_000
+ */
+export function retainUntil(expiresAt: number, endsAt: number): number {
+  return expiresAt >= endsAt ? endsAt + ENDED_SESSION_RETENTION_MS : expiresAt
 }
 
 /** What a WebSocket ticket grants to the realtime server that redeems it. */
@@ -30,8 +60,12 @@ export interface TicketGrant {
   traceparent: string | null
 }
 
-/** Outcome of `rotateRefresh`: `rotated` (the new hash is live), `reused` (session revoked), `unknown`. */
-export type RefreshRotation = 'rotated' | 'reused' | 'unknown'
+/**
+ * Outcome of `rotateRefresh`: `rotated` (the new hash is live), `reused` (a spent hash: the session is revoked),
+ * `ended` (a hash of the session, presented at or after its `endsAt`), `unknown` (anything else: no such session,
+ * a hash it never issued, or past its refresh window).
+ */
+export type RefreshRotation = 'rotated' | 'reused' | 'ended' | 'unknown'
 
 /**
  * The session store shared by apps/api and apps/realtime. Implementations: `RedisSessionStore`
@@ -39,11 +73,20 @@ export type RefreshRotation = 'rotated' | 'reused' | 'unknown'
  * Every method rejects (never hangs) when the backing store is unreachable; callers fail closed (503 / 1013).
  */
 export interface SessionStore {
-  /** Stores a new session; it expires by itself at `expiresAt`. */
+  /**
+   * Stores a new session; it expires by itself at `expiresAt`, which is capped at `endsAt` (see `retainUntil`
+   * for how long an ended session stays stored, inert).
+   */
   createSession(s: SessionRecord): Promise<void>
-  /** The session, or null when unknown, expired or revoked. */
+  /**
+   * The session, or null when unknown, past `expiresAt` (hence past `endsAt`), revoked, or stored without a
+   * valid `endsAt` (fail closed).
+   */
   getSession(sid: string): Promise<SessionRecord | null>
-  /** Atomically deletes the session and publishes `session.revoked`. False when it did not exist. */
+  /**
+   * Atomically deletes the session and publishes `session.revoked`. False when it did not exist or had already
+   * expired (no event then).
+   */
   revokeSession(sid: string, reason: string): Promise<boolean>
   /** Revokes every session of the user (each with a `session.revoked` event); returns the revoked ids. */
   revokeUserSessions(userId: string, reason: string): Promise<string[]>
@@ -69,8 +112,9 @@ export interface SessionStore {
   saveRefresh(sid: string, refreshHash: string): Promise<void>
   /**
    * Atomically spends `oldHash` and makes `newHash` the session's live refresh token, moving the session's
-   * `expiresAt` (ms) forward. Presenting an already spent hash of the session means theft: the session is revoked
-   * (with a `session.revoked` event, reason `refresh_reused`).
+   * `expiresAt` (ms) to `min(expiresAt, endsAt)`. Presenting one of the `SPENT_REFRESH_KEPT` most recently spent
+   * hashes means theft: the session is revoked (with a `session.revoked` event, reason `refresh_reused`). At or
+   * after `endsAt`, the live or a spent hash of the session gets `ended` and changes nothing.
    */
   rotateRefresh(sid: string, oldHash: string, newHash: string, expiresAt: number): Promise<RefreshRotation>
   /** Publishes an event to every subscriber (every app instance). */

@@ -1,10 +1,19 @@
 import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { waitFor } from '@portcullis/testkit'
-import type { SessionEvent, SessionRecord, SessionStore, TicketGrant } from '../src/index.ts'
+import {
+  SPENT_REFRESH_KEPT,
+  type SessionEvent,
+  type SessionRecord,
+  type SessionStore,
+  type TicketGrant,
+} from '../src/index.ts'
 
-/** Builds a fresh, isolated store for one test (closed by the factory via onTestFinished). */
-export type StoreFactory = () => Promise<SessionStore>
+/**
+ * Builds a fresh, isolated store for one test (closed by the factory via onTestFinished). `now` is the store's
+ * clock; tests only ever move it forward from the real time (Redis expires keys by its own clock).
+ */
+export type StoreFactory = (options?: { now?: () => number }) => Promise<SessionStore>
 
 const id = (p: string): string => `${p}-${randomBytes(6).toString('hex')}`
 
@@ -16,6 +25,7 @@ export function session(over: Partial<SessionRecord> = {}): SessionRecord {
     username: 'alice',
     createdAt: now,
     expiresAt: now + 60_000,
+    endsAt: now + 3_600_000,
     ...over,
   }
 }
@@ -140,6 +150,72 @@ export function storeContract(name: string, make: StoreFactory): void {
       expect(await store.rotateRefresh(s.sid, 'h2', 'h4', later)).toBe('unknown')
       await waitFor(() => events.length === 1, 'revocation on reuse')
       expect(events[0]).toMatchObject({ type: 'session.revoked', sid: s.sid, reason: 'refresh_reused' })
+    })
+
+    it('caps expiresAt at endsAt when creating and when rotating', async () => {
+      const clock = { now: Date.now() }
+      const store = await make({ now: () => clock.now })
+      const s = session({ createdAt: clock.now, expiresAt: clock.now + 60_000, endsAt: clock.now + 30_000 })
+      await store.createSession(s)
+      expect(await store.getSession(s.sid)).toEqual({ ...s, expiresAt: s.endsAt })
+      const t = session({ createdAt: clock.now, expiresAt: clock.now + 10_000, endsAt: clock.now + 30_000 })
+      await store.createSession(t)
+      await store.saveRefresh(t.sid, 'h1')
+      clock.now += 5_000
+      expect(await store.rotateRefresh(t.sid, 'h1', 'h2', clock.now + 10_000)).toBe('rotated')
+      expect((await store.getSession(t.sid))?.expiresAt).toBe(clock.now + 10_000)
+      clock.now += 5_000
+      expect(await store.rotateRefresh(t.sid, 'h2', 'h3', clock.now + 60_000)).toBe('rotated')
+      expect(await store.getSession(t.sid)).toEqual({ ...t, expiresAt: t.endsAt })
+    })
+
+    it('ends a session at endsAt: its tokens get `ended`, nothing moves, no revocation', async () => {
+      const clock = { now: Date.now() }
+      const store = await make({ now: () => clock.now })
+      const events = await collect(store)
+      const s = session({ createdAt: clock.now, expiresAt: clock.now + 20_000, endsAt: clock.now + 30_000 })
+      await store.createSession(s)
+      await store.saveRefresh(s.sid, 'h1')
+      clock.now += 15_000
+      expect(await store.rotateRefresh(s.sid, 'h1', 'h2', clock.now + 20_000)).toBe('rotated')
+      clock.now = s.endsAt
+      expect(await store.getSession(s.sid)).toBeNull()
+      expect(await store.listUserSessions(s.userId)).toEqual([])
+      expect(await store.rotateRefresh(s.sid, 'h2', 'h3', clock.now + 20_000)).toBe('ended')
+      expect(await store.rotateRefresh(s.sid, 'h1', 'h3', clock.now + 20_000)).toBe('ended') // spent: still no revocation
+      expect(await store.rotateRefresh(s.sid, 'forged', 'h3', clock.now + 20_000)).toBe('unknown')
+      clock.now += 3_600_000 // later the same day: still answered `ended`
+      expect(await store.rotateRefresh(s.sid, 'h2', 'h3', clock.now + 20_000)).toBe('ended')
+      expect(await store.revokeSession(s.sid, 'admin')).toBe(false)
+      await store.ping()
+      await new Promise((r) => setTimeout(r, 50))
+      expect(events).toEqual([])
+    })
+
+    it('forgets a session left unrefreshed past expiresAt: its token is `unknown`', async () => {
+      const clock = { now: Date.now() }
+      const store = await make({ now: () => clock.now })
+      const s = session({ createdAt: clock.now, expiresAt: clock.now + 10_000, endsAt: clock.now + 30_000 })
+      await store.createSession(s)
+      await store.saveRefresh(s.sid, 'h1')
+      clock.now += 10_000
+      expect(await store.getSession(s.sid)).toBeNull()
+      expect(await store.rotateRefresh(s.sid, 'h1', 'h2', clock.now + 10_000)).toBe('unknown')
+    })
+
+    it(`keeps the ${SPENT_REFRESH_KEPT} most recently spent hashes: reuse of one revokes, an older one is just refused`, async () => {
+      const store = await make()
+      const s = session()
+      await store.createSession(s)
+      await store.saveRefresh(s.sid, 'h0')
+      const rotations = SPENT_REFRESH_KEPT + 8
+      for (let i = 0; i < rotations; i++)
+        expect(await store.rotateRefresh(s.sid, `h${i}`, `h${i + 1}`, s.expiresAt)).toBe('rotated')
+      const oldestKept = rotations - SPENT_REFRESH_KEPT
+      expect(await store.rotateRefresh(s.sid, `h${oldestKept - 1}`, 'x', s.expiresAt)).toBe('unknown')
+      expect(await store.getSession(s.sid)).not.toBeNull()
+      expect(await store.rotateRefresh(s.sid, `h${oldestKept}`, 'x', s.expiresAt)).toBe('reused')
+      expect(await store.getSession(s.sid)).toBeNull()
     })
 
     it('delivers published events and stops after unsubscribe', async () => {

@@ -2,8 +2,8 @@ import { describe, expect, it, onTestFinished } from 'vitest'
 import { MemorySessionStore } from '../src/memory-store.ts'
 import { session, storeContract } from './contract.ts'
 
-storeContract('memory', async () => {
-  const store = new MemorySessionStore()
+storeContract('memory', async (options) => {
+  const store = new MemorySessionStore(options)
   onTestFinished(() => store.close())
   return store
 })

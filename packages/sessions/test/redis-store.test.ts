@@ -2,14 +2,18 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { startRedisServer, uniquePrefix, waitFor } from '@portcullis/testkit'
 import { createRedisClient, RedisSessionStore, type RedisClient } from '../src/redis.ts'
-import { hashSecret } from '../src/index.ts'
+import { ENDED_SESSION_RETENTION_MS, hashSecret, SPENT_REFRESH_KEPT } from '../src/index.ts'
 import { session, storeContract } from './contract.ts'
 import { redisUrl } from './redis-url.ts'
 
-async function redisStore(url = redisUrl(), prefix = uniquePrefix('sessions')): Promise<RedisSessionStore> {
+async function redisStore(
+  url = redisUrl(),
+  prefix = uniquePrefix('sessions'),
+  now?: () => number,
+): Promise<RedisSessionStore> {
   const client = createRedisClient(url, { commandTimeoutMs: 500, maxReconnectDelayMs: 200 })
   await client.connect()
-  const store = new RedisSessionStore({ client, prefix, ownsClient: true })
+  const store = new RedisSessionStore({ client, prefix, ownsClient: true, ...(now ? { now } : {}) })
   onTestFinished(() => store.close())
   return store
 }
@@ -21,7 +25,7 @@ async function rawClient(): Promise<RedisClient> {
   return raw
 }
 
-storeContract('redis', () => redisStore())
+storeContract('redis', (options) => redisStore(undefined, undefined, options?.now))
 
 describe('RedisSessionStore', () => {
   it('keeps every key under the prefix and stores only hashes of tickets and refresh tokens', async () => {
@@ -44,6 +48,65 @@ describe('RedisSessionStore', () => {
     const dump = JSON.stringify(await raw.hGetAll(`${prefix}session:{s:${s.sid}}`))
     expect(dump).not.toContain('REFRESH-SECRET')
     expect(await raw.pTTL(`${prefix}session:{s:${s.sid}}`)).toBeGreaterThan(0)
+  })
+
+  it('stores endsAt in the session hash; the key lives to expiresAt, or a retention past endsAt', async () => {
+    const prefix = uniquePrefix('ends')
+    const clock = { now: Date.now() }
+    const store = await redisStore(undefined, prefix, () => clock.now)
+    const raw = await rawClient()
+    const s = session({ createdAt: clock.now, expiresAt: clock.now + 60_000, endsAt: clock.now + 90_000 })
+    const key = `${prefix}session:{s:${s.sid}}`
+    await store.createSession(s)
+    await store.saveRefresh(s.sid, 'h1')
+    expect(await raw.hmGet(key, ['endsAt', 'expiresAt'])).toEqual([String(s.endsAt), String(s.expiresAt)])
+    expect(await raw.pExpireTime(key)).toBe(s.expiresAt)
+    clock.now += 40_000
+    expect(await store.rotateRefresh(s.sid, 'h1', 'h2', clock.now + 60_000)).toBe('rotated')
+    expect(await raw.hmGet(key, ['endsAt', 'expiresAt'])).toEqual([String(s.endsAt), String(s.endsAt)])
+    expect(await raw.pExpireTime(key)).toBe(s.endsAt + ENDED_SESSION_RETENTION_MS)
+  })
+
+  it('treats a stored session without a valid endsAt as no session (fail closed)', async () => {
+    const prefix = uniquePrefix('noends')
+    const store = await redisStore(undefined, prefix)
+    const raw = await rawClient()
+    for (const endsAt of [undefined, '', 'soon', '1e20', '-5']) {
+      const s = session()
+      const fields: Record<string, string> = {
+        userId: s.userId,
+        username: s.username,
+        createdAt: String(s.createdAt),
+        expiresAt: String(s.expiresAt),
+        rt: 'h1',
+        ...(endsAt === undefined ? {} : { endsAt }),
+      }
+      await raw.hSet(`${prefix}session:{s:${s.sid}}`, fields)
+      await raw.sAdd(`${prefix}user:{u:${s.userId}}:sessions`, s.sid)
+      expect(await store.getSession(s.sid), String(endsAt)).toBeNull()
+      expect(await store.listUserSessions(s.userId)).toEqual([])
+      expect(await store.rotateRefresh(s.sid, 'h1', 'h2', s.expiresAt)).toBe('unknown')
+    }
+  })
+
+  it('keeps the session hash bounded however often the refresh token rotates', async () => {
+    const prefix = uniquePrefix('bounded')
+    const store = await redisStore(undefined, prefix)
+    const raw = await rawClient()
+    const s = session()
+    const key = `${prefix}session:{s:${s.sid}}`
+    await store.createSession(s)
+    await store.saveRefresh(s.sid, 'h0')
+    const sizes: number[] = []
+    for (let i = 0; i < 3 * SPENT_REFRESH_KEPT; i++) {
+      expect(await store.rotateRefresh(s.sid, `h${i}`, `h${i + 1}`, s.expiresAt)).toBe('rotated')
+      if ((i + 1) % SPENT_REFRESH_KEPT === 0) sizes.push(await raw.hLen(key))
+    }
+    // 5 record fields, `rt`, the rotation count `xn`, and per kept spent hash an `x:` field and a ring slot.
+    const bound = 5 + 2 + 2 * SPENT_REFRESH_KEPT
+    expect(sizes).toEqual([bound, bound, bound])
+    const spent = Object.keys(await raw.hGetAll(key)).filter((f) => f.startsWith('x:'))
+    expect(spent).toHaveLength(SPENT_REFRESH_KEPT)
   })
 
   it('lets a ticket expire after its TTL', async () => {

@@ -92,6 +92,8 @@ export interface LogCapture {
   text(): string
   /** Every JSON line parsed. */
   lines(): Array<Record<string, unknown>>
+  /** The security events named `name` (lines whose `event` field is it). */
+  events(name: string): Array<Record<string, unknown>>
 }
 
 /**
@@ -106,15 +108,12 @@ export function captureLogs(): LogCapture {
       done()
     },
   })
-  return {
-    stream,
-    text: () => text,
-    lines: () =>
-      text
-        .split('\n')
-        .filter((l) => l.trim() !== '')
-        .map((l) => JSON.parse(l) as Record<string, unknown>),
-  }
+  const lines = (): Array<Record<string, unknown>> =>
+    text
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+  return { stream, text: () => text, lines, events: (name) => lines().filter((l) => l.event === name) }
 }
 
 /** One place a secret was found. */

@@ -39,14 +39,20 @@ function exited(child: ChildProcess): Promise<void> {
  * Starts `redis-server` on a free loopback port with persistence off.
  * @example const redis = await startRedisServer(); process.env.REDIS_URL = redis.url; await redis.stop()
  */
-export async function startRedisServer(options: { port?: number; bin?: string } = {}): Promise<RedisServer> {
+export async function startRedisServer(
+  options: {
+    port?: number
+    bin?: string
+    /** Extra `redis-server` arguments (cluster mode, a data dir). */ args?: readonly string[]
+  } = {},
+): Promise<RedisServer> {
   const port = options.port ?? (await freePort())
   const bin = options.bin ?? 'redis-server'
   let child: ChildProcess | undefined
 
   const start = async (): Promise<void> => {
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']
-    args.push('--protected-mode', 'yes', '--loglevel', 'warning')
+    args.push('--protected-mode', 'yes', '--loglevel', 'warning', ...(options.args ?? []))
     const proc = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] })
     child = proc
     let stderr = ''

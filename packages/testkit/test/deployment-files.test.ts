@@ -20,8 +20,11 @@ type Doc = Record<string, unknown>
 const APPS = { api: ApiEnvSchema, realtime: RealtimeEnvSchema } as const
 type AppName = keyof typeof APPS
 
-/** Variables an app may receive without declaring them: the OpenTelemetry SDK reads `OTEL_*` itself. */
-const isStandard = (name: string) => name.startsWith('OTEL_')
+/**
+ * Variables an app may receive without declaring them: the OpenTelemetry SDK reads `OTEL_*` itself, and Node
+ * reads `NODE_EXTRA_CA_CERTS` (the CA that signed the private Redis and proxy certificates).
+ */
+const isStandard = (name: string) => name.startsWith('OTEL_') || name === 'NODE_EXTRA_CA_CERTS'
 
 function yamlDocs(path: string): Doc[] {
   const docs = parseAllDocuments(read(path), { merge: true })
@@ -87,21 +90,21 @@ describe('infra/compose.yaml', () => {
         Object.entries(service.environment ?? {}).map(([k, v]) => [k, String(v)]),
       )
       expect(unknownVariables(app, env), name).toEqual([])
-      // Redis and the JWKS fetch speak plaintext only on the internal compose network (documented in the
-      // deployment guide): warnings, not refusals.
-      const warn = app === 'api' ? ['redis-auth'] : ['redis-auth', 'jwks-url']
-      expect(productionFindings(app, env), name).toEqual({ fail: [], warn })
+      // Redis and the JWKS fetch use TLS even on the internal network: no failure and no warning.
+      expect(productionFindings(app, env), name).toEqual({ fail: [], warn: [] })
       expect(service.build?.dockerfile, name).toBe(`apps/${app}/Dockerfile`)
     }
   })
 
-  it('protects Redis with an ACL user and password, and the apps use it', () => {
+  it('protects Redis with an ACL user, a password and TLS only, and the apps use it', () => {
     const redis = JSON.stringify(doc.services.redis)
     expect(redis).toContain('"default","off"')
     expect(redis).toContain('>compose-test-password')
+    expect(redis).toContain('"--port","0","--tls-port","6379"')
     expect(doc.services.api?.environment?.REDIS_URL).toBe(
-      'redis://portcullis:compose-test-password@redis:6379',
+      'rediss://portcullis:compose-test-password@redis:6379',
     )
+    expect(doc.services['realtime-1']?.environment?.JWKS_URL).toMatch(/^https:\/\//)
   })
 })
 
@@ -163,11 +166,8 @@ describe('infra/k8s', () => {
           e.value ?? (e.name === 'REDIS_URL' ? 'rediss://portcullis:pw@redis.internal:6380' : 'secret')
       }
       expect(unknownVariables(app, env), app).toEqual([])
-      // realtime fetches the JWKS from the api Service over the pod network, fenced by NetworkPolicy: a warning.
-      expect(productionFindings(app, env), app).toEqual({
-        fail: [],
-        warn: app === 'realtime' ? ['jwks-url'] : [],
-      })
+      // realtime reads the JWKS over https through the ingress: no failure and no warning.
+      expect(productionFindings(app, env), app).toEqual({ fail: [], warn: [] })
       expect(container.command, app).toEqual(startCommand(app))
       expect(pod.securityContext).toMatchObject({ runAsNonRoot: true })
       expect(container.securityContext).toMatchObject({

@@ -1,12 +1,17 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { InvalidCredentials, LoginThrottled } from '../errors.ts'
+import { InvalidCredentials, LoginBusy, LoginThrottled, withRetryAfter } from '../errors.ts'
 import { apiEvent } from '../security-events.ts'
+import { BulkheadFull } from '../users/bulkhead.ts'
 import { openSession, type TokenPair } from './session-service.ts'
 
+/** `Retry-After` of a login refused because every password-check slot is taken, seconds. */
+export const LOGIN_BUSY_RETRY_AFTER_S = 1
+
 /**
- * Password login. Order: per-username throttle (counts this attempt) → argon2id verify (a dummy hash for
- * unknown users: same work, same answer) → session. Unknown user and wrong password are indistinguishable
- * to the client; the log keeps the distinction (`reason`).
+ * Password login. Order: throttle (counts this attempt per username and client, see `LoginThrottle`) → argon2id
+ * verify in a bounded slot (a dummy hash for unknown users: same work, same answer; 503 at once when every slot
+ * is taken) → session. Unknown user and wrong password are indistinguishable to the client; the log keeps the
+ * distinction (`reason`).
  */
 export async function login(
   app: FastifyInstance,
@@ -14,13 +19,22 @@ export async function login(
   username: string,
   password: string,
 ): Promise<TokenPair> {
-  const throttle = await app.loginThrottle.attempt(username)
-  if (!throttle.allowed) {
-    apiEvent(req.log, 'auth.login.throttled', { reason: 'username', ip: req.ip, level: 'warn' })
-    throw Object.assign(new LoginThrottled(throttle.retryAfterS), { retryAfterS: throttle.retryAfterS })
+  const attempt = await app.loginThrottle.begin(username, req.ip)
+  if (!attempt.allowed) {
+    apiEvent(req.log, 'auth.login.throttled', { reason: attempt.reason, ip: req.ip, level: 'warn' })
+    throw withRetryAfter(new LoginThrottled(attempt.retryAfterS), attempt.retryAfterS)
   }
   const user = app.users.byUsername(username)
-  const ok = await app.hasher.verify(user?.passwordHash ?? null, password)
+  let ok: boolean
+  try {
+    ok = await app.hasher.verify(user?.passwordHash ?? null, password)
+  } catch (err) {
+    // Never checked: give the attempt back (best effort; a failed refund only leaves the count stricter).
+    await attempt.cancel().catch(() => {})
+    if (!(err instanceof BulkheadFull)) throw err
+    apiEvent(req.log, 'auth.login.busy', { reason: 'password_checks_full', ip: req.ip, level: 'warn' })
+    throw withRetryAfter(new LoginBusy(), LOGIN_BUSY_RETRY_AFTER_S)
+  }
   if (!user || !ok) {
     apiEvent(req.log, 'auth.login.failed', {
       reason: user ? 'bad_password' : 'unknown_user',
@@ -30,7 +44,7 @@ export async function login(
     })
     throw new InvalidCredentials()
   }
-  await app.loginThrottle.reset(username)
+  await attempt.succeeded()
   const result = await openSession(app, user)
   apiEvent(req.log, 'auth.login.succeeded', { ip: req.ip, userId: user.id, sessionId: result.sessionId })
   return result

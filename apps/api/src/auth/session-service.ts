@@ -1,6 +1,6 @@
 import { hashSecret, type Role } from '@portcullis/sessions'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { InvalidRefreshToken } from '../errors.ts'
+import { InvalidRefreshToken, SessionExpired } from '../errors.ts'
 import { apiEvent } from '../security-events.ts'
 import { newRefreshToken, newSessionId, refreshTokenSid } from '../tokens/secrets.ts'
 import type { UserRecord } from '../users/directory.ts'
@@ -20,39 +20,52 @@ export async function currentRoles(app: FastifyInstance, userId: string, seed: R
   return await app.store.ensureRoles(userId, seed)
 }
 
-function pair(app: FastifyInstance, user: TokenPair['user'], sid: string, refreshToken: string): TokenPair {
-  const { token } = app.tokens.issuer.issue(user.id, sid, user.roles)
+/** A token pair; the access token never outlives the session (`exp` ≤ `endsAt`), `expiresIn` says its real life. */
+function pair(
+  app: FastifyInstance,
+  user: TokenPair['user'],
+  sid: string,
+  refreshToken: string,
+  endsAt: number,
+): TokenPair {
+  const { token, claims } = app.tokens.issuer.issue(user.id, sid, user.roles, endsAt)
   return {
     accessToken: token,
     refreshToken,
     tokenType: 'Bearer',
-    expiresIn: app.config.ACCESS_TOKEN_TTL_S,
+    expiresIn: Math.max(0, claims.exp - claims.iat),
     sessionId: sid,
     user,
   }
 }
 
-/** Opens a session for an authenticated user: session record, first refresh token, access token. */
+/**
+ * Opens a session for an authenticated user: session record (it ends for good SESSION_MAX_AGE_S from now),
+ * first refresh token, access token.
+ */
 export async function openSession(app: FastifyInstance, user: UserRecord): Promise<TokenPair> {
   const now = app.now()
   const sid = newSessionId()
   const roles = await currentRoles(app, user.id, user.initialRoles)
+  const endsAt = now + app.config.SESSION_MAX_AGE_S * 1000
   await app.store.createSession({
     sid,
     userId: user.id,
     username: user.username,
     createdAt: now,
-    expiresAt: now + app.config.REFRESH_TOKEN_TTL_S * 1000,
+    expiresAt: Math.min(now + app.config.REFRESH_TOKEN_TTL_S * 1000, endsAt),
+    endsAt,
   })
   const refreshToken = newRefreshToken(sid)
   await app.store.saveRefresh(sid, hashSecret(refreshToken))
-  return pair(app, { id: user.id, username: user.username, roles }, sid, refreshToken)
+  return pair(app, { id: user.id, username: user.username, roles }, sid, refreshToken, endsAt)
 }
 
 /**
  * Spends a refresh token and returns a new pair. A spent token presented again revokes the whole session
- * (`auth.refresh.reused`); unknown, expired or revoked tokens get 401 `invalid_refresh_token`.
- * The refresh lifetime slides: each rotation extends the session by REFRESH_TOKEN_TTL_S.
+ * (`auth.refresh.reused`); a token of a session past its `endsAt` gets 401 `session_expired`; unknown, expired
+ * or revoked tokens get 401 `invalid_refresh_token`; past TICKET_RATE_PER_MIN refreshes of the session in a
+ * minute, 429. The refresh window slides by REFRESH_TOKEN_TTL_S on each rotation, but never past `endsAt`.
  */
 export async function rotateSession(
   app: FastifyInstance,
@@ -60,9 +73,19 @@ export async function rotateSession(
   token: string,
 ): Promise<TokenPair> {
   const sid = refreshTokenSid(token)
+  await app.sessionQuota.check(req, 'refresh', sid)
   const next = newRefreshToken(sid)
   const expiresAt = app.now() + app.config.REFRESH_TOKEN_TTL_S * 1000
   const result = await app.store.rotateRefresh(sid, hashSecret(token), hashSecret(next), expiresAt)
+  if (result === 'ended') {
+    apiEvent(req.log, 'auth.refresh.failed', {
+      reason: 'session_expired',
+      ip: req.ip,
+      sessionId: sid,
+      level: 'warn',
+    })
+    throw new SessionExpired()
+  }
   if (result === 'reused') {
     apiEvent(req.log, 'auth.refresh.reused', {
       reason: 'spent_token_reused',
@@ -83,7 +106,8 @@ export async function rotateSession(
     apiEvent(req.log, 'auth.refresh.failed', { reason: 'unknown_token', ip: req.ip, level: 'warn' })
     throw new InvalidRefreshToken()
   }
+  await app.sessionQuota.count('refresh', sid)
   const roles = await currentRoles(app, session.userId)
   apiEvent(req.log, 'auth.refresh.succeeded', { ip: req.ip, userId: session.userId, sessionId: sid })
-  return pair(app, { id: session.userId, username: session.username, roles }, sid, next)
+  return pair(app, { id: session.userId, username: session.username, roles }, sid, next, session.endsAt)
 }

@@ -8,7 +8,8 @@ import type { AuthContext } from '../plugins/app/auth.ts'
 /**
  * Mints a WebSocket ticket bound to the session, the request's Origin (when sent, and only an allowed one),
  * the `exp` of the access token used (= the socket's lifetime) and the request's `traceparent`.
- * TTL: TICKET_TTL_S, never beyond the access token's expiry.
+ * TTL: TICKET_TTL_S, never beyond the access token's expiry. At most TICKET_RATE_PER_MIN per session per
+ * minute (429 + Retry-After beyond).
  */
 export async function mintTicket(
   app: FastifyInstance,
@@ -26,6 +27,7 @@ export async function mintTicket(
     })
     throw new OriginNotAllowed()
   }
+  await app.sessionQuota.take(req, 'ticket', auth.claims.sid)
   const accessExp = auth.claims.exp * 1000
   const ttlS = Math.max(1, Math.min(app.config.TICKET_TTL_S, Math.floor((accessExp - app.now()) / 1000)))
   const traceparent = req.headers.traceparent

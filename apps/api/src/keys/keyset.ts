@@ -60,7 +60,7 @@ export function signingKeyFromJwk(jwk: unknown): SigningKey {
   }
   const alg = algOf(priv)
   if (declared !== undefined && declared !== alg)
-    throw new KeysInvalid(`key ${kid}: alg ${String(declared)} does not match its type`)
+    throw new KeysInvalid(`key ${kid}: its alg does not match its key type (${alg})`)
   const pub = createPublicKey(priv)
   return {
     kid,

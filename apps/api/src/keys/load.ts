@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
+import { readJsonFile } from '@portcullis/config'
 import type { ApiConfig } from '../config.ts'
 import { KeysInvalid } from '../errors.ts'
 import { generatePrivateJwk, keySetFromJwks, type KeySet } from './keyset.ts'
@@ -15,14 +16,9 @@ export function findRepoRoot(from: string): string | null {
   }
 }
 
+/** The key set in a JWK file; errors name the variable and never echo the file's content (private keys). */
 function readKeysFile(file: string): KeySet {
-  let json: unknown
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'))
-  } catch (err) {
-    throw new KeysInvalid(`cannot read SIGNING_KEYS_FILE (${(err as Error).message.split('\n')[0]})`)
-  }
-  return keySetFromJwks(json)
+  return keySetFromJwks(readJsonFile('SIGNING_KEYS_FILE', file))
 }
 
 /**

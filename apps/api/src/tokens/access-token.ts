@@ -36,8 +36,16 @@ export function createTokenIssuer(keys: KeySet, opts: TokenOptions) {
   const key = keys.current
   const sign = createSigner({ key: key.privatePem, algorithm: key.alg, kid: key.kid })
   return {
-    /** A fresh token for the session; `exp` in seconds. */
-    issue(sub: string, sid: string, roles: Role[]): { token: string; claims: AccessClaims } {
+    /**
+     * A fresh token for the session; `exp` in seconds: `iat + ttlS`, but never after `notAfterMs` (epoch ms,
+     * the session's `endsAt`), so no access token outlives its session.
+     */
+    issue(
+      sub: string,
+      sid: string,
+      roles: Role[],
+      notAfterMs = Number.POSITIVE_INFINITY,
+    ): { token: string; claims: AccessClaims } {
       const iat = Math.floor(opts.now() / 1000)
       const claims: AccessClaims = {
         iss: opts.issuer,
@@ -47,7 +55,7 @@ export function createTokenIssuer(keys: KeySet, opts: TokenOptions) {
         roles,
         iat,
         nbf: iat,
-        exp: iat + opts.ttlS,
+        exp: Math.min(iat + opts.ttlS, Math.floor(notAfterMs / 1000)),
         jti: randomUUID(),
       }
       return { token: sign(claims), claims }

@@ -1,12 +1,16 @@
+import { spawnSync } from 'node:child_process'
 import { createPublicKey, generateKeyPairSync, verify } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { loadApiConfig } from '../../src/config.ts'
 import { generatePrivateJwk, jwksDocument, keySetFromJwks } from '../../src/keys/keyset.ts'
 import { loadKeySet } from '../../src/keys/load.ts'
 import { buildTestApp, loginAs } from '../helper.ts'
+
+const server = fileURLToPath(new URL('../../src/server.ts', import.meta.url))
 
 /** Verifies a compact JWS with node:crypto alone, against a JWK from the published JWKS. */
 function verifyWithJwks(token: string, jwks: { keys: Array<Record<string, unknown>> }): boolean {
@@ -84,5 +88,34 @@ describe('key set', () => {
     expect(generated).toBe(false)
     expect(keys.current.kid).toBe(a.kid)
     expect(jwksDocument(keys).keys.map((k) => k.kid)).toEqual([a.kid, b.kid])
+  })
+
+  it('a malformed SIGNING_KEYS_FILE stops start-up with one line that never echoes the file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'portcullis-keys-'))
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
+    const file = join(dir, 'keys.json')
+    const jwk = generatePrivateJwk('ES256')
+    // A real private key with one quote missing: V8's JSON.parse error would quote the `d` around it.
+    writeFileSync(file, JSON.stringify([jwk]).replace(`"d":"${jwk.d}"`, `"d":${jwk.d}"`))
+    const secrets = [jwk.d!.slice(0, 8), jwk.d!.slice(4, 12)]
+    let message = ''
+    try {
+      loadKeySet(loadApiConfig({ SIGNING_KEYS_FILE: file }))
+    } catch (err) {
+      message = (err as Error).message
+    }
+    expect(message).toMatch(/^invalid environment: SIGNING_KEYS_FILE \(.+\) is not valid JSON/)
+    for (const s of secrets) expect(message).not.toContain(s)
+
+    const run = spawnSync(process.execPath, ['--conditions=source', server], {
+      env: { PATH: process.env.PATH, SIGNING_KEYS_FILE: file, API_PORT: '0' },
+      encoding: 'utf8',
+      timeout: 15_000,
+    })
+    expect(run.status).toBe(1)
+    const lines = run.stderr.trim().split('\n')
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(/SIGNING_KEYS_FILE .* is not valid JSON/)
+    for (const s of secrets) expect(run.stderr + run.stdout).not.toContain(s)
   })
 })

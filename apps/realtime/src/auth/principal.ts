@@ -10,6 +10,8 @@ export interface Principal {
   roles: Role[]
   /** `exp` of the access token (or of the token that minted the ticket), epoch ms. */
   expMs: number
+  /** The session's absolute end (`SESSION_MAX_AGE_S` after login), epoch ms: the socket closes then at the latest. */
+  sessionEndsAt: number
   via: CredentialSource
   /** W3C traceparent recorded with the ticket, to continue its trace. */
   traceparent: string | null

@@ -6,41 +6,34 @@ import type { ConnectionTelemetry } from '@portcullis/telemetry'
 import type { JwksCache } from '../auth/jwks.ts'
 import type { Principal } from '../auth/principal.ts'
 import { verifyWithRefresh, type VerifyOptions } from '../auth/verify-token.ts'
+import type { SessionRecord, SessionStore } from '@portcullis/sessions'
 import type { RtStore } from '../limits/rt-store.ts'
 import { UserBudget } from '../limits/user-budget.ts'
 import { rtEvent } from '../security-events.ts'
 import { Connection, type ConnectionLimits, type ConnectionOwner } from '../transport/connection.ts'
 import { frames } from '../transport/frames.ts'
-import { canAccess } from './channels.ts'
-import type { Fanout } from './fanout.ts'
+import { canPublish, canSubscribe } from './channels.ts'
+import type { Broker, BrokerFactory } from './broker.ts'
+import { addTo, removeFrom } from './multimap.ts'
 
 export interface HubOptions {
   rtStore: RtStore
+  /** The session store: `auth.refresh` re-checks the session and the user's roles there. */
+  store: SessionStore
   keys: JwksCache
   verify: VerifyOptions
   limits: ConnectionLimits
   maxSubscriptions: number
+  /** Builds the cross-instance fan-out around the hub's `deliver`. */
+  broker: BrokerFactory
   /** Gives the user's connection slot back (Redis), called once per closed socket. */
   release: (userId: string, connectionId: string) => Promise<void>
   log: FastifyBaseLogger
 }
 
-const add = <K, V>(map: Map<K, Set<V>>, key: K, value: V): void => {
-  let set = map.get(key)
-  if (!set) map.set(key, (set = new Set()))
-  set.add(value)
-}
-const remove = <K, V>(map: Map<K, Set<V>>, key: K, value: V): boolean => {
-  const set = map.get(key)
-  if (!set) return false
-  set.delete(value)
-  if (set.size === 0) map.delete(key)
-  return true
-}
-
 /**
  * The connection registry and message dispatch of one instance (Centrifugo's "node"): connections by id, session
- * and user, local channel subscribers, cross-instance fan-out through `Fanout`.
+ * and user, local channel subscribers, cross-instance fan-out through its `Broker`.
  */
 export class Hub implements ConnectionOwner {
   readonly connections = new Map<string, Connection>()
@@ -49,17 +42,13 @@ export class Hub implements ConnectionOwner {
   readonly #channels = new Map<string, Set<Connection>>()
   readonly #budgets = new Map<string, UserBudget>()
   readonly #options: HubOptions
-  #fanout: Fanout | null = null
+  readonly #broker: Broker
   /** Set on shutdown: no new sockets are admitted. */
   draining = false
 
   constructor(options: HubOptions) {
     this.#options = options
-  }
-
-  /** Connects the hub to its fan-out (created after the hub, since fan-out delivers into it). */
-  attachFanout(fanout: Fanout): void {
-    this.#fanout = fanout
+    this.#broker = options.broker((channel, frame) => this.deliver(channel, frame))
   }
 
   /**
@@ -82,8 +71,8 @@ export class Hub implements ConnectionOwner {
     }
     const conn = new Connection(socket, id, principal, peer, this, budget, limits, log, telemetry)
     this.connections.set(id, conn)
-    add(this.bySession, conn.sid, conn)
-    add(this.byUser, conn.userId, conn)
+    addTo(this.bySession, conn.sid, conn)
+    addTo(this.byUser, conn.userId, conn)
     conn.send(
       JSON.stringify({
         type: 'welcome',
@@ -106,8 +95,8 @@ export class Hub implements ConnectionOwner {
   closed(conn: Connection, code: number, reason: string): void {
     if (!this.connections.delete(conn.id)) return
     this.#budgets.get(conn.userId)?.flush()
-    remove(this.bySession, conn.sid, conn)
-    remove(this.byUser, conn.userId, conn)
+    removeFrom(this.bySession, conn.sid, conn)
+    removeFrom(this.byUser, conn.userId, conn)
     for (const channel of conn.subscriptions) this.#leave(conn, channel)
     conn.subscriptions.clear()
     void this.#options.release(conn.userId, conn.id)
@@ -136,7 +125,7 @@ export class Hub implements ConnectionOwner {
   }
 
   /** Writes a fan-out frame to every local subscriber of the channel. */
-  deliver(channel: string, frame: Buffer): void {
+  deliver(channel: string, frame: Buffer | string): void {
     const subscribers = this.#channels.get(channel)
     if (!subscribers) return
     for (const conn of subscribers) conn.send(frame)
@@ -144,18 +133,18 @@ export class Hub implements ConnectionOwner {
 
   async #subscribe(conn: Connection, msg: ClientMessageOf<'subscribe'>): Promise<void> {
     const { channel, id } = msg
-    if (!canAccess(channel, conn.userId, conn.roles))
+    if (!canSubscribe(channel, conn.userId, conn.roles))
       return conn.rejectInvalid(id, 'forbidden', 'not allowed on this channel', 'forbidden_channel')
     if (conn.subscriptions.has(channel)) return conn.send(frames.subscribed(id, channel))
     if (conn.subscriptions.size >= this.#options.maxSubscriptions)
       return conn.send(frames.error(id, 'too_many_subscriptions', 'subscription limit reached'))
     conn.subscriptions.add(channel)
-    add(this.#channels, channel, conn)
+    addTo(this.#channels, channel, conn)
     try {
-      await this.#fanout!.join(channel)
+      await this.#broker.join(channel)
     } catch {
       conn.subscriptions.delete(channel)
-      remove(this.#channels, channel, conn)
+      removeFrom(this.#channels, channel, conn)
       return conn.send(frames.error(id, 'unavailable', 'could not subscribe, retry later', 1000))
     }
     // A role change or an unsubscribe may have happened while Redis confirmed.
@@ -170,12 +159,12 @@ export class Hub implements ConnectionOwner {
   }
 
   #leave(conn: Connection, channel: string): void {
-    if (remove(this.#channels, channel, conn)) this.#fanout?.leave(channel)
+    if (removeFrom(this.#channels, channel, conn)) this.#broker.leave(channel)
   }
 
   async #publish(conn: Connection, msg: ClientMessageOf<'publish'>): Promise<void> {
     const { channel, id, text } = msg
-    if (!canAccess(channel, conn.userId, conn.roles))
+    if (!canPublish(channel, conn.userId, conn.roles))
       return conn.rejectInvalid(id, 'forbidden', 'not allowed on this channel', 'forbidden_channel')
     const messageId = randomUUID()
     const frame = frames.message(
@@ -186,13 +175,18 @@ export class Hub implements ConnectionOwner {
       Date.now(),
     )
     try {
-      await this.#options.rtStore.publish(channel, frame)
+      await this.#broker.publish(channel, frame)
     } catch {
       return conn.send(frames.error(id, 'unavailable', 'could not publish, retry later', 1000))
     }
     conn.send(frames.published(id, channel, messageId))
   }
 
+  /**
+   * `auth.refresh`: a valid token of the same user and session moves the socket's expiry, after the session and the
+   * user's roles are re-checked in the store (a session revoked while its event was missed ends here). Any other
+   * token closes 4401 `token_invalid`; an unreachable store answers `unavailable` and changes nothing.
+   */
   async #refresh(conn: Connection, msg: ClientMessageOf<'auth.refresh'>): Promise<void> {
     const result = await verifyWithRefresh(msg.accessToken, this.#options.keys, this.#options.verify)
     if (conn.closing) return
@@ -204,6 +198,27 @@ export class Hub implements ConnectionOwner {
       })
       return conn.close(CLOSE_CODES.tokenInvalid.code, CLOSE_CODES.tokenInvalid.reason)
     }
+    let session: SessionRecord | null
+    let roles: Role[] | null
+    try {
+      ;[session, roles] = await Promise.all([
+        this.#options.store.getSession(conn.sid),
+        this.#options.store.getRoles(conn.userId),
+      ])
+    } catch {
+      return conn.send(frames.error(msg.id, 'unavailable', 'could not refresh, retry later', 1000))
+    }
+    if (conn.closing) return
+    if (!session || session.userId !== conn.userId || !roles) {
+      rtEvent(conn.log, 'ws.auth.refresh_refused', {
+        reason: session ? 'roles_missing' : 'session_revoked',
+        ...conn.who(),
+        level: 'warn',
+      })
+      return conn.close(CLOSE_CODES.sessionRevoked.code, CLOSE_CODES.sessionRevoked.reason)
+    }
+    if (roles.join(',') !== conn.roles.join(',')) this.applyRoles(conn.userId, roles)
+    conn.sessionEndsAt = session.endsAt
     conn.expMs = result.claims.exp * 1000
     conn.scheduleExpiry()
     rtEvent(conn.log, 'ws.auth.refreshed', conn.who())
@@ -218,6 +233,14 @@ export class Hub implements ConnectionOwner {
     return conns.size
   }
 
+  /** Closes every socket of a user (roles gone from the store), returns how many. */
+  closeUser(userId: string, code: number, reason: string): number {
+    const conns = this.byUser.get(userId)
+    if (!conns) return 0
+    for (const conn of conns) conn.close(code, reason)
+    return conns.size
+  }
+
   /** Applies new roles to the user's sockets: `session.updated`, then drops subscriptions no longer allowed. */
   applyRoles(userId: string, roles: Role[]): number {
     const conns = this.byUser.get(userId)
@@ -227,7 +250,7 @@ export class Hub implements ConnectionOwner {
       conn.roles = roles
       conn.send(frames.sessionUpdated(roles))
       for (const channel of conn.subscriptions) {
-        if (canAccess(channel, conn.userId, roles)) continue
+        if (canSubscribe(channel, conn.userId, roles)) continue
         conn.subscriptions.delete(channel)
         this.#leave(conn, channel)
         conn.send(frames.unsubscribed(undefined, channel, 'forbidden'))

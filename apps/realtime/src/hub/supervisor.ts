@@ -1,10 +1,12 @@
 import type { FastifyBaseLogger } from 'fastify'
-import { CLOSE_CODES } from '@portcullis/protocol'
+import { CLOSE_CODES, type Role } from '@portcullis/protocol'
 import type { SessionEvent, SessionStore } from '@portcullis/sessions'
 import { recordRevocationLatency } from '@portcullis/telemetry'
 import type { RtStore } from '../limits/rt-store.ts'
 import { rtEvent } from '../security-events.ts'
+import type { Connection } from '../transport/connection.ts'
 import type { Hub } from './hub.ts'
+import { UpgradeWatches, type UpgradeWatch } from './upgrade-watch.ts'
 
 export interface SupervisorOptions {
   hub: Hub
@@ -20,6 +22,8 @@ export interface SupervisorOptions {
 
 /** Sockets pinged per turn of the event loop. */
 const HEARTBEAT_SLICE = 500
+/** An upgrade watch older than this was abandoned (the request timeout is 10 s), ms. */
+const ABANDONED_UPGRADE_MS = 60_000
 
 /**
  * Everything that happens to live sockets without a client frame: heartbeat pings and dead-peer termination,
@@ -36,6 +40,8 @@ export class Supervisor {
   #pinging = false
   #renewing = false
   #beating = false
+  /** Upgrades in flight: events racing them are applied once their socket is registered. */
+  readonly upgrades = new UpgradeWatches()
 
   constructor(options: SupervisorOptions) {
     this.#o = options
@@ -113,6 +119,7 @@ export class Supervisor {
    */
   async #renewLeases(): Promise<void> {
     this.#o.hub.sweepBudgets()
+    this.upgrades.sweep(ABANDONED_UPGRADE_MS)
     if (this.#renewing) return
     this.#renewing = true
     let failed = 0
@@ -133,9 +140,55 @@ export class Supervisor {
     if (failed > 0) this.#o.log.warn({ failed }, 'could not renew connection slots')
   }
 
+  /**
+   * Applies what happened while the socket's upgrade was in flight, right after its registration: a revoked session
+   * closes it 4401 `session_revoked`; changed roles are read from the store and applied.
+   */
+  settleUpgrade(watch: UpgradeWatch, conn: Connection): void {
+    this.upgrades.end(watch)
+    if (watch.revoked) return conn.close(CLOSE_CODES.sessionRevoked.code, CLOSE_CODES.sessionRevoked.reason)
+    if (watch.rolesChanged) void this.syncRoles(watch.userId)
+  }
+
+  /**
+   * Reads the user's roles from the store and applies them to the user's sockets here. Role events only say THAT
+   * roles changed: the store is the authority (a forged or stale payload cannot grant anything). Missing or corrupt
+   * roles close the user's sockets 4401. An unreachable store is treated as an outage: every live session is
+   * re-checked once it answers again.
+   */
+  async syncRoles(userId: string, at?: number): Promise<void> {
+    const { hub, store, log } = this.#o
+    let roles: Role[] | null
+    try {
+      roles = await store.getRoles(userId)
+    } catch (err) {
+      log.warn(
+        { err, userId },
+        'could not read roles after a role change; re-checking once the store answers',
+      )
+      this.#linkDown()
+      return
+    }
+    if (roles === null) {
+      const closed = hub.closeUser(userId, CLOSE_CODES.sessionRevoked.code, CLOSE_CODES.sessionRevoked.reason)
+      if (closed > 0)
+        rtEvent(log, 'session.revoked', { reason: 'roles_missing', userId, sockets: closed, level: 'warn' })
+      return
+    }
+    const dropped = hub.applyRoles(userId, roles)
+    if (hub.byUser.has(userId))
+      rtEvent(log, 'session.roles_changed', {
+        userId,
+        roles: roles.join(','),
+        dropped,
+        ...(at === undefined ? {} : { latencyMs: Date.now() - at }),
+      })
+  }
+
   #onEvent(event: SessionEvent): void {
     const { hub, log } = this.#o
     if (event.type === 'session.revoked') {
+      this.upgrades.sessionRevoked(event.sid)
       const closed = hub.closeSession(
         event.sid,
         CLOSE_CODES.sessionRevoked.code,
@@ -152,14 +205,8 @@ export class Supervisor {
           latencyMs: Date.now() - event.at,
         })
     } else {
-      const dropped = hub.applyRoles(event.userId, event.roles)
-      if (hub.byUser.has(event.userId))
-        rtEvent(log, 'session.roles_changed', {
-          userId: event.userId,
-          roles: event.roles.join(','),
-          dropped,
-          latencyMs: Date.now() - event.at,
-        })
+      this.upgrades.rolesChanged(event.userId)
+      if (hub.byUser.has(event.userId)) void this.syncRoles(event.userId, event.at)
     }
   }
 
@@ -216,7 +263,9 @@ export class Supervisor {
       for (const [userId, conns] of Array.from(hub.byUser)) {
         const roles = await store.getRoles(userId)
         const current = [...conns][0]?.roles ?? []
-        if (roles && roles.join(',') !== current.join(',')) hub.applyRoles(userId, roles)
+        if (roles === null)
+          revoked += hub.closeUser(userId, CLOSE_CODES.sessionRevoked.code, CLOSE_CODES.sessionRevoked.reason)
+        else if (roles.join(',') !== current.join(',')) hub.applyRoles(userId, roles)
       }
       rtEvent(log, 'session.revalidated', { revoked, sessions: hub.bySession.size })
     } catch (err) {

@@ -1,6 +1,5 @@
 import { withDeadline } from '@portcullis/sessions'
-import type { RedisClient } from '@portcullis/sessions/redis'
-import { rtKeys, type RtKeys } from './keys.ts'
+import { keys as keyLayout, type Keys, type RedisClient } from '@portcullis/sessions/redis'
 import { Lane } from './lane.ts'
 import {
   ACQUIRE_CONNECTION,
@@ -15,7 +14,6 @@ export interface RtRedis {
   eval(script: string, keys: string[], args: Array<string | number>): Promise<unknown>
   exists(key: string): Promise<number>
   zRem(key: string, members: string[]): Promise<number>
-  publish(channel: string, message: string): Promise<number>
 }
 
 /**
@@ -28,7 +26,6 @@ export function nodeRedisAdapter(client: RedisClient, deadlineMs = 1000): RtRedi
       withDeadline(client.eval(script, { keys, arguments: args.map(String) }), deadlineMs),
     exists: (key) => withDeadline(client.exists(key), deadlineMs),
     zRem: (key, members) => withDeadline(client.zRem(key, members), deadlineMs),
-    publish: (channel, message) => withDeadline(client.publish(channel, message), deadlineMs),
   }
 }
 
@@ -43,7 +40,7 @@ const pair = (reply: unknown): [number, number] => {
  * fail closed (503 before the upgrade).
  */
 export class RtStore {
-  readonly keys: RtKeys
+  readonly keys: Keys
   readonly #redis: RtRedis
   /** Background calls (renewals, releases): bounded so they never fill node-redis's queue (see lane.ts). */
   readonly #lane: Lane
@@ -53,7 +50,7 @@ export class RtStore {
 
   constructor(redis: RtRedis, prefix: string, backgroundInFlight = 64) {
     this.#redis = redis
-    this.keys = rtKeys(prefix)
+    this.keys = keyLayout(prefix)
     this.#lane = new Lane(backgroundInFlight)
   }
 
@@ -167,10 +164,5 @@ export class RtStore {
       ),
     )
     return { tokens: milli / 1000, at }
-  }
-
-  /** Publishes a pre-serialized `message` frame to every instance subscribed to the channel. */
-  async publish(channel: string, frame: string): Promise<void> {
-    await this.#redis.publish(this.keys.fanout(channel), frame)
   }
 }

@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify'
 import { rtEvent } from '../security-events.ts'
 import type { Hub } from '../hub/hub.ts'
+import type { Supervisor } from '../hub/supervisor.ts'
 import { RtErrors } from '../errors.ts'
 import { refuse } from '../plugins/app/refuse.ts'
-import { traceUpgrade, upgradeOf } from '../upgrade-telemetry.ts'
+import { traceUpgrade, upgradeOf } from '../plugins/app/upgrade-telemetry.ts'
 import { releaseUpgrade } from '../transport/release-upgrade.ts'
 
 /**
@@ -11,12 +12,16 @@ import { releaseUpgrade } from '../transport/release-upgrade.ts'
  * 400 handshake → 429 IP block → 429 connect rate → 403 Origin → 401/503 credential → 429 per-user cap.
  * Only a request that passed all of them is upgraded.
  */
-export default async function wsRoute(fastify: FastifyInstance, options: { hub: Hub }): Promise<void> {
-  const { hub } = options
+export default async function wsRoute(
+  fastify: FastifyInstance,
+  options: { hub: Hub; supervisor: Supervisor },
+): Promise<void> {
+  const { hub, supervisor } = options
   fastify.route({
     method: 'GET',
     url: '/v1/ws',
     websocket: true,
+    config: { websocketEndpoint: true },
     onRequest: [
       traceUpgrade,
       fastify.checkHandshake,
@@ -38,7 +43,7 @@ export default async function wsRoute(fastify: FastifyInstance, options: { hub: 
         sessionId: principal.sid,
         connectionId,
       })
-      hub.open(
+      const conn = hub.open(
         socket,
         connectionId,
         principal,
@@ -46,6 +51,8 @@ export default async function wsRoute(fastify: FastifyInstance, options: { hub: 
         log,
         telemetry,
       )
+      // Events that raced the upgrade (revocation, role change) apply now that the socket can be found.
+      supervisor.settleUpgrade(request.upgradeWatch!, conn)
       releaseUpgrade(socket, request, log)
       telemetry.run(() =>
         rtEvent(log, 'ws.connected', {

@@ -31,8 +31,6 @@ const INVALID_LIMIT = 10
 const INVALID_WINDOW_MS = 60_000
 /** Rate drops are counted in windows of this length; more than MSG_BURST in one closes 4429. */
 const DROP_WINDOW_MS = 10_000
-/** A peer that does not finish the close handshake within this time is cut off. */
-const CLOSE_GRACE_MS = 1000
 
 /**
  * One authenticated socket: rate limits, parsing, invalid-message counting, token lifetime, backpressure.
@@ -50,6 +48,8 @@ export class Connection {
   roles: Role[]
   /** `exp` of the current token, epoch ms. */
   expMs: number
+  /** The session's absolute end, epoch ms (SESSION_MAX_AGE_S): no refresh moves the socket past it. */
+  sessionEndsAt: number
   readonly subscriptions = new Set<string>()
   /** Last client data frame (pongs excluded), epoch ms. */
   lastDataAt = this.openedAt
@@ -91,6 +91,7 @@ export class Connection {
     this.sid = principal.sid
     this.roles = principal.roles
     this.expMs = principal.expMs
+    this.sessionEndsAt = principal.sessionEndsAt
     this.ip = peer.ip
     this.origin = peer.origin
     this.#owner = owner
@@ -121,9 +122,12 @@ export class Connection {
     return this.#closing
   }
 
-  /** Socket closes (4401 token_expired) after this instant, epoch ms. */
+  /**
+   * The socket closes after this instant, epoch ms: the token's `exp` plus the leeway (4401 `token_expired`), or the
+   * session's absolute end when that comes first (4401 `session_expired`).
+   */
   get deadlineMs(): number {
-    return this.expMs + this.#limits.expLeewayMs
+    return Math.min(this.expMs + this.#limits.expLeewayMs, this.sessionEndsAt)
   }
 
   /** Sends one text frame; a peer whose send buffer passes the bound is closed 1013 (slow consumer). */
@@ -141,13 +145,12 @@ export class Connection {
     }
   }
 
-  /** Closes with a code and reason; a peer that does not answer the close frame is terminated. */
+  /** Closes with a code and reason; ws cuts a peer that does not answer the close frame (`CLOSE_TIMEOUT_MS`). */
   close(code: number, reason: string): void {
     if (this.#closing) return
     this.#closing = true
     this.#clearTimers()
     this.socket.close(code, reason)
-    setTimeout(() => this.socket.terminate(), CLOSE_GRACE_MS).unref()
   }
 
   /** Cuts the TCP connection at once (dead peer). */
@@ -180,8 +183,10 @@ export class Connection {
   }
 
   #expire(): void {
-    if (Date.now() < this.deadlineMs) return this.scheduleExpiry()
-    this.close(CLOSE_CODES.tokenExpired.code, CLOSE_CODES.tokenExpired.reason)
+    const now = Date.now()
+    if (now < this.deadlineMs) return this.scheduleExpiry()
+    const why = now >= this.sessionEndsAt ? CLOSE_CODES.sessionExpired : CLOSE_CODES.tokenExpired
+    this.close(why.code, why.reason)
   }
 
   #clearTimers(): void {
@@ -247,10 +252,19 @@ export class Connection {
     const wait = this.#bucket.take(now) || this.#budget.take(now)
     if (wait > 0) return this.#dropForRate(now, data, wait)
     const parsed = parseClientMessage(data)
-    if (!parsed.ok)
+    if (!parsed.ok) {
+      // RFC 6455 §8.1: an endpoint MUST fail the connection on a text frame that is not valid UTF-8.
+      if (parsed.error.reason === 'not_text') return this.#failInvalidUtf8()
       return this.rejectInvalid(parsed.error.id, 'invalid_message', parsed.error.message, parsed.error.reason)
+    }
     activeMessage()?.setType(parsed.message.type)
     return this.#owner.dispatch(this, parsed.message)
+  }
+
+  #failInvalidUtf8(): void {
+    activeMessage()?.mark('invalid', 'invalid_utf8')
+    rtEvent(this.log, 'ws.invalid_message', { reason: 'invalid_utf8', ...this.who(), level: 'warn' })
+    this.close(CLOSE_CODES.invalidPayload.code, CLOSE_CODES.invalidPayload.reason)
   }
 
   #dropForRate(now: number, data: Buffer, wait: number): void {

@@ -1,15 +1,24 @@
 import { describe, expect, test } from 'vitest'
-import { canAccess } from '../../src/hub/channels.ts'
+import { canPublish, canSubscribe } from '../../src/hub/channels.ts'
 import { bearer, connect, shared, startApp } from '../helper.ts'
 
-describe('canAccess', () => {
-  test('public any user, admin:* role admin, user:<id> that user only', () => {
-    expect(canAccess('public:lobby', 'alice', ['user'])).toBe(true)
-    expect(canAccess('admin:ops', 'alice', ['user'])).toBe(false)
-    expect(canAccess('admin:ops', 'root', ['user', 'admin'])).toBe(true)
-    expect(canAccess('user:alice', 'alice', ['user'])).toBe(true)
-    expect(canAccess('user:alice', 'bob', ['user', 'admin'])).toBe(false)
-    expect(canAccess('other:x', 'alice', ['admin'])).toBe(false)
+describe('channel rules', () => {
+  test('subscribe: public any user, admin:* role admin, user:<id> that user only', () => {
+    expect(canSubscribe('public:lobby', 'alice', ['user'])).toBe(true)
+    expect(canSubscribe('admin:ops', 'alice', ['user'])).toBe(false)
+    expect(canSubscribe('admin:ops', 'root', ['user', 'admin'])).toBe(true)
+    expect(canSubscribe('user:alice', 'alice', ['user'])).toBe(true)
+    expect(canSubscribe('user:alice', 'bob', ['user', 'admin'])).toBe(false)
+    expect(canSubscribe('other:x', 'alice', ['admin'])).toBe(false)
+  })
+
+  test('publish: as subscribe, except that user:<id> is an inbox any user may write to', () => {
+    expect(canPublish('public:lobby', 'alice', ['user'])).toBe(true)
+    expect(canPublish('admin:ops', 'alice', ['user'])).toBe(false)
+    expect(canPublish('admin:ops', 'root', ['user', 'admin'])).toBe(true)
+    expect(canPublish('user:alice', 'bob', ['user'])).toBe(true)
+    expect(canPublish('user:alice', 'alice', ['user'])).toBe(true)
+    expect(canPublish('other:x', 'alice', ['admin'])).toBe(false)
   })
 })
 
@@ -21,7 +30,6 @@ describe('channels', () => {
       ['subscribe', 'admin:ops'],
       ['subscribe', 'user:bob'],
       ['publish', 'admin:ops'],
-      ['publish', 'user:bob'],
     ] as const) {
       const id = `${type}-${channel}`
       alice.send(type === 'publish' ? { type, id, channel, text: 'hi' } : { type, id, channel })
@@ -73,6 +81,32 @@ describe('channels', () => {
     alice.send({ type: 'publish', id: 'p2', channel: 'public:lobby', text: 'again' })
     await bob.next((f) => f.type === 'message' && f.text === 'again')
     expect(carol.frames.filter((f) => f.type === 'message')).toHaveLength(0)
+  })
+
+  test('user:<id> is an inbox: anyone may write, only the owner reads, from is set by the server', async () => {
+    const s = shared()
+    const a = await startApp({}, { shared: s })
+    const b = await startApp({}, { shared: s })
+    const alice = await connect(a.url, {
+      headers: bearer((await a.login('alice', ['user'], { username: 'alice' })).token),
+    })
+    const bob = await connect(b.url, {
+      headers: bearer((await b.login('bob', ['user'], { username: 'bob' })).token),
+    })
+    bob.send({ type: 'subscribe', id: 'in', channel: 'user:bob' })
+    await bob.next({ id: 'in', type: 'subscribed' })
+    // Alice may not read Bob's inbox …
+    alice.send({ type: 'subscribe', id: 'peek', channel: 'user:bob' })
+    expect(await alice.next({ id: 'peek' })).toMatchObject({ type: 'error', code: 'forbidden' })
+    // … but may write to it, across instances; the sender is the server's record of who she is.
+    alice.send({ type: 'publish', id: 'dm', channel: 'user:bob', text: 'hi bob' })
+    expect(await alice.next({ id: 'dm' })).toMatchObject({ type: 'published', channel: 'user:bob' })
+    expect(await bob.next({ type: 'message' })).toMatchObject({
+      channel: 'user:bob',
+      from: { id: 'alice', username: 'alice' },
+      text: 'hi bob',
+    })
+    expect(alice.frames.filter((f) => f.type === 'message')).toHaveLength(0)
   })
 
   test('MAX_SUBSCRIPTIONS per socket; subscribing twice is idempotent', async () => {

@@ -54,3 +54,28 @@ test('a client that vanishes before the 101 does not keep its slot', async () =>
   await waitFor(async () => (await client.zCard(slots)) === 0, 'slots released')
   await connect(t.url, { headers: bearer(login.token) })
 })
+
+test('MAX_CONNECTIONS: past the instance cap an upgrade gets 503 + Retry-After and keeps no per-user slot', async () => {
+  const s = shared()
+  const t = await startApp({ MAX_CONNECTIONS: 2, MAX_CONNECTIONS_PER_USER: 5 }, { shared: s })
+  const other = await startApp({ MAX_CONNECTIONS: 10, MAX_CONNECTIONS_PER_USER: 5 }, { shared: s })
+  const alice = await t.login('alice')
+  const bob = await t.login('bob')
+  const first = await connect(t.url, { headers: bearer(alice.token) })
+  await connect(t.url, { headers: bearer(bob.token) })
+  for (let i = 0; i < 3; i++) {
+    const res = await refused(t.url, { headers: bearer(alice.token) })
+    expect(res.status).toBe(503)
+    expect(res.body).toMatchObject({ error: 'unavailable' })
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0)
+  }
+  expect(t.logs.events('ws.upgrade.refused').filter((e) => e.reason === 'instance_full')).toHaveLength(3)
+  // The refused upgrades gave their per-user slots back: alice still has 4 of 5 on another instance.
+  for (let i = 0; i < 4; i++) await connect(other.url, { headers: bearer(alice.token) })
+  expect((await refused(other.url, { headers: bearer(alice.token) })).status).toBe(429)
+  // A closed socket makes room on the full instance.
+  first.close()
+  await first.closed
+  await waitFor(() => t.app.hub.connections.size === 1, 'the closed socket is gone')
+  await connect(t.url, { headers: bearer(bob.token) })
+})

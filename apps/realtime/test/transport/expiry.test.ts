@@ -32,6 +32,21 @@ describe('token lifetime on a live socket', () => {
     await c.next({ type: 'pong', id: 'after' })
   })
 
+  test('the session’s absolute end closes the socket 4401 session_expired; a fresh token does not move it', async () => {
+    const t = await startApp(fast)
+    const login = await t.login('ends', ['user'], { expS: 60, sessionEndsInMs: 1500 })
+    const started = Date.now()
+    const c = await connect(t.url, { headers: bearer(login.token) })
+    const exp = Math.floor(Date.now() / 1000) + 120
+    const fresh = t.signer.sign({ sub: login.userId, sid: login.sid, exp })
+    c.send({ type: 'auth.refresh', id: 'r', accessToken: fresh })
+    await c.next({ id: 'r', type: 'auth.refreshed' })
+    expect(await c.closed).toEqual({ code: 4401, reason: 'session_expired' })
+    const lived = Date.now() - started
+    expect(lived).toBeGreaterThanOrEqual(1300)
+    expect(lived).toBeLessThan(5000)
+  })
+
   test('auth.refresh with another session’s token, or an invalid token → 4401 token_invalid', async () => {
     const t = await startApp(fast)
     const login = await t.login('exp3')

@@ -37,12 +37,19 @@ describe('client frames', () => {
     expect(({} as Record<string, unknown>).admin).toBeUndefined()
   })
 
-  test('invalid UTF-8 in a text frame → error invalid_message, the socket stays open', async () => {
+  test('invalid UTF-8 in a text frame fails the connection: 1007 invalid_payload (RFC 6455 §8.1 MUST)', async () => {
     const { c } = await setup()
     c.ws.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false })
-    expect(await c.next({ type: 'error' })).toMatchObject({ code: 'invalid_message' })
-    c.send({ type: 'ping', id: 'still' })
-    await c.next({ type: 'pong', id: 'still' })
+    expect(await c.closed).toEqual({ code: 1007, reason: 'invalid_payload' })
+    expect(c.frames.filter((f) => f.type === 'error')).toHaveLength(0)
+  })
+
+  test('invalid UTF-8 split across fragments (a lone surrogate encoded as bytes) → 1007', async () => {
+    const { c } = await setup()
+    // 0xED 0xA0 0x80 is U+D800 encoded in 3 bytes: not valid UTF-8. Sent as two fragments of one message.
+    c.ws.send(Buffer.from('{"type":"ping","id":"'), { binary: false, fin: false })
+    c.ws.send(Buffer.from([0xed, 0xa0, 0x80, 0x22, 0x7d]), { binary: false, fin: true })
+    expect(await c.closed).toEqual({ code: 1007, reason: 'invalid_payload' })
   })
 
   test('10 invalid messages within a minute → 4400 invalid_messages', async () => {

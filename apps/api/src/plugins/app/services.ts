@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { LoginThrottle } from '../../auth/login-throttle.ts'
+import { SessionQuota } from '../../auth/session-quota.ts'
 import type { ApiConfig } from '../../config.ts'
 import type { KeySet } from '../../keys/keyset.ts'
 import {
@@ -22,6 +23,8 @@ declare module 'fastify' {
     users: UserDirectory
     hasher: PasswordHasher
     loginThrottle: LoginThrottle
+    /** Per-session quotas of ws-ticket and refresh (TICKET_RATE_PER_MIN). */
+    sessionQuota: SessionQuota
   }
 }
 
@@ -34,7 +37,10 @@ export interface ServicesOptions {
   hasher: PasswordHasher
 }
 
-/** Decorates the app with its configured services: config, clock, keys, token issuer/verifier, users, throttle. */
+/**
+ * Decorates the app with its configured services: config, clock, keys, token issuer/verifier, users, login
+ * throttle, session quotas.
+ */
 async function servicesPlugin(app: FastifyInstance, opts: ServicesOptions): Promise<void> {
   const { config, now, keys } = opts
   if (!config || !keys || !opts.users || !opts.hasher) throw new Error('services plugin: missing options')
@@ -55,7 +61,15 @@ async function servicesPlugin(app: FastifyInstance, opts: ServicesOptions): Prom
   app.decorate('hasher', opts.hasher)
   app.decorate(
     'loginThrottle',
-    new LoginThrottle(app.redis, config.REDIS_KEY_PREFIX, config.LOGIN_FAILURES_PER_USERNAME),
+    new LoginThrottle(app.redis, {
+      prefix: config.REDIS_KEY_PREFIX,
+      perClient: config.LOGIN_FAILURES_PER_USERNAME,
+      perUsername: config.LOGIN_FAILURES_PER_USERNAME_GLOBAL,
+    }),
+  )
+  app.decorate(
+    'sessionQuota',
+    new SessionQuota(app.redis, config.REDIS_KEY_PREFIX, config.TICKET_RATE_PER_MIN),
   )
 }
 

@@ -7,12 +7,18 @@ import type { JwksCache } from '../../auth/jwks.ts'
 import type { Principal } from '../../auth/principal.ts'
 import { verifyWithRefresh, type VerifyOptions } from '../../auth/verify-token.ts'
 import { refuse } from './refuse.ts'
-import { upgradeOf } from '../../upgrade-telemetry.ts'
+import { upgradeOf } from './upgrade-telemetry.ts'
+import type { UpgradeWatch, UpgradeWatches } from '../../hub/upgrade-watch.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** Set by `authenticate` once the upgrade's credential checked out. */
     principal: Principal | null
+    /**
+     * Session events that race this upgrade (from before its session read until its socket is registered): the
+     * socket handler settles it; a refused or abandoned upgrade ends it in `onResponse` / `onRequestAbort`.
+     */
+    upgradeWatch: UpgradeWatch | null
   }
   interface FastifyInstance {
     /** Hook: 401 (missing/invalid/expired/revoked credential, spent ticket) or 503 (store unreachable). */
@@ -22,6 +28,8 @@ declare module 'fastify' {
 
 export interface AuthenticateOptions {
   store: SessionStore
+  /** Where upgrades in flight are watched for racing session events (the supervisor's). */
+  upgrades: UpgradeWatches
   keys: JwksCache
   verify: VerifyOptions
   allowQueryToken: boolean
@@ -44,9 +52,15 @@ async function fromStore<T>(call: () => Promise<T>): Promise<T> {
  * credential must lead to a live session, whose current roles (not the token's) are used.
  */
 async function authenticatePlugin(fastify: FastifyInstance, options: AuthenticateOptions): Promise<void> {
-  const { store, keys, verify, allowQueryToken } = options
-  if (!store || !keys) throw new Error('authenticate: store and keys are required')
+  const { store, keys, verify, allowQueryToken, upgrades } = options
+  if (!store || !keys || !upgrades) throw new Error('authenticate: store, keys and upgrades are required')
   fastify.decorateRequest('principal', null)
+  fastify.decorateRequest('upgradeWatch', null)
+  const endWatch = async (request: FastifyRequest): Promise<void> => {
+    if (request.upgradeWatch) upgrades.end(request.upgradeWatch)
+  }
+  fastify.addHook('onResponse', endWatch)
+  fastify.addHook('onRequestAbort', endWatch)
 
   async function unauthorized(request: FastifyRequest, err: FastifyError, reason: string): Promise<never> {
     await fastify.recordAuthFailure(request)
@@ -93,6 +107,8 @@ async function authenticatePlugin(fastify: FastifyInstance, options: Authenticat
       sid = result.claims.sid
       expMs = result.claims.exp * 1000
     }
+    // Watch for revocations and role changes from before the session read until the socket exists.
+    request.upgradeWatch = upgrades.start(sid, userId)
     // Both lookups in one round trip (node-redis pipelines concurrent commands; the keys may sit in different
     // Cluster slots, so this is a pipeline rather than one script: decision 0702).
     const [session, roles] = await fromStore(() =>
@@ -101,7 +117,16 @@ async function authenticatePlugin(fastify: FastifyInstance, options: Authenticat
     if (!session || session.userId !== userId)
       return await unauthorized(request, new RtErrors.SESSION_REVOKED(), 'session_revoked')
     if (!roles) return await unauthorized(request, new RtErrors.SESSION_REVOKED(), 'unknown_user')
-    return { userId, username: session.username, sid, roles, expMs, via: found.source, traceparent }
+    return {
+      userId,
+      username: session.username,
+      sid,
+      roles,
+      expMs,
+      sessionEndsAt: session.endsAt,
+      via: found.source,
+      traceparent,
+    }
   }
 
   fastify.decorate('authenticateUpgrade', async function authenticateUpgrade(request: FastifyRequest) {

@@ -13,7 +13,10 @@ declare module 'fastify' {
     keepConnectionSlot: (() => void) | null
   }
   interface FastifyInstance {
-    /** Hook: reserves one of the user's MAX_CONNECTIONS_PER_USER slots (all instances), else 429. */
+    /**
+     * Hook: reserves one of the user's MAX_CONNECTIONS_PER_USER slots (all instances), else 429; then one of this
+     * instance's MAX_CONNECTIONS, else 503.
+     */
     reserveConnection: preValidationHookHandler
     /** Gives a slot back (socket closed, or the upgrade never happened). */
     releaseConnection(userId: string, connectionId: string): Promise<void>
@@ -25,6 +28,10 @@ export interface ConnectionCapOptions {
   maxPerUser: number
   /** A slot lives this long unless its instance renews it: slots of a crashed instance free themselves. */
   leaseMs: number
+  /** MAX_CONNECTIONS: sockets this instance holds at most, upgrades past this hook included. */
+  maxConnections: number
+  /** Sockets open on this instance now. */
+  openConnections: () => number
 }
 
 /** Seconds a client refused for too many connections should wait (one of its sockets has to close first). */
@@ -32,8 +39,11 @@ const RETRY_AFTER_S = 5
 
 /** Per-user connection cap across instances: a Redis sorted set of connection ids scored by lease expiry. */
 async function connectionCapPlugin(fastify: FastifyInstance, options: ConnectionCapOptions): Promise<void> {
-  const { store, maxPerUser, leaseMs } = options
-  if (!(maxPerUser >= 1) || !(leaseMs >= 1000)) throw new Error('connection-cap: bad options')
+  const { store, maxPerUser, leaseMs, maxConnections, openConnections } = options
+  if (!(maxPerUser >= 1) || !(leaseMs >= 1000) || !(maxConnections >= 1) || !openConnections)
+    throw new Error('connection-cap: bad options')
+  /** Upgrades that passed this hook and are not a registered socket yet (they count toward MAX_CONNECTIONS). */
+  let opening = 0
   fastify.decorateRequest('connectionId', null)
   fastify.decorateRequest('keepConnectionSlot', null)
 
@@ -51,12 +61,24 @@ async function connectionCapPlugin(fastify: FastifyInstance, options: Connection
       void reply.header('retry-after', RETRY_AFTER_S)
       throw refuse(request, new RtErrors.USER_CONNECTIONS(), 'user_connection_limit')
     }
+    // SPEC order: the per-user cap (429) is judged before the instance's (503).
+    if (openConnections() + opening >= maxConnections) {
+      void fastify.releaseConnection(principal.userId, connectionId)
+      throw refuse(request, new RtErrors.INSTANCE_FULL(), 'instance_full')
+    }
+    opening += 1
     request.connectionId = connectionId
     // If the client vanishes between here and the `101`, the socket handler never runs: give the slot back.
     const socket = request.raw.socket
-    const giveBack = (): void => void fastify.releaseConnection(principal.userId, connectionId)
+    const giveBack = (): void => {
+      opening -= 1
+      void fastify.releaseConnection(principal.userId, connectionId)
+    }
     socket.once('close', giveBack)
-    request.keepConnectionSlot = () => socket.off('close', giveBack)
+    request.keepConnectionSlot = () => {
+      socket.off('close', giveBack)
+      opening -= 1
+    }
   })
 
   fastify.decorate(

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyError, FastifyInstance } from 'fastify'
 import { PUBLIC_CODES, RETRY_AFTER_UNAVAILABLE_S } from '../../errors.ts'
-import { isRecorded, refuse } from './refuse.ts'
+import { refuse } from './refuse.ts'
 
 /**
  * JSON errors `{ error, message }` with stable public codes. 5xx details stay in the log; 503 carries
@@ -12,7 +12,7 @@ async function errorHandlerPlugin(fastify: FastifyInstance): Promise<void> {
     const status = typeof err.statusCode === 'number' && err.statusCode >= 400 ? err.statusCode : 500
     const known = err.code ? PUBLIC_CODES[err.code] : undefined
     // A refusal raised outside our hooks (e.g. the rate-limit store failing) still gets its security event.
-    if (request.ws && !isRecorded(err)) refuse(request, err, known ?? 'internal_error')
+    if (request.ws && !request.refusalRecorded) refuse(request, err, known ?? 'internal_error')
     if (status >= 500) request.log.error({ err }, 'request failed')
     else if (!known) request.log.info({ err }, 'request refused')
     if (status === 503) void reply.header('retry-after', RETRY_AFTER_UNAVAILABLE_S)

@@ -36,9 +36,12 @@ export function handshakeProblem(request: FastifyRequest): string | null {
 
 /** First control of the upgrade route: malformed handshakes never reach the limits or the credential checks. */
 async function handshakePlugin(fastify: FastifyInstance): Promise<void> {
-  fastify.decorate('checkHandshake', async function checkHandshake(request: FastifyRequest) {
+  fastify.decorate('checkHandshake', async function checkHandshake(request: FastifyRequest, reply) {
     const problem = handshakeProblem(request)
-    if (problem) throw refuse(request, new RtErrors.HANDSHAKE_MALFORMED(), problem)
+    if (!problem) return
+    // RFC 6455 §4.4: a server that does not speak the requested version answers with the versions it speaks.
+    if (problem === 'bad_version') void reply.header('sec-websocket-version', '13')
+    throw refuse(request, new RtErrors.HANDSHAKE_MALFORMED(), problem)
   })
 }
 

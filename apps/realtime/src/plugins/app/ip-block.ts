@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify'
+import { clientKey } from '@portcullis/sessions'
 import { RtErrors } from '../../errors.ts'
-import { clientKey } from '../../limits/client-key.ts'
 import type { RtStore } from '../../limits/rt-store.ts'
 import { rtEvent } from '../../security-events.ts'
 import { refuse } from './refuse.ts'

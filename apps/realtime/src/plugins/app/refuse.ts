@@ -1,14 +1,6 @@
 import type { FastifyError, FastifyRequest } from 'fastify'
 import { rtEvent } from '../../security-events.ts'
-import { upgradeOf } from '../../upgrade-telemetry.ts'
-
-/** Errors already recorded as a refusal (so the error handler does not record them twice). */
-const recorded = new WeakSet<object>()
-
-/** True when `refuse` already wrote the event for this error. */
-export function isRecorded(err: object): boolean {
-  return recorded.has(err)
-}
+import { upgradeOf } from './upgrade-telemetry.ts'
 
 /**
  * Records a refused upgrade (`ws.upgrade.refused` with the internal reason) and returns the error to throw.
@@ -30,6 +22,6 @@ export function refuse(request: FastifyRequest, err: FastifyError, reason: strin
     }),
   )
   upgrade.refuse({ status, reason, userId: request.principal?.userId, sessionId: request.principal?.sid })
-  recorded.add(err)
+  request.refusalRecorded = true
   return err
 }

@@ -1,0 +1,126 @@
+import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
+import type { SessionStore } from '@portcullis/sessions'
+import { RedisSessionStore } from '@portcullis/sessions/redis'
+import type { RealtimeConfig } from '../../config.ts'
+import { httpJwksFetcher, JwksCache, type JwksFetcher } from '../../auth/jwks.ts'
+import type { VerifyOptions } from '../../auth/verify-token.ts'
+import { Hub } from '../../hub/hub.ts'
+import { RedisBroker } from '../../hub/redis-broker.ts'
+import { Supervisor } from '../../hub/supervisor.ts'
+import { nodeRedisAdapter, RtStore } from '../../limits/rt-store.ts'
+import { logStoreTimeouts } from '../../store-timeouts.ts'
+
+/** The parts of one realtime instance that the guards and routes are built from. */
+export interface RealtimeNode {
+  /** Sessions, roles, tickets and session events (shared with the api). */
+  store: SessionStore
+  /** Shared limit state: IP gate, failed-auth counts, connection slots, message budgets. */
+  rtStore: RtStore
+  /** The api's public keys. */
+  keys: JwksCache
+  /** Token checks shared by the upgrade and `auth.refresh`. */
+  verify: VerifyOptions
+  /** Everything that happens to live sockets without a client frame, and upgrades in flight. */
+  supervisor: Supervisor
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The connection registry of this instance. */
+    hub: Hub
+    node: RealtimeNode
+    /**
+     * Closes every socket with `code` (1012 restart on SIGTERM, 1001 going away), stops admitting new ones and
+     * waits up to `timeoutMs` for the close handshakes, then terminates what is left.
+     */
+    drain(code: number, reason: string, timeoutMs?: number): Promise<void>
+  }
+}
+
+export interface NodeOptions {
+  config: RealtimeConfig
+  /** The session store (default: `RedisSessionStore` on the instance's Redis client). */
+  store?: SessionStore | undefined
+  /** JWKS source (default: GET `JWKS_URL`). */
+  jwksFetcher?: JwksFetcher | undefined
+  /** Connection-slot lease, ms: how fast a dead instance's slots free themselves. */
+  connectionLeaseMs: number
+}
+
+/**
+ * The realtime node (Centrifugo's split of node and transport): the hub and its broker, the supervisor and its
+ * timers, the stores, the key cache, and their lifecycle — keys loaded and supervision started on `ready`,
+ * sockets drained and everything stopped on `close`.
+ */
+async function nodePlugin(fastify: FastifyInstance, options: NodeOptions): Promise<void> {
+  const { config, connectionLeaseMs } = options
+  if (!config || !(connectionLeaseMs >= 1000))
+    throw new Error('node: config and connectionLeaseMs are required')
+  const { client, subscriber } = fastify.redisConnections
+  const store = options.store ?? new RedisSessionStore({ client, prefix: config.REDIS_KEY_PREFIX })
+  const rtStore = new RtStore(nodeRedisAdapter(client), config.REDIS_KEY_PREFIX)
+  const keys = new JwksCache({
+    fetcher: options.jwksFetcher ?? httpJwksFetcher(config.JWKS_URL),
+    minRefreshIntervalMs: config.JWKS_REFRESH_MIN_INTERVAL_MS,
+    onWarning: (message, err) => fastify.log.warn({ err }, message),
+  })
+  const verify: VerifyOptions = {
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    skewS: config.JWT_CLOCK_SKEW_S,
+    expLeewayS: config.JWT_EXP_LEEWAY_S,
+  }
+  const hub = new Hub({
+    rtStore,
+    store,
+    keys,
+    verify,
+    maxSubscriptions: config.MAX_SUBSCRIPTIONS,
+    limits: {
+      maxMessageBytes: config.MAX_MESSAGE_BYTES,
+      idleTimeoutMs: config.IDLE_TIMEOUT_MS,
+      msgRatePerS: config.MSG_RATE_PER_S,
+      msgBurst: config.MSG_BURST,
+      sendBufferLimit: config.SEND_BUFFER_LIMIT_BYTES,
+      expLeewayMs: config.JWT_EXP_LEEWAY_S * 1000,
+      expiryWarningMs: config.EXPIRY_WARNING_S * 1000,
+    },
+    broker: (deliver) => new RedisBroker({ client, subscriber, redisName: rtStore.keys.fanout, deliver }),
+    release: (userId, connectionId) => fastify.releaseConnection(userId, connectionId),
+    log: fastify.log,
+  })
+  const supervisor = new Supervisor({
+    hub,
+    store,
+    rtStore,
+    idleTimeoutMs: config.IDLE_TIMEOUT_MS,
+    heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_MS,
+    storeGraceMs: config.STORE_GRACE_MS,
+    connectionLeaseMs,
+    log: fastify.log,
+  })
+
+  fastify.decorate('hub', hub)
+  fastify.decorate('node', { store, rtStore, keys, verify, supervisor })
+  fastify.decorate('drain', async function drain(code: number, reason: string, timeoutMs = 5000) {
+    hub.draining = true
+    hub.closeAll(code, reason)
+    const deadline = Date.now() + timeoutMs
+    while (hub.connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+    for (const conn of hub.connections.values()) conn.terminate()
+  })
+
+  fastify.addHook('onReady', async function startNode() {
+    await keys.refresh(true)
+    await supervisor.start()
+  })
+  const stopTimeoutLog = logStoreTimeouts(fastify.log)
+  fastify.addHook('onClose', async function stopNode() {
+    stopTimeoutLog()
+    await supervisor.stop()
+    if (!options.store) await store.close().catch(() => {})
+  })
+}
+
+export default fp(nodePlugin, { name: 'rt-node', dependencies: ['rt-redis'] })

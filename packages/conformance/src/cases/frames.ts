@@ -7,9 +7,6 @@ import { expectError, socket } from './messages.ts'
 
 const T = 15_000
 
-/** SPEC v1.1: a text frame that is not UTF-8 closes 1007 (not yet in @portcullis/protocol's table). */
-export const INVALID_PAYLOAD = { code: 1007, reason: 'invalid_payload' } as const
-
 export const invalidThreshold = defineCase({
   id: 'messages.invalid-threshold',
   group: 'messages',
@@ -142,6 +139,6 @@ export const invalidUtf8 = defineCase({
       Buffer.from([0xc3, 0x28]),
       Buffer.from('"}'),
     ])
-    await expectCloseAfter(ctx, 'text frame with bytes C3 28', frame, false, INVALID_PAYLOAD)
+    await expectCloseAfter(ctx, 'text frame with bytes C3 28', frame, false, CLOSE_CODES.invalidPayload)
   },
 })

@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http'
 import { describe, expect, test } from 'vitest'
 import { SUBPROTOCOL } from '@portcullis/protocol'
+import { MAX_HEADER_FIELDS } from '../../src/plugins/app/handshake.ts'
 import { b64, bearer, connect, refused, shared, startApp, AUDIENCE, ISSUER } from '../helper.ts'
 
 /** Sends a raw upgrade request with exactly these headers; resolves with status and body. */
@@ -62,6 +63,16 @@ describe('refusals before 101', () => {
     const res = await rawUpgrade(t.url, { ...goodHandshake, 'x-junk': 'a'.repeat(20_000) })
     expect(res.status).toBe(431)
     const { token } = await t.login()
+    await connect(t.url, { headers: bearer(token) })
+  })
+
+  test('excessive header fields are refused (400) without harm, even with a valid token', async () => {
+    const t = await startApp()
+    const { token } = await t.login()
+    const many = Object.fromEntries(Array.from({ length: MAX_HEADER_FIELDS }, (_, i) => [`x-h-${i}`, '1']))
+    const res = await rawUpgrade(t.url, { ...goodHandshake, ...bearer(token), ...many })
+    expect(res.status).toBe(400)
+    expect(JSON.parse(res.body)).toMatchObject({ error: 'bad_handshake' })
     await connect(t.url, { headers: bearer(token) })
   })
 

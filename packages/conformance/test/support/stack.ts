@@ -150,7 +150,7 @@ export async function startPlainStack(
 }
 
 /**
- * The scale-out deployment of apps/realtime/test/scale-out.test.ts: HAProxy (infra/haproxy/haproxy.cfg, as
+ * The scale-out deployment of packages/test-stack/test/scale-out.test.ts: HAProxy (infra/haproxy/haproxy.cfg, as
  * shipped) terminating TLS with a `pnpm dev:tls` certificate in front of the api and two realtime instances in
  * production mode, over a redis-server that requires a password. The suite sees one https/wss origin.
  */

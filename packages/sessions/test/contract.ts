@@ -129,7 +129,10 @@ export function storeContract(name: string, make: StoreFactory): void {
     it("keeps the minting token's kid with the ticket (and tickets without one)", async () => {
       const store = await make()
       const s = session()
-      const [withKid, without] = [randomBytes(16).toString('base64url'), randomBytes(16).toString('base64url')]
+      const [withKid, without] = [
+        randomBytes(16).toString('base64url'),
+        randomBytes(16).toString('base64url'),
+      ]
       await store.saveTicket(withKid, grant(s, { kid: 'key-2026.1' }), 30)
       await store.saveTicket(without, grant(s), 30)
       expect(await store.consumeTicket(withKid)).toMatchObject({ sid: s.sid, kid: 'key-2026.1' })

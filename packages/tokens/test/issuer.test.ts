@@ -57,7 +57,10 @@ describe('createIssuer', () => {
     const subject = { sub: 'u_alice', sid: 'sid-1', roles: ['user'] as const }
     expect(issuer.claims(subject)).toMatchObject({ iat: t0 + 7200, nbf: t0 + 7200, exp: t0 + 7500 })
     clock += 60_000
-    expect(issuer.claims({ ...subject, endsAt: clock + 10_000 })).toMatchObject({ iat: t0 + 7260, exp: t0 + 7270 })
+    expect(issuer.claims({ ...subject, endsAt: clock + 10_000 })).toMatchObject({
+      iat: t0 + 7260,
+      exp: t0 + 7270,
+    })
     expect(() => createIssuer(keySetFromJwks([es]), { ...options, now: 5 as never })).toThrow(/now/)
   })
 

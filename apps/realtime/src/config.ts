@@ -1,5 +1,12 @@
 import { Type, type Static } from 'typebox'
-import { assertProductionSafe, loadConfig, sharedEnv, type Env } from '@portcullis/config'
+import {
+  assertProductionSafe,
+  ConfigError,
+  loadConfig,
+  originPolicy,
+  sharedEnv,
+  type Env,
+} from '@portcullis/config'
 
 const port = (fallback: number) => Type.Integer({ minimum: 0, maximum: 65535, default: fallback })
 const positive = (fallback: number, extra: Record<string, unknown> = {}) =>
@@ -32,6 +39,22 @@ export const RealtimeEnvSchema = Type.Object({
     pattern: '^https?://',
     default: 'http://127.0.0.1:3001/.well-known/jwks.json',
     expected: 'an http:// or https:// URL',
+    description:
+      "The api's public signing keys (JWKS): fetched at start (retried with backoff until it answers), refreshed every `JWKS_REFRESH_S` and on an unknown `kid`.",
+  }),
+  JWKS_REFRESH_S: Type.Integer({
+    minimum: 1,
+    maximum: 86_400,
+    default: 60,
+    description:
+      'Refetch the JWKS this often, seconds (sooner when its `Cache-Control: max-age` says so): a key the api stops publishing is refused, and its sockets closed 4401 `token_invalid`, within this time.',
+  }),
+  JWKS_MAX_STALE_S: Type.Integer({
+    minimum: 1,
+    maximum: 604_800,
+    default: 3600,
+    description:
+      'Without a successful JWKS fetch for this long, seconds, upgrades and `auth.refresh` that need the keys get 503 and `/readyz` says 503 (live sockets stay open). At least `JWKS_REFRESH_S`.',
   }),
   JWT_ISSUER: Type.String({ minLength: 1, default: 'portcullis-api' }),
   JWT_AUDIENCE: Type.String({ minLength: 1, default: 'portcullis' }),
@@ -61,12 +84,6 @@ export const RealtimeEnvSchema = Type.Object({
   ALLOW_QUERY_TOKEN: Type.Boolean({ default: false, devDefault: true }),
   /** Not in SPEC: bound of a socket's send buffer before it is closed 1013 (slow consumer), bytes. */
   SEND_BUFFER_LIMIT_BYTES: Type.Integer({ minimum: 1024, maximum: 1_073_741_824, default: 1_048_576 }),
-  /** Not in SPEC: clock skew allowed on `nbf`/`iat` (SPEC: at most 60 s). */
-  JWT_CLOCK_SKEW_S: Type.Integer({ minimum: 0, maximum: 60, default: 60 }),
-  /** Not in SPEC: leeway after `exp`, at the upgrade and on live sockets (SPEC: at most 5 s). */
-  JWT_EXP_LEEWAY_S: Type.Integer({ minimum: 0, maximum: 5, default: 5 }),
-  /** Not in SPEC: how often an unknown `kid` may trigger a JWKS refetch (single-flight), ms. */
-  JWKS_REFRESH_MIN_INTERVAL_MS: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 10_000 }),
   /** Not in SPEC: subscriptions one socket may hold. */
   MAX_SUBSCRIPTIONS: positive(100, { maximum: 10_000 }),
 })
@@ -76,12 +93,20 @@ export type RealtimeConfig = Static<typeof RealtimeEnvSchema>
 
 /**
  * Reads and validates the environment; under `NODE_ENV=production` also refuses unsafe settings
- * (no TLS, empty/wildcard origins, query-string tokens). Throws a one-line `ConfigError`.
+ * (no TLS, empty/wildcard origins, query-string tokens). Throws a one-line `ConfigError` (`*` in ALLOWED_ORIGINS
+ * outside development, a `JWKS_MAX_STALE_S` shorter than `JWKS_REFRESH_S` included).
  * @example const config = loadRealtimeConfig(process.env)
  */
 export function loadRealtimeConfig(env: Env): RealtimeConfig {
   const config = loadConfig(RealtimeEnvSchema, env)
   assertProductionSafe({ ...config, allowQueryToken: config.ALLOW_QUERY_TOKEN })
+  originPolicy(config)
+  // Keys would go stale between two refreshes: every upgrade would get 503 until the next fetch.
+  if (config.JWKS_MAX_STALE_S < config.JWKS_REFRESH_S)
+    throw new ConfigError(
+      'JWKS_MAX_STALE_S',
+      `invalid environment: JWKS_MAX_STALE_S must be at least JWKS_REFRESH_S (${config.JWKS_REFRESH_S})`,
+    )
   return config
 }
 

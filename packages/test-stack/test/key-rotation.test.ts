@@ -126,9 +126,9 @@ describe('key rotation (docs/guides/api.md)', () => {
       }
       const seenKids = new Set<string>()
       let rounds = 0
-      let stop = false
+      const running = { stop: false }
       const traffic = (async () => {
-        while (!stop) {
+        while (!running.stop) {
           try {
             pair = await post(`${api.url}/v1/auth/refresh`, { refreshToken: pair.refreshToken })
           } catch {
@@ -190,7 +190,7 @@ describe('key rotation (docs/guides/api.md)', () => {
       await api.restart()
       await sleep(WAIT_FOR_REFRESH_MS)
       await roundsNow(2)
-      stop = true
+      running.stop = true
       await traffic
 
       expect(failures).toEqual([])

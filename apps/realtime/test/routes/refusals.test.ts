@@ -77,6 +77,18 @@ describe('refusals before 101', () => {
     await connect(t.url, { query: `ticket=${ticket}`, origin: t.origin })
   })
 
+  test('one Origin policy: an allowed Origin in another case passes the guard and its ticket binding', async () => {
+    const t = await startApp({ ALLOWED_ORIGINS: ['http://App.Test'] })
+    const login = await t.login()
+    await connect(t.url, { headers: bearer(login.token), origin: 'HTTP://APP.TEST' })
+    // The api stores a ticket's Origin lower-cased; the browser may send any case of it.
+    const ticket = await t.ticket(login, { origin: 'http://app.test' })
+    await connect(t.url, { query: `ticket=${ticket}`, origin: 'http://APP.test' })
+    expect(
+      (await refused(t.url, { headers: bearer(login.token), origin: 'http://app.test.evil' })).status,
+    ).toBe(403)
+  })
+
   test('401: missing, garbage, alg none, wrong iss/aud, expired, nbf in the future, unknown kid, revoked session', async () => {
     const t = await startApp()
     const login = await t.login()

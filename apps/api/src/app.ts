@@ -1,6 +1,11 @@
 import type { Writable } from 'node:stream'
 import type { SessionStore } from '@portcullis/sessions'
-import { createRedisClient, RedisSessionStore, type RedisClient } from '@portcullis/sessions/redis'
+import {
+  createRedisClient,
+  RedisSessionStore,
+  watchStoreConnection,
+  type RedisClient,
+} from '@portcullis/sessions/redis'
 import { loggerOptions } from '@portcullis/telemetry'
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance } from 'fastify'
@@ -100,9 +105,11 @@ export async function buildApp(config: ApiConfig, deps: AppDeps = {}): Promise<F
     })
   if (!deps.redis) {
     // Keeps retrying in the background; requests fail closed (503) until it is up. Start-up waits briefly so
-    // the first requests after a normal start do not see 503.
+    // the first requests after a normal start do not see 503; past that, one log line says the store is down.
+    const watch = watchStoreConnection(redis, app.log, config.REDIS_URL)
     redis.connect().catch(() => {})
     await waitReady(redis, 2000)
+    watch.startupDone()
   }
   const store = deps.store ?? new RedisSessionStore({ client: redis, prefix: config.REDIS_KEY_PREFIX })
   const keys = deps.keys ?? loadKeySet(config).keys

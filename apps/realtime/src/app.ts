@@ -62,7 +62,7 @@ export async function buildApp(config: RealtimeConfig, deps: AppDeps = {}): Prom
   }) as unknown as FastifyInstance
 
   // Read top-down: errors and transport, the node (hub, supervisor, stores, keys), then one plugin per control of
-  // the upgrade, in the order they refuse (SPEC), then the routes.
+  // the upgrade, in the order they refuse (docs/reference/protocol.md), then the routes.
   await app.register(errorHandler)
   if (https) await app.register(hsts)
   await app.register(redis, { url: config.REDIS_URL })

@@ -3,7 +3,7 @@ import { ConfigError, ProductionConfigError } from '@portcullis/config'
 import { loadRealtimeConfig } from '../src/config.ts'
 
 describe('realtime config', () => {
-  test('SPEC defaults outside production', () => {
+  test('documented defaults outside production', () => {
     const c = loadRealtimeConfig({})
     expect(c).toMatchObject({
       REALTIME_PORT: 3002,

@@ -10,15 +10,7 @@ import { serveJwks, TestTokens, type JwksServer } from '@portcullis/tokens/testi
 import { buildApp, type AppDeps } from '../src/app.ts'
 import { testConfig, type RealtimeConfig } from '../src/config.ts'
 
-export {
-  bearer,
-  Client,
-  connect,
-  open,
-  refused,
-  type ConnectOptions,
-  type Refusal,
-} from '@portcullis/testkit/ws'
+export { bearer, Client, connect, open, refused } from '@portcullis/testkit/ws'
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -28,7 +28,7 @@ const TOKEN_TTL_S = 3600
  * The bench's own token service: an ES256 key and the api's issuer from `@portcullis/tokens` (its JWKS served
  * to the realtime server and to Socket.IO, which verify with the same package), sessions and tickets written
  * straight into the session store through `@portcullis/sessions` — the same records the api writes — so tens
- * of thousands of credentials cost seconds, not logins. Tokens carry the SPEC claims and `kid`.
+ * of thousands of credentials cost seconds, not logins. Tokens carry the documented claims and `kid`.
  */
 export class Credentials {
   readonly #issuer: TokenIssuer

@@ -6,7 +6,7 @@ export interface RedisClientOptions {
    * Opt-in: a command not yet written within this time rejects (default: off). node-redis implements it with an
    * `AbortSignal.timeout` per command (measurable CPU on hot paths) and never times out the wait for a reply, so
    * the one deadline mechanism is `withDeadline` (one shared timer), which `RedisSessionStore` and the apps wrap
-   * around every call (SPEC: 503 within 2 s). See docs/decisions/0701-one-deadline-mechanism.md.
+   * around every call (docs/reference/http-api.md: 503 within 2 s). See docs/decisions/0701-one-deadline-mechanism.md.
    */
   commandTimeoutMs?: number
   /** Commands waiting at once; beyond this new commands reject at once (default 10000: bounds memory in a stall). */

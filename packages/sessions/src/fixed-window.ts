@@ -46,7 +46,7 @@ export interface FixedWindowOptions {
  * by every instance that uses the same key. Rejects (never hangs) when Redis is unreachable: callers fail closed.
  * The one fixed-window counter of the workspace: every per-IP, per-username and per-session quota counts here.
  * @example
- * const { count, resetMs } = await hitFixedWindow(redis, `${prefix}quota:ticket:${sid}`, { windowMs: 60_000 })
+ * const { count, resetMs } = await hitFixedWindow(redis, keys(prefix).sessionQuota('ticket', sid), { windowMs: 60_000 })
  * if (count > limit) throw new RateLimited(Math.ceil(resetMs / 1000))
  */
 export async function hitFixedWindow(

@@ -29,6 +29,16 @@ export interface Keys {
   userMessageBucket(userId: string): string
   /** realtime: pub/sub channel that carries one protocol channel's publishes between instances. */
   fanout(channel: string): string
+  /** api: failed logins of one username (its hash) from one client key (IP, IPv6 /64), fixed window. */
+  loginFailuresFromClient(usernameHash: string, client: string): string
+  /** api: failed logins of one username (its hash) from every client, fixed window. */
+  loginFailures(usernameHash: string): string
+  /** api: present while a client key logged in successfully as the username within 30 days. */
+  knownLoginClient(usernameHash: string, client: string): string
+  /** api: a session's ticket or refresh budget, fixed window. */
+  sessionQuota(kind: string, sid: string): string
+  /** api: prefix of @fastify/rate-limit's per-route, per-IP counters. */
+  rateLimitPrefix: string
 }
 
 /**
@@ -49,5 +59,10 @@ export function keys(prefix: string): Keys {
     userConnections: (userId) => `${rt}user:{${userId}}:conns`,
     userMessageBucket: (userId) => `${rt}user:{${userId}}:msg`,
     fanout: (channel) => `${rt}ch:${channel}`,
+    loginFailuresFromClient: (name, client) => `${prefix}login:fail:${name}:${client}`,
+    loginFailures: (name) => `${prefix}login:fail:${name}`,
+    knownLoginClient: (name, client) => `${prefix}login:known:${name}:${client}`,
+    sessionQuota: (kind, sid) => `${prefix}quota:${kind}:${sid}`,
+    rateLimitPrefix: `${prefix}ratelimit:`,
   }
 }

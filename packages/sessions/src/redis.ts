@@ -8,3 +8,9 @@ export {
   type FixedWindowOptions,
   type WindowCount,
 } from './fixed-window.ts'
+export {
+  watchStoreConnection,
+  storeAddress,
+  type ConnectionLogger,
+  type StoreConnectionWatch,
+} from './connection-log.ts'

@@ -60,11 +60,11 @@ export interface TokenIssuer {
   issue(subject: TokenSubject): { token: string; claims: AccessClaims }
 }
 
-/** Default access-token lifetime, seconds (SPEC `ACCESS_TOKEN_TTL_S`). */
+/** Default access-token lifetime, seconds (the api's `ACCESS_TOKEN_TTL_S`). */
 export const DEFAULT_TTL_S = 300
 
 /**
- * The access-token issuer: claims per SPEC, signed with the key set's current key.
+ * The access-token issuer: the contract's claims, signed with the key set's current key.
  * @example
  * const issuer = createIssuer(keys, { issuer: 'portcullis', audience: 'portcullis', ttlS: 300 })
  * const { token } = issuer.issue({ sub: 'u_alice', sid, roles: ['user'], endsAt: session.endsAt })

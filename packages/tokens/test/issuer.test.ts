@@ -21,7 +21,7 @@ afterEach(() => {
 })
 
 describe('createIssuer', () => {
-  test('issues the SPEC claims: iat = nbf = now, exp = now + ttl, a fresh jti; kid and alg of the current key', () => {
+  test('issues the contract claims: iat = nbf = now, exp = now + ttl, a fresh jti; kid and alg of the current key', () => {
     vi.useFakeTimers({ toFake: ['Date'], now: t0 * 1000 + 999 })
     const issuer = createIssuer(keySetFromJwks([es, ed]), options)
     const { token, claims } = issuer.issue({ sub: 'u_alice', sid: 'sid-1', roles: ['user'] })

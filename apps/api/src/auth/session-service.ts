@@ -7,7 +7,7 @@ import { apiEvent } from '../security-events.ts'
 import { newRefreshToken, newSessionId, refreshTokenSid } from '../tokens/secrets.ts'
 import type { UserRecord } from '../users/directory.ts'
 
-/** The body of a successful login or refresh (SPEC). */
+/** The body of a successful login or refresh (docs/reference/http-api.md). */
 export interface TokenPair {
   accessToken: string
   refreshToken: string

@@ -26,7 +26,7 @@ export interface ConnectionOwner {
   closed(conn: Connection, code: number, reason: string): void
 }
 
-/** Invalid messages allowed within INVALID_WINDOW_MS before 4400 (SPEC: ≥ 10 within a minute). */
+/** Invalid messages allowed within INVALID_WINDOW_MS before 4400 (docs/reference/protocol.md: ≥ 10 within a minute). */
 const INVALID_LIMIT = 10
 const INVALID_WINDOW_MS = 60_000
 /** Rate drops are counted in windows of this length; more than MSG_BURST in one closes 4429. */

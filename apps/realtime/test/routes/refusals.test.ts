@@ -4,6 +4,7 @@ import { SUBPROTOCOL } from '@portcullis/protocol'
 import { wireError } from '@portcullis/tokens'
 import { extractCredential } from '../../src/auth/credentials.ts'
 import { bearer, connect, refused, shared, startApp } from '../helper.ts'
+import { MAX_HEADER_FIELDS } from '../../src/plugins/app/handshake.ts'
 
 /** Sends a raw upgrade request with exactly these headers; resolves with status and body. */
 async function rawUpgrade(
@@ -64,6 +65,16 @@ describe('refusals before 101', () => {
     const res = await rawUpgrade(t.url, { ...goodHandshake, 'x-junk': 'a'.repeat(20_000) })
     expect(res.status).toBe(431)
     const { token } = await t.login()
+    await connect(t.url, { headers: bearer(token) })
+  })
+
+  test('excessive header fields are refused (400) without harm, even with a valid token', async () => {
+    const t = await startApp()
+    const { token } = await t.login()
+    const many = Object.fromEntries(Array.from({ length: MAX_HEADER_FIELDS }, (_, i) => [`x-h-${i}`, '1']))
+    const res = await rawUpgrade(t.url, { ...goodHandshake, ...bearer(token), ...many })
+    expect(res.status).toBe(400)
+    expect(JSON.parse(res.body)).toMatchObject({ error: 'bad_handshake' })
     await connect(t.url, { headers: bearer(token) })
   })
 

@@ -1,4 +1,4 @@
-import { hitFixedWindow, type RedisClient } from '@portcullis/sessions/redis'
+import { hitFixedWindow, keys, type RedisClient } from '@portcullis/sessions/redis'
 import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
 import type { RouteOptions } from 'fastify'
 import { StoreUnavailable } from '../../errors.ts'
@@ -13,7 +13,7 @@ export function redisRateLimitStore(redis: RedisClient, prefix: string): Fastify
   class RedisRateLimitStore implements FastifyRateLimitStore {
     readonly #key: string
 
-    constructor(_options: unknown, key = `${prefix}ratelimit:`) {
+    constructor(_options: unknown, key = keys(prefix).rateLimitPrefix) {
       this.#key = key
     }
 

@@ -1,4 +1,4 @@
-// SPEC v1.1: tickets and refreshes beyond TICKET_RATE_PER_MIN per session answer 429 (+Retry-After), shared by
+// docs/reference/http-api.md: tickets and refreshes beyond TICKET_RATE_PER_MIN per session answer 429 (+Retry-After), shared by
 // every api instance through Redis.
 import { hashSecret } from '@portcullis/sessions'
 import { describe, expect, it } from 'vitest'

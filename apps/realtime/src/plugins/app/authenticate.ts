@@ -77,7 +77,7 @@ function refusalOf(failure: TokenFailure): FastifyError {
 }
 
 /**
- * Credential extraction and verification before the upgrade (SPEC order: ticket, subprotocol bearer,
+ * Credential extraction and verification before the upgrade (documented order: ticket, subprotocol bearer,
  * Authorization, dev-only query token). Tickets are consumed atomically and bound to their Origin and to the key of
  * the token that minted them; bearer tokens are verified by `@fastify/jwt` with the one verifier. Every credential
  * must lead to a live session, whose current roles (not the token's) are used. Every 401 counts toward the IP
@@ -109,7 +109,7 @@ async function authenticatePlugin(fastify: FastifyInstance, options: Authenticat
   async function redeemTicket(request: FastifyRequest, ticket: string): Promise<TicketGrant> {
     const grant = await fromStore(() => store.consumeTicket(ticket))
     if (!grant) return await unauthorized(request, new RtErrors.TICKET_INVALID(), 'ticket_unknown_or_spent')
-    // The ticket request's trace continues into this upgrade's span (SPEC "Behaviour").
+    // The ticket request's trace continues into this upgrade's span (docs/reference/protocol.md).
     upgradeOf(request).continueTrace(grant.traceparent)
     // Bound to the Origin of the ticket request: the same (compared as the Origin policy does), or none on both
     // sides. The ticket is spent either way.

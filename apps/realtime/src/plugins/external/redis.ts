@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import { createRedisClient, type RedisClient } from '@portcullis/sessions/redis'
+import { createRedisClient, watchStoreConnection, type RedisClient } from '@portcullis/sessions/redis'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -41,8 +41,11 @@ async function redisPlugin(fastify: FastifyInstance, options: RedisPluginOptions
   })
   const subscriber = client.duplicate()
   subscriber.on('error', (err: Error) => fastify.log.debug({ err }, 'redis subscriber error'))
+  // One log line when the store is unreachable at boot (and when it comes back), not one per retry.
+  const watch = watchStoreConnection(client, fastify.log, options.url)
   const waitMs = options.connectWaitMs ?? 2000
   await Promise.all([connectOrWait(client, waitMs), connectOrWait(subscriber, waitMs)])
+  watch.startupDone()
   fastify.decorate('redisConnections', { client, subscriber })
   fastify.addHook('onClose', async function closeRedis() {
     for (const c of [subscriber, client]) {

@@ -28,7 +28,7 @@ export interface AppDeps {
   /** The session store (default: RedisSessionStore on REDIS_URL). */
   store?: SessionStore
   /**
-   * Leeway after a token's `exp` for tickets and live sockets, seconds (default `EXP_LEEWAY_S`, 5: SPEC's bound).
+   * Leeway after a token's `exp` for tickets and live sockets, seconds (default `EXP_LEEWAY_S`, 5: the documented bound).
    * Tests shorten it; bearer verification always uses the tokens package's own 5 s.
    */
   expLeewayS?: number

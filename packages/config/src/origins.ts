@@ -22,7 +22,7 @@ export function normalizeOrigin(origin: string): string {
 }
 
 /**
- * The Origin policy of `ALLOWED_ORIGINS` (SPEC: a comma list of exact origins, no wildcards in production): exact
+ * The Origin policy of `ALLOWED_ORIGINS` (a comma list of exact origins, no wildcards in production): exact
  * `scheme://host[:port]` entries compared lower-cased; `*` allows any origin and is refused (a `ConfigError`
  * naming `ALLOWED_ORIGINS`) unless `NODE_ENV` is `development`, so no test, staging or production deployment
  * runs with it by accident. An empty list allows no browser at all.

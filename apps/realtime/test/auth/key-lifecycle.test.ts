@@ -1,4 +1,4 @@
-// The key lifecycle of SPEC v1.1 ("Behaviour → Keys", issue 11 item 2) at the real endpoint: a real JWKS over HTTP
+// The key lifecycle (docs/guides/realtime.md "Keys", issue 11 item 2) at the real endpoint: a real JWKS over HTTP
 // on loopback (`@portcullis/tokens/testing`), real sockets, real Redis. Cold start, removal, outage.
 import { describe, expect, test } from 'vitest'
 import { waitFor } from '@portcullis/testkit'

@@ -16,6 +16,8 @@ export default defineConfig({
       exclude: [
         '**/server.ts',
         '**/instrument.ts',
+        // Command entry points (pnpm dev, generate, release): their tests run them as child processes.
+        'packages/devtools/src/**/main.ts',
         'packages/bench/**',
         'apps/web/src/**',
         'packages/testkit/**',

@@ -3,7 +3,8 @@
 // clearly and exits 0: an unreachable endpoint is not evidence of a vulnerability, and the lockfile floor test
 // (packages/testkit/test/security-floors.test.ts) still guards the known advisories offline.
 //
-//   node scripts/audit.ts            # pnpm audit --prod --audit-level high
+//   node scripts/audit.ts                         # pnpm audit --prod --audit-level high
+//   node scripts/audit.ts --registry <url>        # another registry (or a mirror) with the npm audit API
 import { spawnSync } from 'node:child_process'
 
 const LEVELS = ['info', 'low', 'moderate', 'high', 'critical'] as const
@@ -29,7 +30,9 @@ function firstLine(text: string): string {
   )
 }
 
-const run = spawnSync('pnpm', ['audit', '--prod', '--audit-level', 'high', '--json'], {
+// `pnpm run x -- --flag` passes the `--` through: drop it. Other arguments go to pnpm audit (e.g. --registry).
+const extra = process.argv.slice(2).filter((a) => a !== '--')
+const run = spawnSync('pnpm', ['audit', '--prod', '--audit-level', 'high', '--json', ...extra], {
   encoding: 'utf8',
   timeout: 120_000,
 })

@@ -3,8 +3,9 @@
 // 1. Creates (once) a local CA and a certificate for localhost, 127.0.0.1 and ::1 with `openssl` (Debian
 //    package `openssl`) under the git-ignored `.dev-tls/`. The CA key never leaves that folder; trust
 //    `.dev-tls/ca.pem` in your browser or OS to drop the warning (docs/guides/tls.md).
-// 2. Runs `pnpm dev` with TLS_CERT_FILE/TLS_KEY_FILE set, so api and realtime serve https/wss, realtime
-//    fetches the JWKS over https (NODE_EXTRA_CA_CERTS trusts the dev CA), and the demo talks to https/wss URLs.
+// 2. Runs `pnpm dev` with TLS_CERT_FILE/TLS_KEY_FILE set, so api and realtime serve https/wss, the demo is served
+//    over https by Vite, realtime fetches the JWKS over https (NODE_EXTRA_CA_CERTS trusts the dev CA), and the
+//    demo talks to https/wss URLs.
 //
 //   node scripts/dev-tls.ts                         # certificates if missing, then the stack
 //   node scripts/dev-tls.ts --certs-only            # certificates only (prints the paths)
@@ -136,29 +137,17 @@ const files = ensureDevCertificates(resolve(args.out), hosts)
 if (args['certs-only']) {
   process.stdout.write(`${JSON.stringify(files)}\n`)
 } else {
-  const origins = [
-    'https://localhost:5173',
-    'https://127.0.0.1:5173',
-    'http://localhost:5173',
-    'http://127.0.0.1:5173',
-  ]
+  // TLS files make every app serve https/wss (the demo's Vite server too); `pnpm dev` derives the URLs, JWKS_URL,
+  // the https origins and the demo's VITE_* settings from them. Node (realtime → api JWKS, the runner's readiness
+  // checks, the SDK in scripts) trusts the dev CA on top of the system store.
   const env = {
     ...process.env,
     TLS_CERT_FILE: files.cert,
     TLS_KEY_FILE: files.key,
-    // Node (realtime → api JWKS, the SDK in scripts) trusts the dev CA on top of the system store.
     NODE_EXTRA_CA_CERTS: files.ca,
-    JWKS_URL: process.env.JWKS_URL ?? 'https://localhost:3001/.well-known/jwks.json',
-    ALLOWED_ORIGINS: process.env.ALLOWED_ORIGINS ?? origins.join(','),
-    VITE_API_URL: process.env.VITE_API_URL ?? 'https://localhost:3001',
-    VITE_REALTIME_URL: process.env.VITE_REALTIME_URL ?? 'wss://localhost:3002',
   }
-  process.stdout.write(
-    `dev:tls: api https://localhost:3001, realtime wss://localhost:3002/v1/ws (CA: ${files.ca})\n`,
-  )
-  const dev = existsSync(join(ROOT, 'scripts/dev.ts'))
-    ? spawn(process.execPath, [join(ROOT, 'scripts/dev.ts')], { env, stdio: 'inherit', cwd: ROOT })
-    : spawn('pnpm', ['exec', 'turbo', 'run', 'dev'], { env, stdio: 'inherit', cwd: ROOT })
+  process.stdout.write(`dev:tls: serving https/wss with ${files.cert} (trust ${files.ca} in your browser)\n`)
+  const dev = spawn('pnpm', ['run', 'dev'], { env, stdio: 'inherit', cwd: ROOT })
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => dev.kill(signal))
   dev.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)))
 }

@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { defaultClientConditions, defineConfig, loadEnv, type Plugin } from 'vite'
-import { DEFAULT_API_URL, DEFAULT_REALTIME_URL } from './src/defaults.ts'
+import { readWebEnv } from './env.ts'
 
 const root = fileURLToPath(new URL('.', import.meta.url))
 
@@ -37,23 +38,35 @@ function contentSecurityPolicy(apiUrl: string, realtimeUrl: string): Plugin {
   }
 }
 
+function ready(_req: unknown, res: { setHeader(k: string, v: string): void; end(body: string): void }): void {
+  res.setHeader('content-type', 'application/json')
+  res.end('{"status":"ready"}')
+}
+
+/** `GET /readyz` on the dev and preview servers: `pnpm dev` waits for it before printing its ready banner. */
+function readiness(): Plugin {
+  return {
+    name: 'portcullis-readyz',
+    configureServer: (server) => void server.middlewares.use('/readyz', ready),
+    configurePreviewServer: (server) => void server.middlewares.use('/readyz', ready),
+  }
+}
+
 export default defineConfig(({ mode }) => {
-  // VITE_* from the environment (or .env files): the same values `import.meta.env` gives the app.
-  const env = loadEnv(mode, root, 'VITE_')
+  // The environment and `.env` files (Vite's loader), validated like the apps' (one line naming a bad variable).
+  // VITE_* values are what `import.meta.env` gives the page.
+  const env = readWebEnv(loadEnv(mode, root, ''))
+  const https =
+    env.TLS_CERT_FILE && env.TLS_KEY_FILE
+      ? { cert: readFileSync(env.TLS_CERT_FILE), key: readFileSync(env.TLS_KEY_FILE) }
+      : undefined
   return {
     // The `source` condition lets the demo use the workspace packages' TypeScript directly (no build step in
     // dev); the defaults are spread back in so third-party packages still resolve their browser builds.
     resolve: { conditions: ['source', ...defaultClientConditions] },
-    plugins: [
-      contentSecurityPolicy(
-        env.VITE_API_URL ?? DEFAULT_API_URL,
-        env.VITE_REALTIME_URL ?? DEFAULT_REALTIME_URL,
-      ),
-    ],
-    server: {
-      port: Number(process.env.WEB_PORT ?? 5173),
-      strictPort: true,
-    },
+    plugins: [contentSecurityPolicy(env.VITE_API_URL, env.VITE_REALTIME_URL), readiness()],
+    server: { host: env.WEB_HOST, port: env.WEB_PORT, strictPort: true, ...(https ? { https } : {}) },
+    preview: { host: env.WEB_HOST, ...(https ? { https } : {}) },
     build: { target: 'es2022', sourcemap: true },
   }
 })

@@ -2,8 +2,10 @@ import type { Writable } from 'node:stream'
 import type { SessionStore } from '@portcullis/sessions'
 import {
   connectRedis,
+  redisAddress,
   RedisSessionStore,
   redisTarget,
+  watchStoreConnection,
   whenReady,
   type RedisConnection,
 } from '@portcullis/sessions/redis'
@@ -11,7 +13,7 @@ import { loggerOptions } from '@portcullis/telemetry'
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { ApiConfig } from './config.ts'
-import type { KeySet } from './keys/keyset.ts'
+import type { KeySet } from '@portcullis/tokens'
 import { loadKeySet } from './keys/load.ts'
 import authPlugin from './plugins/app/auth.ts'
 import errorHandler from './plugins/app/error-handler.ts'
@@ -95,9 +97,13 @@ export async function buildApp(config: ApiConfig, deps: AppDeps = {}): Promise<F
       commandTimeoutMs: 800,
       onError: (err) => app.log.debug({ err: { message: err.message } }, 'redis client error'),
     })
-  // Keeps retrying in the background; requests fail closed (503) until it is up. Start-up waits briefly so the
-  // first requests after a normal start do not see 503.
-  if (!deps.redis) await whenReady(redis, 2000)
+  if (!deps.redis) {
+    // Keeps retrying in the background; requests fail closed (503) until it is up. Start-up waits briefly so
+    // the first requests after a normal start do not see 503; past that, one log line says the store is down.
+    const watch = watchStoreConnection(redis.events, app.log, redisAddress(redisTarget(config)))
+    await whenReady(redis, 2000)
+    watch.startupDone()
+  }
   const store = deps.store ?? new RedisSessionStore({ redis, prefix: config.REDIS_KEY_PREFIX })
   const keys = deps.keys ?? loadKeySet(config).keys
   const hasher = new PasswordHasher(deps.hashOptions ?? DEFAULT_HASH_OPTIONS, deps.passwordConcurrency)
@@ -109,7 +115,7 @@ export async function buildApp(config: ApiConfig, deps: AppDeps = {}): Promise<F
   await app.register(servicesPlugin, { config, now: deps.now ?? Date.now, keys, users, hasher })
   await app.register(helmetPlugin, { tls })
   await app.register(noStorePlugin)
-  await app.register(corsPlugin, { origins: config.ALLOWED_ORIGINS })
+  await app.register(corsPlugin, { origins: app.origins })
   await app.register(rateLimitPlugin, { prefix: config.REDIS_KEY_PREFIX })
   await app.register(authPlugin)
   await app.register(swaggerPlugin, { expose: config.OPENAPI_DOCS })

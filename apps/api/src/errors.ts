@@ -35,7 +35,6 @@ export const LoginThrottled = createError(
 )
 export const RateLimited = createError('API_ERR_RATE_LIMITED', 'too many requests, retry in %d seconds', 429)
 export const LoginBusy = createError('API_ERR_AUTH_BUSY', 'too many logins in progress, retry shortly', 503)
-export const KeysInvalid = createError('API_ERR_KEYS_INVALID', 'signing keys: %s', 500)
 
 /** Fastify error codes → stable lowercase wire codes. */
 export const WIRE_CODES: Readonly<Record<string, string>> = {

@@ -2,7 +2,8 @@
 // while requests flow: every store-backed answer is a success or a 503 within 2 s, never a 500, and the api
 // recovers by itself.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startRedisCluster, waitFor, type RedisCluster } from '@portcullis/testkit'
+import { waitFor } from '@portcullis/testkit'
+import { startRedisCluster, type RedisCluster } from '@portcullis/testkit/cluster'
 import { bearer, buildTestApp, listen, loginAs } from './helper.ts'
 
 let cluster: RedisCluster

@@ -25,7 +25,7 @@ const SAFE_PROD = {
 }
 
 describe('api config', () => {
-  it('applies the SPEC defaults', () => {
+  it('applies the documented defaults', () => {
     const c = loadApiConfig({})
     expect(c).toMatchObject({
       API_PORT: 3001,

@@ -1,8 +1,9 @@
 // Realtime on a real Redis Cluster (3 masters + 3 replicas, one per file): what holds on one node holds here, and
 // a master killed with SIGKILL under live sockets and traffic is survived without a restart.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { startRedisCluster, waitFor, type RedisCluster } from '@portcullis/testkit'
-import { keys, keySlot } from '@portcullis/sessions/redis'
+import { waitFor } from '@portcullis/testkit'
+import { startRedisCluster, type RedisCluster } from '@portcullis/testkit/cluster'
+import { createRedisClient, keys, keySlot } from '@portcullis/sessions/redis'
 import { bearer, connect, open, refused, shared, startApp, type Client, type TestApp } from './helper.ts'
 
 let cluster: RedisCluster
@@ -36,10 +37,8 @@ async function channelsOnEveryShard(prefix: string): Promise<string[]> {
 
 /** The master port serving a slot now (from CLUSTER SLOTS of a live master). */
 async function slotOwner(): Promise<(slot: number) => number> {
-  const { createClient } = await import('redis')
   const [master] = await cluster.masters()
-  const client = createClient({ url: `redis://127.0.0.1:${master}` })
-  client.on('error', () => {})
+  const client = createRedisClient(`redis://127.0.0.1:${master}`)
   await client.connect()
   const ranges = await client.sendCommand<Array<[number, number, [string, number]]>>(['CLUSTER', 'SLOTS'])
   client.destroy()

@@ -6,7 +6,7 @@ export const config = {
   realtimeUrl: import.meta.env.VITE_REALTIME_URL ?? DEFAULT_REALTIME_URL,
 } as const
 
-/** The demo users the api seeds outside production (SPEC "Configuration"; ids from apps/api's demo directory). */
+/** The demo users the api seeds outside production (docs/reference/configuration.md `DEMO_USERS`; ids from apps/api's demo directory). */
 export const DEMO_USERS = [
   { id: 'u_alice', username: 'alice', password: 'alice-password' },
   { id: 'u_bob', username: 'bob', password: 'bob-password' },

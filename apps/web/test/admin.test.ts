@@ -20,7 +20,7 @@ describe('demo: admin panel', () => {
     expect(await alice.getByTestId('admin-panel').isHidden()).toBe(true)
     await admin.getByTestId('admin-user-id').fill(await userId(alice))
     await admin.getByTestId('admin-revoke-user').click()
-    // SPEC: revocation closes every socket of the session within a second; the page follows at once.
+    // docs/reference/protocol.md: revocation closes every socket of the session within a second; the page follows at once.
     await alice.getByTestId('logged-out').waitFor({ state: 'visible', timeout: 1000 })
     await expectText(alice, 'logged-out', 'Logged out: session_revoked')
     await expectText(alice, 'last-close', '4401 session_revoked')

@@ -1,13 +1,5 @@
 /** Small statistics helpers. Latencies are milliseconds; percentiles use the nearest-rank method. */
 
-/** The `p`-th percentile (0–100) of `values` by nearest rank; NaN for an empty list. Sorts a copy. */
-export function percentile(values: ArrayLike<number>, p: number): number {
-  if (values.length === 0) return Number.NaN
-  const sorted = Float64Array.from(values).toSorted()
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
-  return sorted[rank] as number
-}
-
 /** p50, p99 and max of a latency sample in milliseconds (NaN when empty). */
 export interface LatencySummary {
   p50Ms: number
@@ -33,10 +25,4 @@ export function median(values: readonly number[]): number {
   return finite.length % 2
     ? (finite[mid] as number)
     : ((finite[mid - 1] as number) + (finite[mid] as number)) / 2
-}
-
-/** Rounds to `digits` significant digits, keeping NaN (JSON writes it as null). */
-export function round(value: number, digits = 3): number {
-  if (!Number.isFinite(value) || value === 0) return value
-  return Number(value.toPrecision(digits))
 }

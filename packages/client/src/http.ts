@@ -168,7 +168,7 @@ async function httpError(
   let detail = ''
   try {
     const body = (await response.json()) as { error?: unknown; message?: unknown }
-    // The api's error bodies never hold secrets (SPEC); still cap what we repeat.
+    // The api's error bodies never hold secrets (docs/reference/http-api.md); still cap what we repeat.
     const text =
       typeof body.message === 'string' ? body.message : typeof body.error === 'string' ? body.error : ''
     detail = text.slice(0, 200)

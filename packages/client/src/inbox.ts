@@ -7,7 +7,7 @@ const USER_ID = new RegExp(`^${USER_ID_PATTERN}$`)
 const PREFIX = 'user:'
 
 /**
- * The inbox channel of a user, `user:<userId>` (SPEC v1.1): only that user may subscribe; any authenticated
+ * The inbox channel of a user, `user:<userId>` (docs/reference/protocol.md): only that user may subscribe; any authenticated
  * user may publish to it, and the server stamps `from`, so a direct message cannot claim another sender.
  * Throws a `TypeError` for an id the protocol cannot name (`[A-Za-z0-9_-]{1,64}`).
  * @example await client.publish(inboxChannel(bobId), 'hi bob') // same as client.sendDirect(bobId, 'hi bob')

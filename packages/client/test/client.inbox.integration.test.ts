@@ -4,7 +4,7 @@ import type { ChannelMessage } from '@portcullis/protocol'
 import { PortcullisClient, inboxChannel } from '../src/index.ts'
 import { startStack, type Stack } from '@portcullis/test-stack'
 
-// Direct messages through `user:<id>` inboxes (SPEC v1.1) between two SDK clients on the real stack.
+// Direct messages through `user:<id>` inboxes (docs/reference/protocol.md) between two SDK clients on the real stack.
 
 let stack: Stack
 beforeAll(async () => {

@@ -7,6 +7,8 @@ export type Env = Readonly<Record<string, string | undefined>>
 
 /**
  * Schema annotations understood by `loadConfig` (plain JSON-schema keywords, ignored by validators):
+ * - `description`: what the variable does, one or two sentences; `pnpm run generate` renders it into
+ *   docs/reference/configuration.md and the apps' `.env.example` (every variable needs one);
  * - `devDefault`: the default outside `NODE_ENV=production` (`default` then applies in production only);
  * - `secret: true`: never echo the value in an error line (URLs with passwords, key material);
  * - `expected`: wording for the error line (`must be <expected>`), when the generated one is not clear.
@@ -28,20 +30,21 @@ export function describeExpected(prop: Prop): string {
   if (typeof prop.expected === 'string') return prop.expected
   const type = prop.type
   if (type === 'integer' || type === 'number') {
-    const noun = type === 'integer' ? 'integer' : 'number'
+    const noun = type === 'integer' ? 'an integer' : 'a number'
     const min = prop.minimum as number | undefined
     const max = prop.maximum as number | undefined
-    if (min !== undefined && max !== undefined) return `an ${noun} from ${min} to ${max}`
+    if (min !== undefined && max !== undefined) return `${noun} from ${min} to ${max}`
     if (min === 1 && type === 'integer') return 'a positive integer'
-    if (min === 0) return `a non-negative ${noun}`
-    if (min !== undefined) return `an ${noun} >= ${min}`
-    return `an ${noun}`
+    if (min === 0) return `a non-negative ${noun.replace(/^an? /, '')}`
+    if (min !== undefined) return `${noun} >= ${min}`
+    return noun
   }
   if (type === 'boolean') return 'true or false'
   if (type === 'array') return `a comma-separated list of ${describeExpected(prop.items as Prop)}s`
   const options = (prop.anyOf as Prop[] | undefined)?.map((o) => o.const)
   if (options?.every((o) => typeof o === 'string')) return `one of ${options.join(', ')}`
-  if (typeof prop.description === 'string') return prop.description
+  if (type === 'string' && typeof prop.minLength === 'number' && prop.minLength > 0 && !prop.pattern)
+    return 'a non-empty string'
   return 'a valid value'
 }
 

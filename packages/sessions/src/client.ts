@@ -5,7 +5,7 @@ export interface RedisClientOptions {
   /**
    * Opt-in: a command not yet written within this time rejects (default: node-redis's own, 5000). node-redis
    * implements it with an `AbortSignal.timeout` per command and never times out the wait for a reply, so the one
-   * deadline mechanism is `withDeadline` (one shared timer), which `connectRedis` wraps around every call (SPEC: 503
+   * deadline mechanism is `withDeadline` (one shared timer), which `connectRedis` wraps around every call (docs/reference/http-api.md: 503
    * within 2 s). See docs/decisions/0701-one-deadline-mechanism.md.
    */
   commandTimeoutMs?: number

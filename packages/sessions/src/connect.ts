@@ -8,6 +8,7 @@ import {
   type RedisClientOptions,
   type RedisCluster,
 } from './client.ts'
+import type { ConnectionEvents } from './connection-log.ts'
 import type { LuaScript, RedisConnection, RedisSubscriber, SetExpiry } from './connection.ts'
 import { withDeadline } from './deadline.ts'
 import { storeFailure } from './errors.ts'
@@ -16,7 +17,7 @@ import { storeFailure } from './errors.ts'
 export type RedisTarget = { readonly url: string } | { readonly clusterNodes: readonly string[] }
 
 /**
- * The target an app's configuration names: the cluster when `REDIS_CLUSTER_NODES` lists seeds (SPEC: it is used
+ * The target an app's configuration names: the cluster when `REDIS_CLUSTER_NODES` lists seeds (docs/reference/configuration.md: it is used
  * instead of `REDIS_URL` when set), else `REDIS_URL`.
  * @example connectRedis(redisTarget(config), { name: 'portcullis-api' })
  */
@@ -50,6 +51,32 @@ async function traced<T>(operation: string, text: string, work: () => Promise<T>
   } finally {
     span.end()
   }
+}
+
+/**
+ * Where the target is, for logs (`watchStoreConnection` hides the passwords): the URL, or the seeds comma-separated.
+ * @example watchStoreConnection(redis.events, log, redisAddress(redisTarget(config)))
+ */
+export function redisAddress(target: RedisTarget): string {
+  return 'clusterNodes' in target ? target.clusterNodes.join(',') : target.url
+}
+
+/** A cluster's node events as one client's: a node reconnecting is `reconnecting`, a node ready again `ready`. */
+function clusterEvents(cluster: RedisCluster): ConnectionEvents {
+  return {
+    get isReady() {
+      return cluster.isReady
+    },
+    on(event: 'ready' | 'reconnecting' | 'error', listener: (err: Error) => void) {
+      if (event === 'error') {
+        cluster.on('error', listener)
+        cluster.on('node-error', listener)
+      } else {
+        cluster.on(event === 'ready' ? 'node-ready' : 'node-reconnecting', () => (listener as () => void)())
+      }
+      return this
+    },
+  } as ConnectionEvents
 }
 
 /** Options of `connectRedis` / `redisConnection`. */
@@ -211,11 +238,14 @@ function adapt(
   }
   const subscribers = new Set<RedisSubscriber>()
   let closed = false
+  const events: ConnectionEvents =
+    mode === 'cluster' ? clusterEvents(client as RedisCluster) : (client as RedisClient)
   const connection: RedisConnection = {
     mode,
     get isReady() {
       return c.isReady
     },
+    events,
     get: (key) => call(() => c.get(key), 'GET'),
     set: (key, value, expiry: SetExpiry) =>
       call(async () => {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import type { ConnectionEvents } from './connection-log.ts'
 
 /** A Lua script and its SHA1: run by `EVALSHA`, loaded with one `EVAL` on a node that does not know it yet. */
 export interface LuaScript {
@@ -37,6 +38,11 @@ export interface RedisConnection {
   readonly mode: 'single' | 'cluster'
   /** True while commands can be served (connected; a cluster: its topology is known). */
   readonly isReady: boolean
+  /**
+   * Connection-state events in node-redis client terms (`ready`, `reconnecting`, `error`), for
+   * `watchStoreConnection`; on a cluster they are its nodes' (any node reconnecting, any node ready again).
+   */
+  readonly events: ConnectionEvents
   get(key: string): Promise<string | null>
   set(key: string, value: string, expiry: SetExpiry): Promise<void>
   /** `GETDEL`: exactly one of concurrent callers gets the value. */

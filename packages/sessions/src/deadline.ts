@@ -59,7 +59,7 @@ function sweep(): void {
  * Rejects with `StoreTimeoutError` when `work` takes longer than `ms` (at most one tick, 50 ms, later).
  * node-redis's own command timeout only covers the wait before a command is written, and costs an
  * `AbortSignal.timeout` per command; this bounds the whole call with one shared timer, so a stalled server never
- * hangs callers (SPEC: 503 within 2 s). (The command itself stays queued until the reply or a disconnect.)
+ * hangs callers (docs/reference/http-api.md: 503 within 2 s). (The command itself stays queued until the reply or a disconnect.)
  * @example await withDeadline(client.get(key), 1000)
  */
 export function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {

@@ -75,7 +75,7 @@ export interface FixedWindowOptions {
  * instance that uses the same key. Rejects with `StoreUnavailableError` (never hangs) when Redis cannot answer:
  * callers fail closed.
  * @example
- * const { count, resetMs } = await hitFixedWindow(redis, keys.sessionQuota('ticket', sid), { windowMs: 60_000 })
+ * const { count, resetMs } = await hitFixedWindow(redis, keys(prefix).sessionQuota('ticket', sid), { windowMs: 60_000 })
  * if (count > limit) throw new RateLimited(retryAfterSeconds(resetMs))
  */
 export async function hitFixedWindow(

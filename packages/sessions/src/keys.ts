@@ -35,6 +35,16 @@ export interface Keys {
   userMessageBucket(userId: string): string
   /** realtime: sharded channel that carries one protocol channel's publishes between instances (tagged by it). */
   fanout(channel: string): string
+  /** api: failed logins of one username (its hash) from one client key (IP, IPv6 /64), fixed window. */
+  loginFailuresFromClient(usernameHash: string, client: string): string
+  /** api: failed logins of one username (its hash) from every client, fixed window. */
+  loginFailures(usernameHash: string): string
+  /** api: present while a client key logged in successfully as the username within 30 days. */
+  knownLoginClient(usernameHash: string, client: string): string
+  /** api: a session's ticket or refresh budget, fixed window. */
+  sessionQuota(kind: string, sid: string): string
+  /** api: prefix of @fastify/rate-limit's per-route, per-IP counters. */
+  rateLimitPrefix: string
 }
 
 /** The hash tag of an id's event partition. */
@@ -61,6 +71,11 @@ export function keys(prefix: string): Keys {
     ipBlock: (ip) => `${rt}ip:{${ip}}:block`,
     userConnections: (userId) => `${rt}user:{${userId}}:conns`,
     userMessageBucket: (userId) => `${rt}user:{${userId}}:msg`,
+    loginFailuresFromClient: (name, client) => `${prefix}login:fail:${name}:${client}`,
+    loginFailures: (name) => `${prefix}login:fail:${name}`,
+    knownLoginClient: (name, client) => `${prefix}login:known:${name}:${client}`,
+    sessionQuota: (kind, sid) => `${prefix}quota:${kind}:${sid}`,
+    rateLimitPrefix: `${prefix}ratelimit:`,
     fanout: (channel) => `${rt}ch:{${channel}}`,
   }
 }

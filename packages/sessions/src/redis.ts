@@ -2,6 +2,7 @@ export type { LuaScript, RedisConnection, RedisSubscriber, SetExpiry } from './c
 export { lua } from './connection.ts'
 export {
   connectRedis,
+  redisAddress,
   redisConnection,
   redisTarget,
   whenReady,
@@ -27,3 +28,9 @@ export {
   type FixedWindowOptions,
   type WindowCount,
 } from './fixed-window.ts'
+export {
+  watchStoreConnection,
+  storeAddress,
+  type ConnectionLogger,
+  type StoreConnectionWatch,
+} from './connection-log.ts'

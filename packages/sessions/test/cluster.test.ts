@@ -2,7 +2,8 @@
 // including a master killed with SIGKILL under load.
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { createCluster } from 'redis'
-import { startRedisCluster, uniquePrefix, waitFor, type RedisCluster } from '@portcullis/testkit'
+import { uniquePrefix, waitFor } from '@portcullis/testkit'
+import { startRedisCluster, type RedisCluster } from '@portcullis/testkit/cluster'
 import { StoreUnavailableError, type SessionEvent } from '../src/index.ts'
 import { hitFixedWindow, keys, keySlot, partitionOf, RedisSessionStore } from '../src/redis.ts'
 import { session, storeContract } from './contract.ts'

@@ -26,7 +26,7 @@ export const ATTR = {
   CLOSE_REASON: 'portcullis.close.reason',
 } as const
 
-/** How a socket presented its credential (SPEC "WebSocket endpoint", first match wins). */
+/** How a socket presented its credential (docs/reference/websocket-messages.md, first match wins). */
 export type CredentialKind = 'ticket' | 'subprotocol' | 'authorization' | 'query' | 'none'
 
 const REASON = /^[A-Za-z0-9_.:-]{1,64}$/
@@ -41,7 +41,7 @@ export function boundedLabel(value: string | undefined | null, fallback = 'none'
   return REASON.test(value) ? value : 'other'
 }
 
-/** Client message types the protocol defines (SPEC "Messages"); anything else is reported as `unknown`. */
+/** Client message types the protocol defines (docs/reference/protocol.md); anything else is reported as `unknown`. */
 export const CLIENT_MESSAGE_TYPES: ReadonlySet<string> = new Set([
   'ping',
   'subscribe',

@@ -38,7 +38,7 @@ export interface PortcullisInstruments {
   securityEvents: Counter
 }
 
-// Milliseconds. Revocation targets p99 ≤ 100 ms and never over 1 s (SPEC "Behaviour"); handling is sub-ms to tens of ms.
+// Milliseconds. Revocation targets p99 ≤ 100 ms and never over 1 s (docs/reference/protocol.md); handling is sub-ms to tens of ms.
 const LATENCY_BUCKETS_MS = [1, 2, 5, 10, 25, 50, 75, 100, 150, 250, 500, 1000, 2500]
 const DURATION_BUCKETS_MS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 1000]
 

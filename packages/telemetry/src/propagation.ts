@@ -9,7 +9,7 @@ export function isTraceparent(value: unknown): value is string {
 
 /**
  * The `traceparent` to store with a ws-ticket so the upgrade that redeems it continues the trace
- * (SPEC "Behaviour"): the active span when telemetry is on (the ticket request's server span), else the
+ * (docs/reference/protocol.md): the active span when telemetry is on (the ticket request's server span), else the
  * request's own well-formed `traceparent` header, else undefined.
  * @example grant.traceparent = traceparentFor(req.headers.traceparent)
  */

@@ -2,6 +2,7 @@
  * Telemetry start-up, loaded before the app with `node --import` (see `apps/*\/src/instrument.ts`).
  * This file imports nothing heavy: the OpenTelemetry SDK is loaded only when an OTLP endpoint is configured.
  */
+import { loadTelemetryEnv } from './env.ts'
 
 /** A running (or disabled) telemetry setup. */
 export interface TelemetryHandle {
@@ -32,8 +33,10 @@ export function telemetryRequested(env: Record<string, string | undefined>): boo
  * Starts traces + metrics over OTLP, configured by the standard `OTEL_*` variables alone (endpoint, protocol,
  * headers, sampler, `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, exporters). `serviceName` is the default
  * `service.name` when the environment names none. Logs stay on stdout (pino): `OTEL_LOGS_EXPORTER` defaults to
- * `none`. One variable of ours: `PORTCULLIS_MESSAGE_SPAN_RATIO` (default 0.01), the share of client messages that get a
- * `ws.message` span. Without an endpoint it returns a disabled handle and loads nothing. Idempotent per process.
+ * `none`, and the SDK's own diagnostics are JSON lines named `otel` (`OTEL_LOG_LEVEL`, default `info`). One variable
+ * of ours: `PORTCULLIS_MESSAGE_SPAN_RATIO` (default 0.01), the share of client messages that get a `ws.message` span.
+ * The variables are validated first, endpoint or not (`TelemetryEnvSchema`: a bad one throws a one-line
+ * `ConfigError`). Without an endpoint it returns a disabled handle and loads nothing. Idempotent per process.
  * @example await startTelemetry({ serviceName: 'portcullis-api' })
  */
 export async function startTelemetry(options: {
@@ -43,38 +46,44 @@ export async function startTelemetry(options: {
   const g = globalThis as Global
   if (g[HANDLE]) return g[HANDLE]
   const env = options.env ?? process.env
+  const settings = loadTelemetryEnv(env)
   if (!telemetryRequested(env)) return (g[HANDLE] = DISABLED)
 
   env.OTEL_LOGS_EXPORTER ??= 'none'
-  const [{ startNodeSdk }, { defaultResource, resourceFromAttributes }, { portcullisInstrumentations }] =
-    await Promise.all([
-      import('@opentelemetry/sdk-node'),
-      import('@opentelemetry/resources'),
-      import('./instrumentations.ts'),
-    ])
+  const [
+    { diag },
+    { startNodeSdk },
+    { defaultResource, resourceFromAttributes },
+    { portcullisInstrumentations },
+    { diagLevel, jsonDiagLogger },
+  ] = await Promise.all([
+    import('@opentelemetry/api'),
+    import('@opentelemetry/sdk-node'),
+    import('@opentelemetry/resources'),
+    import('./instrumentations.ts'),
+    import('./diag-logger.ts'),
+  ])
   const sdk = startNodeSdk({
     instrumentations: portcullisInstrumentations(),
     baseResource: defaultResource().merge(resourceFromAttributes({ 'service.name': options.serviceName })),
+    // The SDK installs a plain-text console diag logger; silence it, then route diagnostics to JSON lines.
+    logLevel: 'NONE',
+  })
+  diag.setLogger(jsonDiagLogger(settings.OTEL_LOG_LEVEL), {
+    logLevel: diagLevel(settings.OTEL_LOG_LEVEL),
+    suppressOverrideMessage: true,
   })
   const { setMessageSpanRatio } = await import('./connection.ts')
-  setMessageSpanRatio(messageSpanRatio(env.PORTCULLIS_MESSAGE_SPAN_RATIO))
+  setMessageSpanRatio(settings.PORTCULLIS_MESSAGE_SPAN_RATIO)
   const handle: TelemetryHandle = { enabled: true, shutdown: () => sdk.shutdown() }
   return (g[HANDLE] = handle)
 }
 
-/** Default share of client messages with a recorded `ws.message` span (see `setMessageSpanRatio`). */
-export const DEFAULT_MESSAGE_SPAN_RATIO = 0.01
+export { DEFAULT_MESSAGE_SPAN_RATIO } from './env.ts'
 
 /** Parses `PORTCULLIS_MESSAGE_SPAN_RATIO` (0–1; unset = the default). Throws one line naming the variable. */
 export function messageSpanRatio(raw: string | undefined): number {
-  if (raw === undefined || raw.trim() === '') return DEFAULT_MESSAGE_SPAN_RATIO
-  const ratio = Number(raw)
-  if (!/^\s*\d*\.?\d+\s*$/.test(raw) || !(ratio >= 0 && ratio <= 1)) {
-    throw new Error(
-      `invalid environment: PORTCULLIS_MESSAGE_SPAN_RATIO must be a number from 0 to 1 (got ${JSON.stringify(raw)})`,
-    )
-  }
-  return ratio
+  return loadTelemetryEnv({ PORTCULLIS_MESSAGE_SPAN_RATIO: raw }).PORTCULLIS_MESSAGE_SPAN_RATIO
 }
 
 /**

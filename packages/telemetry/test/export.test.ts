@@ -81,3 +81,27 @@ describe('shutdown', () => {
     expect(Date.now() - started).toBeLessThan(8000)
   })
 })
+
+describe("OpenTelemetry's own diagnostics and settings", () => {
+  it('writes SDK diagnostics as JSON log lines, never plain text', async () => {
+    // Nothing listens on port 9: the exporter fails and the SDK reports it through diag.
+    const result = await run({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', OTEL_LOG_LEVEL: 'debug' })
+    expect(result.code, result.stderr).toBe(0)
+    const lines = result.stdout.split('\n').filter(Boolean)
+    for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow()
+    const otel = lines
+      .map((l) => JSON.parse(l) as { name?: string; msg?: string })
+      .filter((l) => l.name === 'otel')
+    expect(otel.length).toBeGreaterThan(0)
+    expect(result.stderr).toBe('')
+  })
+
+  it('refuses a bad telemetry variable with one line even without an endpoint', async () => {
+    const result = await run({ OTEL_TRACES_SAMPLER: 'sometimes' })
+    expect(result.code).toBe(1)
+    expect(result.stderr.trim()).toMatch(
+      /^invalid environment: OTEL_TRACES_SAMPLER must be one of always_on, /,
+    )
+    expect(result.stderr.trim().split('\n')).toHaveLength(1)
+  })
+})

@@ -313,7 +313,7 @@ describe('scale-out behind HAProxy over TLS', () => {
     const started = Date.now()
     expect((await call('POST', '/v1/auth/logout', { token: first.accessToken })).status).toBe(204)
     const closes = await Promise.all([first.client.closed, second.closed])
-    expect(Date.now() - started).toBeLessThan(5000) // SPEC target is ≤ 1 s; generous bound for a busy machine
+    expect(Date.now() - started).toBeLessThan(5000) // the documented bound is ≤ 1 s; generous bound for a busy machine
     expect(closes).toEqual([
       { code: 4401, reason: 'session_revoked' },
       { code: 4401, reason: 'session_revoked' },

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto'
 
 export { freePort } from './ports.ts'
 export { startRedisServer, type RedisServer } from './redis-server.ts'
-export { startRedisCluster, type RedisCluster } from './redis-cluster.ts'
 
 // Type-only: what the global setup provides to every test (`inject('redisUrl')`).
 declare module 'vitest' {

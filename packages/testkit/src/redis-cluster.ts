@@ -10,6 +10,9 @@ import { startRedisServer, type RedisServer } from './redis-server.ts'
 
 const run = promisify(execFile)
 
+// A subpath of its own (`@portcullis/testkit/cluster`), not in the index: it loads `redis`, which must not be
+// loaded before the telemetry tests install their instrumentation.
+
 /** A throwaway Redis Cluster of real `redis-server` processes on loopback. */
 export interface RedisCluster {
   /** Every node, masters and replicas. */

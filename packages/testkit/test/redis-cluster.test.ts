@@ -1,6 +1,6 @@
 import { createCluster } from 'redis'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { startRedisCluster, type RedisCluster } from '../src/index.ts'
+import { startRedisCluster, type RedisCluster } from '../src/redis-cluster.ts'
 
 let cluster: RedisCluster
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 
-// Minimum versions from ../shared/TOOLCHAIN.md "Security floors": each fixes a published advisory
+// Minimum versions (docs/security/threat-model.md, supply chain): each fixes a published advisory
 // (ws: unbounded fragments/payload; fast-jwt: claim-validation bypasses; fastify: numeric trustProxy trusted
 // every hop). Raise a floor here and in the `overrides` of pnpm-workspace.yaml together.
 const FLOORS = { ws: '8.21.0', 'fast-jwt': '6.3.1', fastify: '5.12.1' } as const

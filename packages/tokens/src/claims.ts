@@ -8,7 +8,7 @@ const NumericDate = (description: string) =>
 const Audience = Type.String({ minLength: 1, maxLength: 256 })
 
 /**
- * The claims of a Portcullis access token (SPEC "Access tokens"). Unknown claims are allowed (RFC 7519 §4:
+ * The claims of a Portcullis access token (docs/reference/http-api.md, "Access tokens"). Unknown claims are allowed (RFC 7519 §4:
  * ignore what you do not understand) and dropped from the verified result.
  * @example Compile(AccessClaimsSchema).Check(payload)
  */
@@ -39,7 +39,7 @@ export function hasClaimShape(payload: unknown): payload is AccessClaims {
   return checker.Check(payload)
 }
 
-/** The SPEC claims of a checked payload, without any other member. */
+/** The contract's claims of a checked payload, without any other member. */
 export function pickClaims(p: AccessClaims): AccessClaims {
   return {
     iss: p.iss,

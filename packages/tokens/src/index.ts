@@ -1,6 +1,6 @@
 /**
  * @portcullis/tokens — the Portcullis identity contract: access-token claims, signing keys and their JWKS, the
- * issuer, the one verifier with SPEC's defaults, the JWKS key lifecycle, and one mapping of refusals to the wire.
+ * issuer, the one verifier with the contract's defaults, the JWKS key lifecycle, and one mapping of refusals to the wire.
  * `@portcullis/tokens/fastify` registers the same verifier with `@fastify/jwt`; `@portcullis/tokens/testing`
  * mints and forges tokens for tests.
  */

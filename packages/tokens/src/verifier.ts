@@ -122,7 +122,7 @@ export function toVerifiedToken(result: DecodedToken): VerifiedToken {
 }
 
 /**
- * The one access-token verifier (SPEC "Access tokens"): `alg` pinned to ES256/EdDSA and to the key's own
+ * The one access-token verifier (docs/reference/http-api.md, "Access tokens"): `alg` pinned to ES256/EdDSA and to the key's own
  * algorithm (`none`, HMAC, RSA refused), `kid` required and known, `crit` refused, every claim required and
  * shape-checked, `iss`/`aud` exact, `nbf`/`iat` at most `CLOCK_SKEW_S` (60 s) ahead, `exp` with at most
  * `EXP_LEEWAY_S` (5 s) leeway. One fast-jwt verifier per key, built on first use and kept.

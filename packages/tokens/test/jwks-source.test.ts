@@ -12,7 +12,7 @@ import {
 } from '../src/index.ts'
 import { JwksServer, TestTokens } from '../src/testing/index.ts'
 
-// The key lifecycle of SPEC "Behaviour → Keys", against a real HTTP server on loopback.
+// The key lifecycle of docs/guides/verify-tokens.md ("Keys: rotation, removal, outages"), against a real HTTP server on loopback.
 
 function setup(tokens: TestTokens, server: JwksServer, options: Omit<JwksSourceOptions, 'url'> = {}) {
   const keys = createJwksSource({ url: server.url, ...options })

@@ -19,7 +19,7 @@ afterEach(() => {
 })
 
 describe('createVerifier: what it accepts', () => {
-  test('ES256 and EdDSA tokens of the key set, with the SPEC claims and the kid that signed', async () => {
+  test('ES256 and EdDSA tokens of the key set, with the contract claims and the kid that signed', async () => {
     for (const key of tokens.keys) {
       const token = tokens.token(
         { sub: 'u_alice', sid: 'sid-1', roles: ['user', 'admin'], extra: 1 },
@@ -66,7 +66,7 @@ describe('createVerifier: every attack', () => {
   })
 })
 
-describe('createVerifier: clock rules (SPEC: nbf/iat ≤ 60 s skew, exp ≤ 5 s leeway)', () => {
+describe('createVerifier: clock rules (nbf/iat ≤ 60 s skew, exp ≤ 5 s leeway)', () => {
   const t0 = 1_900_000_000
   const verifyAt = async (seconds: number, claims: Record<string, unknown>) => {
     at(t0)

@@ -1,10 +1,15 @@
 import { clientKey, hashSecret } from '@portcullis/sessions'
-import { hitFixedWindow, type RedisConnection } from '@portcullis/sessions/redis'
+import {
+  hitFixedWindow,
+  keys as keyLayout,
+  type Keys,
+  type RedisConnection,
+} from '@portcullis/sessions/redis'
 
-/** The window of both failure counts, ms (SPEC: 15 minutes). */
+/** The window of both failure counts, ms (docs/reference/http-api.md: 15 minutes). */
 export const LOGIN_WINDOW_MS = 15 * 60 * 1000
 
-/** How long a client IP (/64) stays known for a username after a successful login, ms (SPEC: 30 days). */
+/** How long a client IP (/64) stays known for a username after a successful login, ms (docs/reference/http-api.md: 30 days). */
 export const KNOWN_CLIENT_MS = 30 * 24 * 3600 * 1000
 
 /** Options of `LoginThrottle`. */
@@ -36,7 +41,7 @@ export interface LoginAttempt {
 }
 
 /**
- * Login throttling that is not a lock-out (SPEC "Login throttling", decision 0802). Two fixed-window counts per
+ * Login throttling that is not a lock-out (docs/reference/http-api.md, decision 0802). Two fixed-window counts per
  * username, shared by all api instances through Redis:
  * - per (username, client IP; IPv6 by /64): past `perClient`, that client gets 429 for the username, even with
  *   the right password, until the window ends. Someone guessing `admin`'s password from one address never
@@ -53,22 +58,23 @@ export interface LoginAttempt {
 export class LoginThrottle {
   readonly #redis: RedisConnection
   readonly #options: Required<LoginThrottleOptions>
+  readonly #layout: Keys
 
   constructor(redis: RedisConnection, options: LoginThrottleOptions) {
     if (!(options.perClient >= 1) || !(options.perUsername >= 1))
       throw new RangeError('LoginThrottle: perClient and perUsername must be >= 1')
     this.#redis = redis
     this.#options = { windowMs: LOGIN_WINDOW_MS, ...options }
+    this.#layout = keyLayout(options.prefix)
   }
 
   #keys(username: string, ip: string): { client: string; username: string; known: string } {
-    const base = `${this.#options.prefix}login:`
     const name = hashSecret(username.toLowerCase())
     const client = clientKey(ip)
     return {
-      client: `${base}fail:${name}:${client}`,
-      username: `${base}fail:${name}`,
-      known: `${base}known:${name}:${client}`,
+      client: this.#layout.loginFailuresFromClient(name, client),
+      username: this.#layout.loginFailures(name),
+      known: this.#layout.knownLoginClient(name, client),
     }
   }
 

@@ -1,4 +1,10 @@
-import { hitFixedWindow, retryAfterSeconds, type RedisConnection } from '@portcullis/sessions/redis'
+import {
+  hitFixedWindow,
+  keys,
+  retryAfterSeconds,
+  type Keys,
+  type RedisConnection,
+} from '@portcullis/sessions/redis'
 import type { FastifyRequest } from 'fastify'
 import { RateLimited, withRetryAfter } from '../errors.ts'
 import { apiEvent } from '../security-events.ts'
@@ -10,25 +16,25 @@ export type QuotaKind = 'ticket' | 'refresh'
 export const QUOTA_WINDOW_MS = 60_000
 
 /**
- * Per-session quotas of the credential routes (SPEC: `TICKET_RATE_PER_MIN` tickets and refreshes per session per
+ * Per-session quotas of the credential routes (docs/reference/http-api.md: `TICKET_RATE_PER_MIN` tickets and refreshes per session per
  * minute; decision 0803): a fixed window per session and kind in Redis, shared by every api instance. Past the
  * budget the route answers 429 `rate_limited` with `Retry-After`, and an `auth.quota.exceeded` event is logged.
  * @example await app.sessionQuota.take(req, 'ticket', auth.claims.sid) // throws RateLimited past the budget
  */
 export class SessionQuota {
   readonly #redis: RedisConnection
-  readonly #prefix: string
+  readonly #keys: Keys
   readonly #perMin: number
 
   constructor(redis: RedisConnection, prefix: string, perMin: number) {
     if (!(perMin >= 1)) throw new RangeError('SessionQuota: perMin must be >= 1')
     this.#redis = redis
-    this.#prefix = prefix
+    this.#keys = keys(prefix)
     this.#perMin = perMin
   }
 
   async #hit(kind: QuotaKind, sid: string, cost: number): Promise<{ count: number; resetMs: number }> {
-    const key = `${this.#prefix}quota:${kind}:${sid}`
+    const key = this.#keys.sessionQuota(kind, sid)
     return await hitFixedWindow(this.#redis, key, { windowMs: QUOTA_WINDOW_MS, cost })
   }
 

@@ -5,7 +5,7 @@ export function newSessionId(): string {
   return randomBytes(16).toString('base64url')
 }
 
-/** A WebSocket ticket: 256 random bits, base64url (SPEC floor: 128). */
+/** A WebSocket ticket: 256 random bits, base64url (the contract's floor: 128). */
 export function newTicket(): string {
   return randomBytes(32).toString('base64url')
 }

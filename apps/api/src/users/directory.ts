@@ -1,4 +1,4 @@
-import type { Role } from '@portcullis/sessions'
+import type { Role } from '@portcullis/protocol'
 import type { PasswordHasher } from './passwords.ts'
 
 /** A user account as the api knows it. `initialRoles` seed the session store the first time the user is seen. */
@@ -20,7 +20,7 @@ export interface UserDirectory {
   byId(id: string): UserRecord | undefined
 }
 
-/** The SPEC's demo users (outside production only). */
+/** The documented demo users (outside production only). */
 export const DEMO_USERS: ReadonlyArray<{ id: string; username: string; password: string; roles: Role[] }> = [
   { id: 'u_alice', username: 'alice', password: 'alice-password', roles: ['user'] },
   { id: 'u_bob', username: 'bob', password: 'bob-password', roles: ['user'] },

@@ -1,6 +1,6 @@
 import { BEARER_SUBPROTOCOL_PREFIX, SUBPROTOCOL } from '@portcullis/protocol'
 
-/** Where a credential came from (SPEC order: first match wins). */
+/** Where a credential came from (documented order, docs/reference/websocket-messages.md: first match wins). */
 export type CredentialSource = 'ticket' | 'subprotocol' | 'authorization' | 'query'
 
 export type Extraction =
@@ -28,7 +28,7 @@ function single(v: unknown): string | null | undefined {
 }
 
 /**
- * Picks the credential of an upgrade request, in SPEC order: `?ticket=`, the `portcullis.bearer.<jwt>` subprotocol
+ * Picks the credential of an upgrade request, in the documented order: `?ticket=`, the `portcullis.bearer.<jwt>` subprotocol
  * entry (only next to `portcullis.v1`), `Authorization: Bearer`, then `?access_token=` when allowed.
  * Never logs or returns anything but the value to verify.
  */

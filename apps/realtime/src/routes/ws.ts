@@ -8,7 +8,7 @@ import { traceUpgrade, upgradeOf } from '../plugins/app/upgrade-telemetry.ts'
 import { releaseUpgrade } from '../transport/release-upgrade.ts'
 
 /**
- * `GET /v1/ws`: an ordinary route whose hooks refuse, in SPEC order and before any socket exists:
+ * `GET /v1/ws`: an ordinary route whose hooks refuse, in the documented order (docs/guides/realtime.md) and before any socket exists:
  * 400 handshake → 429 IP block → 429 connect rate → 403 Origin → 401/503 credential → 429 per-user cap.
  * Only a request that passed all of them is upgraded.
  */

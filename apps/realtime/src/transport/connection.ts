@@ -26,7 +26,7 @@ export interface ConnectionOwner {
   closed(conn: Connection, code: number, reason: string): void
 }
 
-/** Invalid messages allowed within INVALID_WINDOW_MS before 4400 (SPEC: ≥ 10 within a minute). */
+/** Invalid messages allowed within INVALID_WINDOW_MS before 4400 (docs/reference/protocol.md: ≥ 10 within a minute). */
 const INVALID_LIMIT = 10
 const INVALID_WINDOW_MS = 60_000
 /** Rate drops are counted in windows of this length; more than MSG_BURST in one closes 4429. */
@@ -48,6 +48,8 @@ export class Connection {
   roles: Role[]
   /** `exp` of the current token, epoch ms. */
   expMs: number
+  /** `kid` of the current token (the upgrade's, then each accepted `auth.refresh`'s); null when unknown. */
+  kid: string | null
   /** The session's absolute end, epoch ms (SESSION_MAX_AGE_S): no refresh moves the socket past it. */
   sessionEndsAt: number
   readonly subscriptions = new Set<string>()
@@ -91,6 +93,7 @@ export class Connection {
     this.sid = principal.sid
     this.roles = principal.roles
     this.expMs = principal.expMs
+    this.kid = principal.kid
     this.sessionEndsAt = principal.sessionEndsAt
     this.ip = peer.ip
     this.origin = peer.origin

@@ -47,7 +47,7 @@ describe('session events with two realtime instances on one Redis', () => {
     process.stdout.write(
       `revocation latency over ${latencies.length} sessions: p50 ${p50} ms, p99 ${p99} ms, max ${latencies.at(-1)} ms\n`,
     )
-    // SPEC: target p99 ≤ 100 ms, never over 1 s. The timed target is benchmarked, not asserted here.
+    // docs/reference/protocol.md: target p99 ≤ 100 ms, never over 1 s. The timed target is benchmarked, not asserted here.
     expect(p99).toBeLessThanOrEqual(1000)
   })
 

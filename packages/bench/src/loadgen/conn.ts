@@ -116,7 +116,7 @@ export class Conn {
   }
 }
 
-/** Server pushes that never answer a request (SPEC "Messages"); `error` and `unsubscribed` only without an `id`. */
+/** Server pushes that never answer a request (docs/reference/protocol.md); `error` and `unsubscribed` only without an `id`. */
 const PUSHES = new Set(['welcome', 'message', 'auth.expiring', 'session.updated'])
 
 function isPortcullisPush(text: string): boolean {

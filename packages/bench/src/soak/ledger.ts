@@ -1,6 +1,6 @@
 import { summarise, type LatencySummary } from '../stats.ts'
 
-/** When a revoked session's sockets must be closed by (SPEC: never over 1 s), ms. */
+/** When a revoked session's sockets must be closed by (docs/reference/protocol.md: never over 1 s), ms. */
 export const REVOCATION_DEADLINE_MS = 1000
 /**
  * A subscriber counts as "connected throughout" a message when its socket's subscription to the channel was

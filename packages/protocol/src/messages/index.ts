@@ -54,6 +54,18 @@ export const SERVER_MESSAGE_SCHEMAS = {
   error: ErrorMessageSchema,
 } as const
 
+/**
+ * The reply `type` of each client request (an `error` with the same `id` may come instead).
+ * @example REPLY_TYPES.subscribe // 'subscribed'
+ */
+export const REPLY_TYPES = {
+  ping: 'pong',
+  subscribe: 'subscribed',
+  unsubscribe: 'unsubscribed',
+  publish: 'published',
+  'auth.refresh': 'auth.refreshed',
+} as const satisfies Record<keyof typeof CLIENT_MESSAGE_SCHEMAS, keyof typeof SERVER_MESSAGE_SCHEMAS>
+
 /** Every message a client may send: a closed union discriminated on `type`. */
 export const ClientMessageSchema = Type.Union(
   [PingSchema, SubscribeSchema, UnsubscribeSchema, PublishSchema, AuthRefreshSchema],

@@ -94,7 +94,7 @@ function validated(options: JwksSourceOptions): Required<JwksSourceOptions> {
 }
 
 /**
- * The keys of a remote JWKS, kept fresh (SPEC "Behaviour → Keys"):
+ * The keys of a remote JWKS, kept fresh (docs/guides/verify-tokens.md, "Keys: rotation, removal, outages"):
  * - fetched at once, then every `refreshMs` (sooner when `Cache-Control: max-age` says so);
  * - a failed fetch is retried with backoff from `retryInitialMs` (at most a second apart until the first
  *   success), never held back by the limiter below;

@@ -56,7 +56,7 @@ function testKey(jwk: Record<string, unknown> & { kid: string; alg: SigningAlg }
 
 /**
  * Keys and tokens for tests: a key set (ES256 and EdDSA by default) with its JWKS, valid tokens with any claims,
- * and every attack token of the SPEC verifier rules (`attacks()`). Signs with `node:crypto` directly so that any
+ * and every attack token of the verifier rules (`attacks()`). Signs with `node:crypto` directly so that any
  * header, claim or signature can be forged.
  * @example
  * const tokens = new TestTokens({ issuer: 'test-issuer', audience: 'test-audience' })
@@ -150,7 +150,7 @@ export class TestTokens {
     return signature.toString('base64url')
   }
 
-  /** Every attack of the SPEC verifier rules, each with the failure it must get. */
+  /** Every attack of the verifier rules, each with the failure it must get. */
   attacks(): Attack[] {
     const es = this.#keyOf('ES256')
     const ed = this.#keyOf('EdDSA')

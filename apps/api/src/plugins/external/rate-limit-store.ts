@@ -1,4 +1,4 @@
-import { hitFixedWindow, type RedisConnection } from '@portcullis/sessions/redis'
+import { hitFixedWindow, keys, type RedisConnection } from '@portcullis/sessions/redis'
 import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
 import type { RouteOptions } from 'fastify'
 
@@ -11,7 +11,7 @@ export function redisRateLimitStore(redis: RedisConnection, prefix: string): Fas
   class RedisRateLimitStore implements FastifyRateLimitStore {
     readonly #key: string
 
-    constructor(_options: unknown, key = `${prefix}ratelimit:`) {
+    constructor(_options: unknown, key = keys(prefix).rateLimitPrefix) {
       this.#key = key
     }
 

@@ -1,4 +1,4 @@
-// SPEC v1.1 / issue 11.6: argon2 work has a bounded concurrency. A flood of parallel logins gets 503 +
+// Issue 11.6: argon2 work has a bounded concurrency. A flood of parallel logins gets 503 +
 // Retry-After at once for what does not fit, never an unbounded queue, and gives back the attempts it never
 // checked.
 import { describe, expect, it } from 'vitest'

@@ -1,4 +1,4 @@
-// SPEC v1.1 "Login throttling": failures count per (username, client IP; IPv6 by /64) and per username across all
+// Login throttling (docs/reference/http-api.md): failures count per (username, client IP; IPv6 by /64) and per username across all
 // IPs. Tested as an attacker would: guessing a password must never lock its owner out.
 import type { FastifyInstance } from 'fastify'
 import { describe, expect, it } from 'vitest'

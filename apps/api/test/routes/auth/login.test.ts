@@ -10,7 +10,7 @@ const login = (username: string, password: string, ip = '127.0.0.1') => ({
 })
 
 describe('POST /v1/auth/login', () => {
-  it('returns the SPEC token pair for a demo user', async () => {
+  it('returns the documented token pair for a demo user', async () => {
     const { app } = await buildTestApp()
     const res = await app.inject(login('admin', 'admin-password'))
     expect(res.statusCode).toBe(200)
@@ -75,7 +75,7 @@ describe('POST /v1/auth/login', () => {
     expect(logs.lines().some((l) => l.event === 'auth.login.throttled' && l.reason === 'username_ip')).toBe(
       true,
     )
-    // other usernames are not affected, and neither is bob from another client (SPEC v1.1: per username and IP)
+    // other usernames are not affected, and neither is bob from another client (counted per username and IP)
     expect((await app.inject(login('alice', 'alice-password'))).statusCode).toBe(200)
     expect((await app.inject(login('bob', 'bob-password', '10.0.0.9'))).statusCode).toBe(200)
   })

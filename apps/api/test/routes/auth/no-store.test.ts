@@ -1,4 +1,4 @@
-// RFC 6749 §5.1 and SPEC v1.1: responses that carry a token or ticket are never cached. Every answer of the
+// RFC 6749 §5.1 and docs/reference/http-api.md: responses that carry a token or ticket are never cached. Every answer of the
 // credential routes, errors included, says so.
 import type { LightMyRequestResponse } from 'fastify'
 import { describe, expect, it } from 'vitest'

@@ -1,6 +1,6 @@
-import { keys } from '@portcullis/sessions/redis'
-// SPEC v1.1: tickets and refreshes beyond TICKET_RATE_PER_MIN per session answer 429 (+Retry-After), shared by
+// docs/reference/http-api.md: tickets and refreshes beyond TICKET_RATE_PER_MIN per session answer 429 (+Retry-After), shared by
 // every api instance through Redis.
+import { keys } from '@portcullis/sessions/redis'
 import { hashSecret } from '@portcullis/sessions'
 import { describe, expect, it } from 'vitest'
 import { bearer, buildTestApp, loginAs, rawRedis } from '../../helper.ts'

@@ -1,6 +1,6 @@
-import { keys } from '@portcullis/sessions/redis'
-// SPEC v1.1: SESSION_MAX_AGE_S is an absolute session lifetime. Refresh past it is 401 `session_expired`; no
+// docs/reference/configuration.md: SESSION_MAX_AGE_S is an absolute session lifetime. Refresh past it is 401 `session_expired`; no
 // refresh moves the session's expiry past `endsAt`; no access token carries an `exp` past it.
+import { keys } from '@portcullis/sessions/redis'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { hashSecret, SPENT_REFRESH_KEPT } from '@portcullis/sessions'
 import { describe, expect, it } from 'vitest'

@@ -57,7 +57,7 @@ async function connectionCapPlugin(fastify: FastifyInstance, options: Connection
       void reply.header('retry-after', RETRY_AFTER_S)
       throw refuse(request, new RtErrors.USER_CONNECTIONS(), 'user_connection_limit')
     }
-    // SPEC order: the per-user cap (429) is judged before the instance's (503).
+    // The documented order: the per-user cap (429) is judged before the instance's (503).
     if (openConnections() + opening >= maxConnections) {
       void fastify.releaseConnection(principal.userId, connectionId)
       throw refuse(request, new RtErrors.INSTANCE_FULL(), 'instance_full')

@@ -15,10 +15,17 @@ const KEY = /^[A-Za-z0-9+/]{22}==$/
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 /** More subprotocol entries than this is not a client we know. */
 const MAX_PROTOCOL_ENTRIES = 8
+/**
+ * More header fields than this is an excessive handshake (docs/reference/protocol.md: refused). Node only caps their total size (431)
+ * and silently drops fields past `maxHeadersCount` (2000); 100 is Apache's `LimitRequestFields` default, and
+ * browsers send about 15 on an upgrade.
+ */
+export const MAX_HEADER_FIELDS = 100
 
 /** Why a handshake is malformed, or null when it is fine. */
 export function handshakeProblem(request: FastifyRequest): string | null {
   if (!request.ws) return 'not_upgrade'
+  if (request.raw.rawHeaders.length / 2 > MAX_HEADER_FIELDS) return 'too_many_headers'
   const h = request.headers
   if (typeof h.upgrade !== 'string' || h.upgrade.toLowerCase() !== 'websocket') return 'bad_upgrade_header'
   if (h['sec-websocket-version'] !== '13') return 'bad_version'

@@ -2,6 +2,8 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import {
   connectRedis,
+  redisAddress,
+  watchStoreConnection,
   whenReady,
   type RedisConnection,
   type RedisSubscriber,
@@ -37,7 +39,10 @@ async function redisPlugin(fastify: FastifyInstance, options: RedisPluginOptions
     onError: (err) => fastify.log.debug({ err }, 'redis client error'),
   })
   const subscriber = redis.subscriber()
+  // One log line when the store is unreachable at boot (and when it comes back), not one per retry.
+  const watch = watchStoreConnection(redis.events, fastify.log, redisAddress(options.target))
   await whenReady(redis, options.connectWaitMs ?? 2000)
+  watch.startupDone()
   fastify.decorate('redisConnections', { redis, subscriber })
   fastify.addHook('onClose', async function closeRedis() {
     await redis.close()

@@ -1,0 +1,3 @@
+import { portcullisProject } from '@portcullis/testkit/vitest'
+
+export default portcullisProject('devtools')

@@ -113,9 +113,19 @@ interface NodeRedis {
   on(event: string, listener: (...args: unknown[]) => void): unknown
 }
 
+/**
+ * Closes gracefully when connected (pending replies arrive first), else cuts at once: a graceful close of a client
+ * that is still (re)connecting waits for a connection that may never come. Never waits more than 1 s.
+ */
 async function closeQuietly(c: NodeRedis): Promise<void> {
-  if (c.isOpen) await c.close().catch(() => c.destroy())
-  else c.destroy()
+  if (!c.isOpen || !c.isReady) return void c.destroy()
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([
+    c.close().catch(() => {}),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000))),
+  ])
+  clearTimeout(timer)
+  if (c.isOpen) c.destroy()
 }
 
 /** Connects a cluster client, retrying for ever with backoff (node-redis tries each seed once, then gives up). */

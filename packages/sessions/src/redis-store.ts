@@ -1,15 +1,33 @@
 import { eventsChannel, parseSessionEvent, type SessionEvent } from './events.ts'
 import type { RedisClient } from './client.ts'
-import { parseGrant, parseRoles, parseSession, SESSION_FIELDS } from './grant.ts'
+import {
+  LISTING_FIELDS,
+  parseGrant,
+  parseListed,
+  parseRoles,
+  parseSession,
+  SESSION_FIELDS,
+  type ListedSession,
+} from './grant.ts'
 import { withDeadline } from './deadline.ts'
 import { hashSecret } from './hash.ts'
-import { keys, type Keys } from './keys.ts'
+import {
+  indexMemberSession,
+  keys,
+  leaseSession,
+  sessionIndexFloor,
+  sessionIndexMember,
+  type Keys,
+} from './keys.ts'
+import { listingQuery, pageInMemory, type ListingQuery } from './listing.ts'
 import {
   ENSURE_ROLES,
+  INDEX_LIVE_SESSION,
   INDEX_SESSION,
   REVOKE_SESSION,
   ROTATE_REFRESH,
   SAVE_REFRESH,
+  SESSION_INDEX_PAGE,
   SET_ROLES,
 } from './scripts.ts'
 import {
@@ -18,10 +36,16 @@ import {
   SPENT_REFRESH_KEPT,
   type RefreshRotation,
   type Role,
+  type SessionPage,
+  type SessionQuery,
   type SessionRecord,
   type SessionStore,
+  type SessionSummary,
   type TicketGrant,
 } from './types.ts'
+
+/** Index reads one listing page may take to fill itself past stale members (each reads at most `limit`). */
+const INDEX_ROUNDS = 4
 
 /** Options of `RedisSessionStore`. */
 export interface RedisSessionStoreOptions {
@@ -83,6 +107,10 @@ export class RedisSessionStore implements SessionStore {
       .pExpireAt(key, retainUntil(expiresAt, s.endsAt))
     await this.#t(multi.exec())
     await this.#eval(INDEX_SESSION, this.#keys.userSessions(s.userId), [s.sid, expiresAt])
+    await this.#eval(INDEX_LIVE_SESSION, this.#keys.sessionIndex, [
+      sessionIndexMember(s.endsAt, s.sid),
+      sessionIndexFloor(this.#now()),
+    ])
   }
 
   async getSession(sid: string): Promise<SessionRecord | null> {
@@ -124,6 +152,97 @@ export class RedisSessionStore implements SessionStore {
     const stale = sids.filter((_, i) => !live[i])
     if (stale.length) await this.#t(this.#client.sRem(index, stale))
     return sids.filter((_, i) => live[i])
+  }
+
+  async listSessions(query?: SessionQuery): Promise<SessionPage> {
+    const q = listingQuery(query)
+    const now = this.#now()
+    const found =
+      q.userId === undefined ? await this.#indexPage(q, now) : await this.#userPage(q.userId, q, now)
+    return { sessions: await this.#summaries(found.page, now), nextCursor: found.nextCursor }
+  }
+
+  /** The session as the listing shows it, or null when it is no longer live. */
+  async #listed(sid: string, now: number): Promise<ListedSession | null> {
+    return parseListed(
+      sid,
+      await this.#t(this.#client.hmGet(this.#keys.session(sid), [...LISTING_FIELDS])),
+      now,
+    )
+  }
+
+  /** Reads the index down from the cursor, dropping members whose session is gone, until the page is full. */
+  async #indexPage(
+    q: ListingQuery,
+    now: number,
+  ): Promise<{ page: ListedSession[]; nextCursor: string | null }> {
+    const index = this.#keys.sessionIndex
+    const page: ListedSession[] = []
+    let cursor = q.cursor
+    for (let round = 0; round < INDEX_ROUNDS; round++) {
+      const want = q.limit - page.length
+      const members = (await this.#eval(SESSION_INDEX_PAGE, index, [
+        cursor ?? '',
+        want,
+        sessionIndexFloor(now),
+      ])) as string[]
+      const read = await Promise.all(
+        members.map(async (member) => {
+          const sid = indexMemberSession(member)
+          return sid === null ? null : await this.#listed(sid, now)
+        }),
+      )
+      const stale = members.filter((_, i) => read[i] === null)
+      if (stale.length > 0) await this.#t(this.#client.zRem(index, stale))
+      for (const session of read) if (session) page.push(session)
+      cursor = members.at(-1) ?? cursor
+      if (members.length < want) return { page, nextCursor: null }
+      if (page.length === q.limit) break
+    }
+    return { page, nextCursor: cursor ?? null }
+  }
+
+  /** One user's sessions, from their index (a handful: paged in memory), pruning stale ids like `listUserSessions`. */
+  async #userPage(
+    userId: string,
+    q: ListingQuery,
+    now: number,
+  ): Promise<{ page: ListedSession[]; nextCursor: string | null }> {
+    const index = this.#keys.userSessions(userId)
+    const sids = await this.#t(this.#client.sMembers(index))
+    const read = await Promise.all(sids.map((sid) => this.#listed(sid, now)))
+    const stale = sids.filter((_, i) => read[i] === null)
+    if (stale.length > 0) await this.#t(this.#client.sRem(index, stale))
+    return pageInMemory(
+      read.filter((s): s is ListedSession => s !== null && s.userId === userId),
+      q,
+    )
+  }
+
+  /** Adds each session's user roles and live connection count (one roles read and one lease read per user). */
+  async #summaries(page: ListedSession[], now: number): Promise<SessionSummary[]> {
+    const users = [...new Set(page.map((s) => s.userId))]
+    const perUser = new Map(
+      await Promise.all(
+        users.map(async (userId) => {
+          const [roles, leases] = await Promise.all([
+            this.getRoles(userId),
+            this.#t(
+              this.#client.zRange(this.#keys.userConnections(userId), `(${now}`, '+inf', { BY: 'SCORE' }),
+            ),
+          ])
+          return [userId, { roles: roles ?? [], leases: leases.map(leaseSession) }] as const
+        }),
+      ),
+    )
+    return page.map((s) => {
+      const user = perUser.get(s.userId)
+      return {
+        ...s,
+        roles: [...(user?.roles ?? [])],
+        connections: user?.leases.filter((sid) => sid === s.sid).length ?? 0,
+      }
+    })
   }
 
   async getRoles(userId: string): Promise<Role[] | null> {

@@ -1,6 +1,6 @@
 export { createRedisClient, reconnectDelay, type RedisClient, type RedisClientOptions } from './client.ts'
 export { RedisSessionStore, type RedisSessionStoreOptions } from './redis-store.ts'
-export { keys, type Keys } from './keys.ts'
+export { keys, connectionLease, sessionIndexMember, type Keys } from './keys.ts'
 export {
   FIXED_WINDOW_HIT,
   hitFixedWindow,

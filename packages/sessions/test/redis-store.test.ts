@@ -1,10 +1,20 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { startRedisServer, uniquePrefix, waitFor } from '@portcullis/testkit'
-import { createRedisClient, RedisSessionStore, type RedisClient } from '../src/redis.ts'
+import {
+  connectionLease,
+  createRedisClient,
+  keys,
+  RedisSessionStore,
+  type RedisClient,
+} from '../src/redis.ts'
 import { ENDED_SESSION_RETENTION_MS, hashSecret, SPENT_REFRESH_KEPT } from '../src/index.ts'
 import { session, storeContract } from './contract.ts'
+import { listingContract } from './listing-contract.ts'
 import { redisUrl } from './redis-url.ts'
+
+/** The key prefix of each store the tests made (the listing contract writes connection leases under it). */
+const prefixes = new WeakMap<object, string>()
 
 async function redisStore(
   url = redisUrl(),
@@ -15,6 +25,7 @@ async function redisStore(
   await client.connect()
   const store = new RedisSessionStore({ client, prefix, ownsClient: true, ...(now ? { now } : {}) })
   onTestFinished(() => store.close())
+  prefixes.set(store, prefix)
   return store
 }
 
@@ -26,6 +37,16 @@ async function rawClient(): Promise<RedisClient> {
 }
 
 storeContract('redis', (options) => redisStore(undefined, undefined, options?.now))
+listingContract(
+  'redis',
+  (options) => redisStore(undefined, undefined, options?.now),
+  async (store, l) => {
+    // What realtime's ACQUIRE_CONNECTION writes: the lease under the user's key, scored by its end.
+    const raw = await rawClient()
+    const key = keys(prefixes.get(store)!).userConnections(l.userId)
+    await raw.zAdd(key, { score: l.untilMs, value: connectionLease(l.sid, l.connectionId) })
+  },
+)
 
 describe('RedisSessionStore', () => {
   it('keeps every key under the prefix and stores only hashes of tickets and refresh tokens', async () => {
@@ -41,10 +62,17 @@ describe('RedisSessionStore', () => {
     )
     await store.setRoles(s.userId, ['user'])
     const raw = await rawClient()
-    const keys = await raw.keys(`${prefix}*`)
-    expect(keys.length).toBe(4)
-    expect(keys.every((k) => k.startsWith(prefix))).toBe(true)
-    expect(keys.join(' ')).not.toContain('TICKET-SECRET')
+    const stored = await raw.keys(`${prefix}*`)
+    expect(stored.toSorted()).toEqual(
+      [
+        `${prefix}session:{s:${s.sid}}`,
+        `${prefix}sessions:index`,
+        `${prefix}user:{u:${s.userId}}:sessions`,
+        `${prefix}user:{u:${s.userId}}:roles`,
+        `${prefix}ticket:${hashSecret('TICKET-SECRET')}`,
+      ].toSorted(),
+    )
+    expect(stored.join(' ')).not.toContain('TICKET-SECRET')
     const dump = JSON.stringify(await raw.hGetAll(`${prefix}session:{s:${s.sid}}`))
     expect(dump).not.toContain('REFRESH-SECRET')
     expect(await raw.pTTL(`${prefix}session:{s:${s.sid}}`)).toBeGreaterThan(0)
@@ -102,11 +130,59 @@ describe('RedisSessionStore', () => {
       expect(await store.rotateRefresh(s.sid, `h${i}`, `h${i + 1}`, s.expiresAt)).toBe('rotated')
       if ((i + 1) % SPENT_REFRESH_KEPT === 0) sizes.push(await raw.hLen(key))
     }
-    // 5 record fields, `rt`, the rotation count `xn`, and per kept spent hash an `x:` field and a ring slot.
-    const bound = 5 + 2 + 2 * SPENT_REFRESH_KEPT
+    // 6 record fields (refreshedAt among them), `rt`, the rotation count `xn`, and per kept spent hash an `x:` field
+    // and a ring slot.
+    const bound = 6 + 2 + 2 * SPENT_REFRESH_KEPT
     expect(sizes).toEqual([bound, bound, bound])
     const spent = Object.keys(await raw.hGetAll(key)).filter((f) => f.startsWith('x:'))
     expect(spent).toHaveLength(SPENT_REFRESH_KEPT)
+  })
+
+  it('bounds the session index: ended sessions leave it on the next login, revoked ones when a listing passes', async () => {
+    const prefix = uniquePrefix('index')
+    const store = await redisStore(undefined, prefix)
+    const raw = await rawClient()
+    const index = keys(prefix).sessionIndex
+    const now = Date.now()
+    await store.createSession(session({ createdAt: now, expiresAt: now + 30, endsAt: now + 30 }))
+    await sleep(60)
+    const live = session()
+    await store.createSession(live)
+    expect(await raw.zRange(index, 0, -1)).toEqual([`${String(live.endsAt).padStart(16, '0')}:${live.sid}`])
+    await store.revokeSession(live.sid, 'admin')
+    expect(await raw.zCard(index)).toBe(1)
+    expect(await store.listSessions()).toEqual({ sessions: [], nextCursor: null })
+    expect(await raw.zCard(index)).toBe(0)
+  })
+
+  it('fills a page past stale index members', async () => {
+    const store = await redisStore()
+    const made: string[] = []
+    const now = Date.now()
+    for (let i = 0; i < 8; i++) {
+      const s = session({ createdAt: now + i, endsAt: now + 3_600_000 + i })
+      await store.createSession(s)
+      made.push(s.sid)
+    }
+    for (const sid of made.slice(2)) await store.revokeSession(sid, 'admin')
+    const page = await store.listSessions({ limit: 2 })
+    expect(page.sessions.map((s) => s.sid)).toEqual([made[1], made[0]])
+  })
+
+  it('counts only the leases that name the session (a member written before leases named it counts for none)', async () => {
+    const prefix = uniquePrefix('leases')
+    const store = await redisStore(undefined, prefix)
+    const raw = await rawClient()
+    const s = session()
+    await store.createSession(s)
+    const key = keys(prefix).userConnections(s.userId)
+    const until = Date.now() + 60_000
+    await raw.zAdd(key, [
+      { score: until, value: 'plain-connection-id' },
+      { score: until, value: connectionLease(s.sid, 'c1') },
+      { score: until, value: connectionLease('another-session', 'c2') },
+    ])
+    expect((await store.listSessions()).sessions[0]?.connections).toBe(1)
   })
 
   it('lets a ticket expire after its TTL', async () => {

@@ -19,6 +19,8 @@ const entry: SecurityFeedEntry = {
   origin: 'https://evil.example',
 }
 
+const withText = (text: string): ChannelMessage => ({ ...securityFeedMessage(entry, 'm-3'), text })
+
 describe('the security feed contract', () => {
   it('a feed message is a valid `message` push on admin:security from the platform', () => {
     const message = securityFeedMessage(entry, 'm-1')
@@ -41,7 +43,6 @@ describe('the security feed contract', () => {
   })
 
   it('returns null for text that is not an entry, and keeps fields it does not know (forward compatible)', () => {
-    const withText = (text: string): ChannelMessage => ({ ...securityFeedMessage(entry, 'm-3'), text })
     for (const text of ['not json', '[]', '{"event":"x"}', '{"event":"BAD NAME","source":"api","at":1}'])
       expect(parseSecurityFeedEntry(withText(text))).toBeNull()
     expect(

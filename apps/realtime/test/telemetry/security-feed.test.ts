@@ -22,12 +22,12 @@ function entries(c: Client): SecurityFeedEntry[] {
   return c.frames.flatMap((frame) => {
     const parsed = parseServerMessage(JSON.stringify(frame))
     if (!parsed.ok || parsed.message.type !== 'message') return []
-    const entry = parseSecurityFeedEntry(parsed.message)
-    return entry ? [entry] : []
+    const found = parseSecurityFeedEntry(parsed.message)
+    return found ? [found] : []
   })
 }
 
-async function entry(c: Client, match: (e: SecurityFeedEntry) => boolean): Promise<SecurityFeedEntry> {
+async function waitEntry(c: Client, match: (e: SecurityFeedEntry) => boolean): Promise<SecurityFeedEntry> {
   await c.next((f) => {
     if (f.type !== 'message' || f.channel !== SECURITY_FEED_CHANNEL) return false
     return entries(c).some(match)
@@ -48,7 +48,7 @@ describe('the live security feed (admin:security)', () => {
       origin: 'https://evil.example',
     })
     expect(refusal.status).toBe(403)
-    const seen = await entry(admin, (e) => e.reason === 'origin_not_allowed')
+    const seen = await waitEntry(admin, (e) => e.reason === 'origin_not_allowed')
     expect(seen).toEqual({
       event: 'ws.upgrade.refused',
       source: 'realtime',
@@ -81,7 +81,7 @@ describe('the live security feed (admin:security)', () => {
     const c = await connect(t.url, { headers: bearer(flooder.token) })
     for (let i = 0; i < 10; i++) c.send({ type: 'ping', id: `p${i}` })
     expect((await c.closed).code).toBe(4429)
-    const seen = await entry(admin, (e) => e.event === 'ws.closed')
+    const seen = await waitEntry(admin, (e) => e.event === 'ws.closed')
     expect(seen).toMatchObject({ code: 4429, userId: 'flooder', sessionId: flooder.sid })
   })
 
@@ -91,7 +91,7 @@ describe('the live security feed (admin:security)', () => {
     for (let i = 0; i < 45; i++) await refused(t.url, { origin: 'https://evil.example' })
     await new Promise((r) => setTimeout(r, 300)) // the bucket refills (10 per second)
     await refused(t.url, { origin: 'https://late.example' })
-    await entry(admin, (e) => e.origin === 'https://late.example')
+    await waitEntry(admin, (e) => e.origin === 'https://late.example')
     const refusals = entries(admin).filter((e) => e.event === 'ws.upgrade.refused')
     expect(refusals.length).toBeLessThan(46)
     const counted = refusals.length + refusals.reduce((sum, e) => sum + (e.dropped ?? 0), 0)

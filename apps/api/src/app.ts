@@ -15,6 +15,7 @@ import { loadKeySet } from './keys/load.ts'
 import authPlugin from './plugins/app/auth.ts'
 import errorHandler from './plugins/app/error-handler.ts'
 import noStorePlugin from './plugins/app/no-store.ts'
+import securityFeedPlugin from './plugins/app/security-feed.ts'
 import servicesPlugin from './plugins/app/services.ts'
 import storePlugin from './plugins/app/store.ts'
 import corsPlugin from './plugins/external/cors.ts'
@@ -23,6 +24,7 @@ import rateLimitPlugin from './plugins/external/rate-limit.ts'
 import swaggerPlugin from './plugins/external/swagger.ts'
 import adminSessionRoutes from './routes/admin/sessions.ts'
 import rolesRoute from './routes/admin/roles.ts'
+import adminUserRoutes from './routes/admin/users.ts'
 import loginRoute from './routes/auth/login.ts'
 import logoutRoute from './routes/auth/logout.ts'
 import refreshRoute from './routes/auth/refresh.ts'
@@ -79,8 +81,8 @@ async function waitReady(redis: RedisClient, timeoutMs: number): Promise<void> {
 export const BODY_LIMIT_BYTES = 16 * 1024
 
 /**
- * Builds the api (never listens). Registration order, top to bottom: errors → store → services → security
- * headers, no-store, CORS, rate limit → auth → OpenAPI → routes.
+ * Builds the api (never listens). Registration order, top to bottom: errors → store → security feed → services →
+ * security headers, no-store, CORS, rate limit → auth → OpenAPI → routes.
  * @example const app = await buildApp(loadApiConfig(process.env)); await app.listen({ port: 3001 })
  */
 export async function buildApp(config: ApiConfig, deps: AppDeps = {}): Promise<FastifyInstance> {
@@ -119,6 +121,7 @@ export async function buildApp(config: ApiConfig, deps: AppDeps = {}): Promise<F
 
   await app.register(errorHandler)
   await app.register(storePlugin, { store, redis, owned: { store: !deps.store, redis: !deps.redis } })
+  await app.register(securityFeedPlugin, { prefix: config.REDIS_KEY_PREFIX })
   await app.register(servicesPlugin, { config, now: deps.now ?? Date.now, keys, users, hasher })
   await app.register(helmetPlugin, { tls })
   await app.register(noStorePlugin)
@@ -135,5 +138,6 @@ export async function buildApp(config: ApiConfig, deps: AppDeps = {}): Promise<F
   await app.register(wsTicketRoute)
   await app.register(rolesRoute)
   await app.register(adminSessionRoutes)
+  await app.register(adminUserRoutes)
   return app
 }

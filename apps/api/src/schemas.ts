@@ -1,3 +1,4 @@
+import { MAX_SESSION_PAGE, SESSION_CURSOR_PATTERN } from '@portcullis/sessions'
 import { Type } from 'typebox'
 import { REFRESH_TOKEN_PATTERN } from './tokens/secrets.ts'
 
@@ -56,6 +57,62 @@ export const RolesResultSchema = Type.Object({ userId: Type.String(), roles: Typ
 const Id = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' })
 export const UserParamsSchema = Type.Object({ userId: Id })
 export const SessionParamsSchema = Type.Object({ sessionId: Id })
+
+const PageLimit = Type.Integer({
+  minimum: 1,
+  maximum: MAX_SESSION_PAGE,
+  description: `items per page (default 50, at most ${MAX_SESSION_PAGE})`,
+})
+const NextCursor = Type.Union([Type.String(), Type.Null()], {
+  description: 'pass as `cursor` for the next page; null on the last page',
+})
+
+export const SessionListQuerySchema = Type.Object(
+  {
+    userId: Type.Optional({ ...Id, description: "only this user's sessions" }),
+    cursor: Type.Optional(
+      Type.String({ pattern: SESSION_CURSOR_PATTERN, description: '`nextCursor` of the previous page' }),
+    ),
+    limit: Type.Optional(PageLimit),
+  },
+  { additionalProperties: false },
+)
+
+export const SessionListSchema = Type.Object({
+  sessions: Type.Array(
+    Type.Object({
+      sessionId: Type.String(),
+      user: UserSchema,
+      createdAt: Type.Integer({ description: 'login time (epoch ms)' }),
+      refreshedAt: Type.Integer({ description: 'login or latest refresh (epoch ms)' }),
+      connections: Type.Integer({ description: 'live WebSocket connections on every realtime instance' }),
+    }),
+    { description: 'live sessions, newest first' },
+  ),
+  nextCursor: NextCursor,
+})
+
+export const UserListQuerySchema = Type.Object(
+  {
+    cursor: Type.Optional({ ...Id, description: '`nextCursor` of the previous page' }),
+    limit: Type.Optional(PageLimit),
+  },
+  { additionalProperties: false },
+)
+
+export const UserListSchema = Type.Object({
+  users: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      username: Type.String(),
+      roles: Type.Array(RoleSchema, {
+        description: 'current roles in the session store (the initial roles until the first login)',
+      }),
+    }),
+    { description: 'accounts of the user directory, by id' },
+  ),
+  nextCursor: NextCursor,
+})
 
 /** Error responses for the OpenAPI document. */
 export function errors(...statuses: number[]): Record<number, typeof ErrorSchema> {

@@ -18,6 +18,11 @@ export interface UserDirectory {
   /** Lookup by username (case-insensitive). */
   byUsername(username: string): UserRecord | undefined
   byId(id: string): UserRecord | undefined
+  /**
+   * Up to `limit` accounts in id order, starting after the id `after` (the admin console's user list pages with it).
+   * @example directory.list({ limit: 50 }); directory.list({ after: 'u_bob', limit: 50 })
+   */
+  list(page: { after?: string | undefined; limit: number }): UserRecord[]
 }
 
 /** The documented demo users (outside production only). */
@@ -31,7 +36,13 @@ export const DEMO_USERS: ReadonlyArray<{ id: string; username: string; password:
 export function memoryDirectory(users: UserRecord[]): UserDirectory {
   const byName = new Map(users.map((u) => [u.username.toLowerCase(), u]))
   const byId = new Map(users.map((u) => [u.id, u]))
-  return { byUsername: (name) => byName.get(name.toLowerCase()), byId: (id) => byId.get(id) }
+  const ordered = users.toSorted((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+  return {
+    byUsername: (name) => byName.get(name.toLowerCase()),
+    byId: (id) => byId.get(id),
+    list: ({ after, limit }) =>
+      ordered.filter((u) => after === undefined || u.id > after).slice(0, Math.max(0, limit)),
+  }
 }
 
 /** The demo directory (passwords hashed at start), or an empty one when `enabled` is false. */

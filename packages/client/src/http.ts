@@ -31,6 +31,30 @@ export interface Ticket {
   readonly expiresIn: number
 }
 
+/** A live session as the api's admin listing shows it (`listSessions`). Times are epoch ms. */
+export interface AdminSession {
+  readonly sessionId: string
+  /** Its user, with the roles the session store holds now. */
+  readonly user: UserInfo
+  /** Login time. */
+  readonly createdAt: number
+  /** The login or the latest refresh. */
+  readonly refreshedAt: number
+  /** Open WebSockets of the session on every realtime instance. */
+  readonly connections: number
+}
+
+/** One page of a listing; pass `nextCursor` as `cursor` for the next one (null: this is the last). */
+export interface AdminPage {
+  readonly nextCursor: string | null
+}
+
+/** Which page of a listing (`limit` 1–100, default 50). */
+export interface AdminPageQuery {
+  readonly cursor?: string
+  readonly limit?: number
+}
+
 /** Options of the HTTP half of the SDK. */
 export interface HttpOptions {
   /** Base URL of the api, e.g. `http://localhost:3001` (no trailing slash needed). */
@@ -99,6 +123,26 @@ export class ApiClient {
     return await this.#call('PUT', path, { token: accessToken, body: { roles } })
   }
 
+  /**
+   * `GET /v1/admin/sessions` (role `admin`): live sessions, newest first, one page at a time; `userId` keeps one
+   * user's.
+   * @example const { sessions, nextCursor } = await client.api.listSessions(client.accessToken(), { userId })
+   */
+  async listSessions(
+    accessToken: string,
+    query: AdminPageQuery & { readonly userId?: string } = {},
+  ): Promise<AdminPage & { readonly sessions: AdminSession[] }> {
+    return await this.#call('GET', `/v1/admin/sessions${queryString(query)}`, { token: accessToken })
+  }
+
+  /** `GET /v1/admin/users` (role `admin`): the api's accounts by id, with their current roles, one page at a time. */
+  async listUsers(
+    accessToken: string,
+    query: AdminPageQuery = {},
+  ): Promise<AdminPage & { readonly users: UserInfo[] }> {
+    return await this.#call('GET', `/v1/admin/users${queryString(query)}`, { token: accessToken })
+  }
+
   /** `DELETE /v1/admin/sessions/:sessionId` (role `admin`). */
   async revokeSession(accessToken: string, sessionId: string): Promise<void> {
     await this.#call<void>('DELETE', `/v1/admin/sessions/${encodeURIComponent(sessionId)}`, {
@@ -157,6 +201,15 @@ export class ApiClient {
     }
     throw await httpError(response, method, path, options.login === true)
   }
+}
+
+/** `?a=1&b=2` of the string and number values, or '' when there are none. */
+function queryString(query: object): string {
+  const params = new URLSearchParams()
+  for (const [key, value] of Object.entries(query))
+    if (typeof value === 'string' || typeof value === 'number') params.set(key, String(value))
+  const text = params.toString()
+  return text ? `?${text}` : ''
 }
 
 async function httpError(

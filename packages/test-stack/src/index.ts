@@ -15,13 +15,17 @@ export interface StackOptions {
   readonly realtime?: Record<string, string>
   /** Exact origins both apps allow (the browser tests' page origin). Default `http://localhost:5173`. */
   readonly allowedOrigins?: readonly string[]
+  /** Realtime instances on the same Redis prefix (default 1): sockets, limits and events span all of them. */
+  readonly realtimeInstances?: number
 }
 
 /** A running api + realtime pair on free loopback ports, sharing the test project's redis-server. */
 export interface Stack {
   readonly apiUrl: string
-  /** `ws://127.0.0.1:<port>` of the realtime app (append `/v1/ws`). */
+  /** `ws://127.0.0.1:<port>` of the realtime app (append `/v1/ws`): the first instance. */
   readonly realtimeUrl: string
+  /** Every realtime instance's `ws://127.0.0.1:<port>`, the first being `realtimeUrl`. */
+  readonly realtimeUrls: readonly string[]
   close(): Promise<void>
 }
 
@@ -54,16 +58,25 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     logStream: quiet(),
   })
   const apiUrl = await api.listen({ host: '127.0.0.1', port: 0 })
-  const realtime = await buildRealtime(
-    loadRealtimeConfig({ ...shared, JWKS_URL: `${apiUrl}/.well-known/jwks.json`, ...options.realtime }),
-    { logStream: quiet() },
+  const realtimeConfig = loadRealtimeConfig({
+    ...shared,
+    JWKS_URL: `${apiUrl}/.well-known/jwks.json`,
+    ...options.realtime,
+  })
+  const realtimes = await Promise.all(
+    Array.from({ length: options.realtimeInstances ?? 1 }, () =>
+      buildRealtime(realtimeConfig, { logStream: quiet() }),
+    ),
   )
-  const realtimeHttp = await realtime.listen({ host: '127.0.0.1', port: 0 })
+  const realtimeUrls = await Promise.all(
+    realtimes.map(async (r) => (await r.listen({ host: '127.0.0.1', port: 0 })).replace(/^http/, 'ws')),
+  )
   return {
     apiUrl,
-    realtimeUrl: realtimeHttp.replace(/^http/, 'ws'),
+    realtimeUrl: realtimeUrls[0]!,
+    realtimeUrls,
     async close() {
-      await realtime.close()
+      await Promise.all(realtimes.map((r) => r.close()))
       await api.close()
       rmSync(keysDir, { recursive: true, force: true })
     },

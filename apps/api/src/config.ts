@@ -1,4 +1,4 @@
-import { assertProductionSafe, loadConfig, sharedEnv, type Env } from '@portcullis/config'
+import { assertProductionSafe, loadConfig, originPolicy, sharedEnv, type Env } from '@portcullis/config'
 import { Type, type Static } from 'typebox'
 
 /**
@@ -110,11 +110,13 @@ export const ApiEnvSchema = Type.Object({
 export type ApiConfig = Static<typeof ApiEnvSchema>
 
 /**
- * Reads and validates the api's environment once; throws a one-line `ConfigError` naming the bad variable, or
- * a production refusal (demo users, generated keys, no TLS, bad origins, ...).
+ * Reads and validates the api's environment once; throws a one-line `ConfigError` naming the bad variable (`*`
+ * in ALLOWED_ORIGINS outside development included), or a production refusal (demo users, generated keys, no TLS,
+ * bad origins, ...).
  */
 export function loadApiConfig(env: Env): ApiConfig {
   const config = loadConfig(ApiEnvSchema, env)
   assertProductionSafe(config)
+  originPolicy(config)
   return config
 }

@@ -1,5 +1,4 @@
 export type {
-  Role,
   SessionRecord,
   TicketGrant,
   RefreshRotation,
@@ -9,7 +8,6 @@ export type {
   SessionPage,
 } from './types.ts'
 export {
-  ROLES,
   SPENT_REFRESH_KEPT,
   ENDED_SESSION_RETENTION_MS,
   retainUntil,

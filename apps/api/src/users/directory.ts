@@ -1,4 +1,4 @@
-import type { Role } from '@portcullis/sessions'
+import type { Role } from '@portcullis/protocol'
 import type { PasswordHasher } from './passwords.ts'
 
 /** A user account as the api knows it. `initialRoles` seed the session store the first time the user is seen. */

@@ -1,4 +1,4 @@
-import { indexMemberSession, SESSION_CURSOR_PATTERN, sessionIndexMember } from './keys.ts'
+import { SESSION_CURSOR_PATTERN, sessionIndexMember } from './keys.ts'
 import { DEFAULT_SESSION_PAGE, MAX_SESSION_PAGE, type SessionQuery } from './types.ts'
 
 const CURSOR = new RegExp(SESSION_CURSOR_PATTERN)
@@ -36,12 +36,4 @@ export function pageInMemory<T extends { sid: string; endsAt: number }>(
   const page = ordered.slice(0, limit)
   const more = ordered.length > limit
   return { page: page.map(({ s }) => s), nextCursor: more ? (page.at(-1)?.member ?? null) : null }
-}
-
-/** The session ids of index members, skipping anything that is not one. */
-export function indexSessions(members: readonly string[]): Array<{ member: string; sid: string }> {
-  return members.flatMap((member) => {
-    const sid = indexMemberSession(member)
-    return sid === null ? [] : [{ member, sid }]
-  })
 }

@@ -1,25 +1,11 @@
 import { eventsChannel, parseSessionEvent, type SessionEvent } from './events.ts'
 import type { RedisClient } from './client.ts'
-import {
-  LISTING_FIELDS,
-  parseGrant,
-  parseListed,
-  parseRoles,
-  parseSession,
-  SESSION_FIELDS,
-  type ListedSession,
-} from './grant.ts'
+import { parseGrant, parseRoles, parseSession, SESSION_FIELDS } from './grant.ts'
 import { withDeadline } from './deadline.ts'
 import { hashSecret } from './hash.ts'
-import {
-  indexMemberSession,
-  keys,
-  leaseSession,
-  sessionIndexFloor,
-  sessionIndexMember,
-  type Keys,
-} from './keys.ts'
-import { listingQuery, pageInMemory, type ListingQuery } from './listing.ts'
+import { keys, sessionIndexFloor, sessionIndexMember, type Keys } from './keys.ts'
+import { listingQuery } from './listing.ts'
+import { RedisListing } from './redis-listing.ts'
 import {
   ENSURE_ROLES,
   INDEX_LIVE_SESSION,
@@ -27,7 +13,6 @@ import {
   REVOKE_SESSION,
   ROTATE_REFRESH,
   SAVE_REFRESH,
-  SESSION_INDEX_PAGE,
   SET_ROLES,
 } from './scripts.ts'
 import {
@@ -40,12 +25,8 @@ import {
   type SessionQuery,
   type SessionRecord,
   type SessionStore,
-  type SessionSummary,
   type TicketGrant,
 } from './types.ts'
-
-/** Index reads one listing page may take to fill itself past stale members (each reads at most `limit`). */
-const INDEX_ROUNDS = 4
 
 /** Options of `RedisSessionStore`. */
 export interface RedisSessionStoreOptions {
@@ -73,6 +54,7 @@ export class RedisSessionStore implements SessionStore {
   readonly #now: () => number
   readonly #subscribers = new Set<RedisClient>()
   readonly #timeoutMs: number
+  readonly #listing: RedisListing
 
   constructor(options: RedisSessionStoreOptions) {
     this.#client = options.client
@@ -81,6 +63,12 @@ export class RedisSessionStore implements SessionStore {
     this.#now = options.now ?? Date.now
     this.#timeoutMs = options.timeoutMs ?? 1000
     if (this.#keys.channel !== eventsChannel(options.prefix)) throw new Error('channel layout mismatch')
+    this.#listing = new RedisListing({
+      client: this.#client,
+      keys: this.#keys,
+      call: (work) => this.#t(work),
+      roles: (userId) => this.getRoles(userId),
+    })
   }
 
   /** Bounds one Redis call (see `withDeadline`). */
@@ -155,94 +143,7 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async listSessions(query?: SessionQuery): Promise<SessionPage> {
-    const q = listingQuery(query)
-    const now = this.#now()
-    const found =
-      q.userId === undefined ? await this.#indexPage(q, now) : await this.#userPage(q.userId, q, now)
-    return { sessions: await this.#summaries(found.page, now), nextCursor: found.nextCursor }
-  }
-
-  /** The session as the listing shows it, or null when it is no longer live. */
-  async #listed(sid: string, now: number): Promise<ListedSession | null> {
-    return parseListed(
-      sid,
-      await this.#t(this.#client.hmGet(this.#keys.session(sid), [...LISTING_FIELDS])),
-      now,
-    )
-  }
-
-  /** Reads the index down from the cursor, dropping members whose session is gone, until the page is full. */
-  async #indexPage(
-    q: ListingQuery,
-    now: number,
-  ): Promise<{ page: ListedSession[]; nextCursor: string | null }> {
-    const index = this.#keys.sessionIndex
-    const page: ListedSession[] = []
-    let cursor = q.cursor
-    for (let round = 0; round < INDEX_ROUNDS; round++) {
-      const want = q.limit - page.length
-      const members = (await this.#eval(SESSION_INDEX_PAGE, index, [
-        cursor ?? '',
-        want,
-        sessionIndexFloor(now),
-      ])) as string[]
-      const read = await Promise.all(
-        members.map(async (member) => {
-          const sid = indexMemberSession(member)
-          return sid === null ? null : await this.#listed(sid, now)
-        }),
-      )
-      const stale = members.filter((_, i) => read[i] === null)
-      if (stale.length > 0) await this.#t(this.#client.zRem(index, stale))
-      for (const session of read) if (session) page.push(session)
-      cursor = members.at(-1) ?? cursor
-      if (members.length < want) return { page, nextCursor: null }
-      if (page.length === q.limit) break
-    }
-    return { page, nextCursor: cursor ?? null }
-  }
-
-  /** One user's sessions, from their index (a handful: paged in memory), pruning stale ids like `listUserSessions`. */
-  async #userPage(
-    userId: string,
-    q: ListingQuery,
-    now: number,
-  ): Promise<{ page: ListedSession[]; nextCursor: string | null }> {
-    const index = this.#keys.userSessions(userId)
-    const sids = await this.#t(this.#client.sMembers(index))
-    const read = await Promise.all(sids.map((sid) => this.#listed(sid, now)))
-    const stale = sids.filter((_, i) => read[i] === null)
-    if (stale.length > 0) await this.#t(this.#client.sRem(index, stale))
-    return pageInMemory(
-      read.filter((s): s is ListedSession => s !== null && s.userId === userId),
-      q,
-    )
-  }
-
-  /** Adds each session's user roles and live connection count (one roles read and one lease read per user). */
-  async #summaries(page: ListedSession[], now: number): Promise<SessionSummary[]> {
-    const users = [...new Set(page.map((s) => s.userId))]
-    const perUser = new Map(
-      await Promise.all(
-        users.map(async (userId) => {
-          const [roles, leases] = await Promise.all([
-            this.getRoles(userId),
-            this.#t(
-              this.#client.zRange(this.#keys.userConnections(userId), `(${now}`, '+inf', { BY: 'SCORE' }),
-            ),
-          ])
-          return [userId, { roles: roles ?? [], leases: leases.map(leaseSession) }] as const
-        }),
-      ),
-    )
-    return page.map((s) => {
-      const user = perUser.get(s.userId)
-      return {
-        ...s,
-        roles: [...(user?.roles ?? [])],
-        connections: user?.leases.filter((sid) => sid === s.sid).length ?? 0,
-      }
-    })
+    return await this.#listing.list(listingQuery(query), this.#now())
   }
 
   async getRoles(userId: string): Promise<Role[] | null> {

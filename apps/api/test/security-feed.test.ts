@@ -41,7 +41,7 @@ describe('the api on the live security feed', () => {
       payload: { username: 'bob', password: 'HUNTER2-WRONG-PASSWORD' },
     })
     expect(wrong.statusCode).toBe(401)
-    const forged = `${alice.accessToken.slice(0, -8)}AAAAAAAA`
+    const forged = `${alice.accessToken.slice(0, -8)}AAAAAAAA` // a bad signature
     const rejected = await app.inject({ method: 'POST', url: '/v1/auth/ws-ticket', headers: bearer(forged) })
     expect(rejected.statusCode).toBe(401)
     const revoked = await app.inject({
@@ -64,7 +64,7 @@ describe('the api on the live security feed', () => {
         event: 'auth.token.rejected',
         source: 'api',
         at: expect.any(Number) as number,
-        reason: 'invalid',
+        reason: 'signature',
         ip: '127.0.0.1',
       },
       {

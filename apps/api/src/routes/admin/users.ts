@@ -1,7 +1,9 @@
-import { DEFAULT_SESSION_PAGE } from '@portcullis/sessions'
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { errors, UserListQuerySchema, UserListSchema } from '../../schemas.ts'
+
+/** Users per page unless `limit` says otherwise (like the sessions listing). */
+const DEFAULT_USERS_PER_PAGE = 50
 
 /**
  * GET /v1/admin/users — the accounts of the user directory in id order, each with its current roles from the
@@ -22,7 +24,7 @@ export default async function adminUserRoutes(app: FastifyInstance): Promise<voi
       preValidation: [app.authenticate, app.requireAdmin],
     },
     async (req) => {
-      const limit = req.query.limit ?? DEFAULT_SESSION_PAGE
+      const limit = req.query.limit ?? DEFAULT_USERS_PER_PAGE
       // One more than the page: whether a next page exists, without a count.
       const found = app.users.list({ after: req.query.cursor, limit: limit + 1 })
       const page = found.slice(0, limit)

@@ -13,6 +13,13 @@ const keysDir = mkdtempSync(join(tmpdir(), 'portcullis-dev-keys-'))
 let dev: ChildProcess
 let output = ''
 const ports = { api: 0, realtime: 0, web: 0 }
+
+/** Whether realtime answers `/readyz` with 200 (false while it restarts). */
+const realtimeReady = (): Promise<boolean> =>
+  fetch(`http://127.0.0.1:${ports.realtime}/readyz`).then(
+    (res) => res.status === 200,
+    () => false,
+  )
 const lines = () => output.split('\n')
 const listening = () => lines().filter((l) => /^realtime│ .*Server listening at/.test(l)).length
 const closed = async (port: number) =>
@@ -99,12 +106,7 @@ describe('pnpm dev', () => {
     await waitFor(() => listening() > before, `realtime to restart; output:\n${output}`, 30_000)
     expect(output).toContain("realtime│ Change detected in '")
     // The api uses the package too and restarts with it: realtime is ready again once it holds the api's keys.
-    const ready = () =>
-      fetch(`http://127.0.0.1:${ports.realtime}/readyz`).then(
-        (res) => res.status === 200,
-        () => false,
-      )
-    await waitFor(ready, `realtime ready after the restart; output:\n${output}`, 15_000)
+    await waitFor(realtimeReady, `realtime ready after the restart; output:\n${output}`, 15_000)
   })
 
   it('stops everything on SIGTERM (what pnpm forwards on Ctrl-C, and what process managers send)', async () => {

@@ -1,4 +1,4 @@
-import type { Role } from '@portcullis/sessions'
+import type { Role } from '@portcullis/protocol'
 import type { PasswordHasher } from './passwords.ts'
 
 /** A user account as the api knows it. `initialRoles` seed the session store the first time the user is seen. */
@@ -8,11 +8,14 @@ export interface UserRecord {
   /** argon2id PHC string. */
   passwordHash: string
   initialRoles: Role[]
+  /** A disabled account cannot log in; its sessions are revoked when it becomes disabled. */
+  disabled?: boolean
 }
 
 /**
- * Where accounts come from. Portcullis ships only the demo directory; a fork plugs its identity store here
- * (the current roles always live in the session store).
+ * Where password accounts come from: the demo users (outside production) and `USERS_FILE`. Accounts of the
+ * identity provider are not here: they are created in the session store at their first exchange.
+ * (The current roles always live in the session store.)
  */
 export interface UserDirectory {
   /** Lookup by username (case-insensitive). */
@@ -32,6 +35,15 @@ export function memoryDirectory(users: UserRecord[]): UserDirectory {
   const byName = new Map(users.map((u) => [u.username.toLowerCase(), u]))
   const byId = new Map(users.map((u) => [u.id, u]))
   return { byUsername: (name) => byName.get(name.toLowerCase()), byId: (id) => byId.get(id) }
+}
+
+/** Several directories as one: the first that knows a name or id answers. */
+export function combinedDirectory(directories: readonly UserDirectory[]): UserDirectory {
+  if (directories.length === 1) return directories[0]!
+  return {
+    byUsername: (name) => directories.map((d) => d.byUsername(name)).find(Boolean),
+    byId: (id) => directories.map((d) => d.byId(id)).find(Boolean),
+  }
 }
 
 /** The demo directory (passwords hashed at start), or an empty one when `enabled` is false. */

@@ -87,10 +87,15 @@ describe('api config', () => {
     expect(loadApiConfig({})).toMatchObject({ OIDC_ROLES_CLAIM: 'roles', OIDC_ADMIN_VALUES: [] })
     expect(refusal({ OIDC_ISSUER: 'https://id.example' }).variable).toBe('OIDC_AUDIENCE')
     expect(refusal({ OIDC_AUDIENCE: 'web' }).variable).toBe('OIDC_ISSUER')
-    expect(refusal({ OIDC_ISSUER: 'https://id.example/?tenant=1', OIDC_AUDIENCE: 'web' }).variable).toBe('OIDC_ISSUER')
+    expect(refusal({ OIDC_ISSUER: 'https://id.example/?tenant=1', OIDC_AUDIENCE: 'web' }).variable).toBe(
+      'OIDC_ISSUER',
+    )
     expect(
-      loadApiConfig({ OIDC_ISSUER: 'https://id.example', OIDC_AUDIENCE: 'web', OIDC_ADMIN_VALUES: 'ops, portcullis-admin' })
-        .OIDC_ADMIN_VALUES,
+      loadApiConfig({
+        OIDC_ISSUER: 'https://id.example',
+        OIDC_AUDIENCE: 'web',
+        OIDC_ADMIN_VALUES: 'ops, portcullis-admin',
+      }).OIDC_ADMIN_VALUES,
     ).toEqual(['ops', 'portcullis-admin'])
   })
 

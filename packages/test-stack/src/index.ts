@@ -15,6 +15,8 @@ export interface StackOptions {
   readonly realtime?: Record<string, string>
   /** Exact origins both apps allow (the browser tests' page origin). Default `http://localhost:5173`. */
   readonly allowedOrigins?: readonly string[]
+  /** The api's port (default any free one): known in advance when another party must call it back. */
+  readonly apiPort?: number
 }
 
 /** A running api + realtime pair on free loopback ports, sharing the test project's redis-server. */
@@ -53,7 +55,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     hashOptions: { memoryCost: 1024, timeCost: 1, parallelism: 1 },
     logStream: quiet(),
   })
-  const apiUrl = await api.listen({ host: '127.0.0.1', port: 0 })
+  const apiUrl = await api.listen({ host: '127.0.0.1', port: options.apiPort ?? 0 })
   const realtime = await buildRealtime(
     loadRealtimeConfig({ ...shared, JWKS_URL: `${apiUrl}/.well-known/jwks.json`, ...options.realtime }),
     { logStream: quiet() },

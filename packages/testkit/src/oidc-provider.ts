@@ -9,6 +9,7 @@ import { createHash, generateKeyPairSync, randomBytes, randomUUID, sign, type Ke
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Provider, type Interaction } from 'oidc-provider'
+import { MemoryAdapter } from './oidc-memory-adapter.ts'
 
 /** A user of the test provider. `sub` defaults to `sub-<username>`. */
 export interface OidcTestUser {
@@ -132,11 +133,18 @@ export async function startOidcProvider(options: OidcTestProviderOptions): Promi
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
   const signingKid = `test-${randomBytes(6).toString('hex')}`
   const server: Server = createServer()
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve))
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   const audience = options.jwtAccessTokenAudience
 
   const provider = new Provider(issuer, {
+    adapter: MemoryAdapter,
     clients: options.clients.map((c) => ({
       client_id: c.clientId,
       token_endpoint_auth_method: 'none',

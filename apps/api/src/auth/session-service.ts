@@ -26,6 +26,15 @@ export function accountActive(app: FastifyInstance, userId: string): boolean {
   return user !== undefined && !user.disabled
 }
 
+/**
+ * Whether the api knows the account: a password account of the directory, or an account of the identity provider
+ * that exchanged at least once (its roles exist in the store). The admin routes answer 404 for anything else.
+ */
+export async function accountExists(app: FastifyInstance, userId: string): Promise<boolean> {
+  if (app.users.byId(userId)) return true
+  return userId.startsWith(PROVIDER_ACCOUNT_PREFIX) && (await app.store.getRoles(userId)) !== null
+}
+
 /** The user's current roles; seeds them (no event) from the directory the first time the store has none. */
 export async function currentRoles(app: FastifyInstance, userId: string, seed: Role[] = []): Promise<Role[]> {
   return await app.store.ensureRoles(userId, seed)

@@ -43,8 +43,27 @@ describe('POST /v1/auth/exchange', () => {
     })
     expect(refreshed.statusCode).toBe(200)
 
-    // The store's roles govern after the first exchange: an admin's change survives the next sign-in.
-    await app.store.setRoles(userId, ['user', 'admin'])
+    // The store's roles govern after the first exchange: an admin's change (the admin API knows the account)
+    // survives the next sign-in.
+    const admin = await app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { username: 'admin', password: 'admin-password' },
+    })
+    const promoted = await app.inject({
+      method: 'PUT',
+      url: `/v1/admin/users/${userId}/roles`,
+      headers: bearer(admin.json<{ accessToken: string }>().accessToken),
+      payload: { roles: ['user', 'admin'] },
+    })
+    expect(promoted.statusCode).toBe(200)
+    const unknown = await app.inject({
+      method: 'PUT',
+      url: `/v1/admin/users/${providerUserId(idp.issuer, 'sub-nobody')}/roles`,
+      headers: bearer(admin.json<{ accessToken: string }>().accessToken),
+      payload: { roles: ['user'] },
+    })
+    expect(unknown.statusCode).toBe(404)
     const again = await idp.signIn({ clientId: CLIENT_ID, redirectUri: REDIRECT_URI, username: 'carol' })
     const second = await app.inject({
       method: 'POST',

@@ -71,7 +71,10 @@ export function checkUsersFile(doc: unknown): UsersFileEntry[] {
     if (!entryChecker.Check(entry)) {
       const [first] = entryChecker.Errors(entry)
       const field = first?.instancePath.replace(/^\//, '') || 'the entry'
-      throw new UsersFileError(`account ${i}: ${field} ${first?.message ?? 'is invalid'}`)
+      // The schema's own message would quote the hash pattern; say what is wanted instead.
+      const problem =
+        field === 'passwordHash' ? 'is not an argon2id PHC string' : (first?.message ?? 'is invalid')
+      throw new UsersFileError(`account ${i}: ${field} ${problem}`)
     }
     if (ids.has(entry.id)) throw new UsersFileError(`account ${i}: duplicate id ${entry.id}`)
     const name = entry.username.toLowerCase()

@@ -40,6 +40,8 @@ function byId(facts: ProductionFacts): Record<string, string> {
   return Object.fromEntries(productionChecks(facts).map((c) => [c.id, c.status]))
 }
 
+const accountRow = (facts: ProductionFacts) => productionChecks(facts).find((c) => c.id === 'account-source')
+
 function refusal(facts: ProductionFacts): ProductionConfigError {
   try {
     assertProductionSafe(facts)
@@ -291,14 +293,13 @@ describe('production check', () => {
   })
 
   it('accepts either account source, and says which are active (pnpm doctor shows the row)', () => {
-    const rows = (facts: ProductionFacts) => productionChecks(facts).find((c) => c.id === 'account-source')
-    expect(rows(api)).toMatchObject({
+    expect(accountRow(api)).toMatchObject({
       status: 'pass',
       detail: 'accounts from USERS_FILE /run/secrets/users.json',
     })
     const oidcOnly = { ...api, USERS_FILE: undefined, OIDC_ISSUER: 'https://id.example' }
     expect(productionProblems(oidcOnly)).toEqual([])
-    expect(rows(oidcOnly)).toMatchObject({
+    expect(accountRow(oidcOnly)).toMatchObject({
       status: 'pass',
       detail: 'accounts from OIDC_ISSUER https://id.example',
     })

@@ -198,7 +198,7 @@ export async function startOidcProvider(options: OidcTestProviderOptions): Promi
       const { dispatcher: _ssrfGuard, ...rest } = (init ?? {}) as RequestInit & { dispatcher?: unknown }
       return globalThis.fetch(url, rest)
     },
-    interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
+    interactions: { url: (_ctx: unknown, pending: { uid: string }) => `/interaction/${pending.uid}` },
     findAccount: (_ctx: unknown, sub: string) => {
       const user = bySub.get(sub)
       if (!user) return undefined

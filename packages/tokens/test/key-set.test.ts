@@ -89,14 +89,15 @@ describe('keySetFromJwks', () => {
   })
 })
 
+const rsaJwk = (bits: number) => ({
+  ...generateKeyPairSync('rsa', { modulusLength: bits }).publicKey.export({ format: 'jwk' }),
+  kid: `rsa-${bits}`,
+  use: 'sig',
+})
+
 describe('importPublicJwk', () => {
   const es = jwksDocument(keySetFromJwks([generatePrivateJwk('ES256')])).keys[0]!
   const ed = jwksDocument(keySetFromJwks([generatePrivateJwk('EdDSA')])).keys[0]!
-  const rsaJwk = (bits: number) => ({
-    ...generateKeyPairSync('rsa', { modulusLength: bits }).publicKey.export({ format: 'jwk' }),
-    kid: `rsa-${bits}`,
-    use: 'sig',
-  })
   const rsa = { ...rsaJwk(2048), alg: 'RS256' }
 
   test('imports P-256 and Ed25519 signing keys, with or without alg/use', () => {

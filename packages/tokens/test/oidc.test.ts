@@ -31,7 +31,7 @@ beforeAll(async () => {
   idp = await startOidcProvider(options)
   other = await startOidcProvider(options)
   rp = createOidcProvider({ issuer: idp.issuer, audience: CLIENT })
-  expect(await rp.whenReady(5_000)).toBe(true)
+  if (!(await rp.whenReady(5_000))) throw new Error('the relying party did not discover the provider in 5 s')
 })
 afterAll(async () => {
   rp.close()
@@ -118,9 +118,9 @@ describe('attacks', () => {
       modulusLength: 2048,
     })
     void foreignPublic
-    const publicPem = (await rp.verify('x', 'id_token'), idp.signingKey)
     const hs256 = (() => {
-      const pem = publicPem.export({ format: 'pem', type: 'pkcs1' }).toString()
+      // The classic confusion: the provider's PUBLIC key, as published, used as an HMAC secret.
+      const pem = createPublicKey(idp.signingKey).export({ format: 'pem', type: 'spki' }).toString()
       const head = Buffer.from(JSON.stringify({ alg: 'HS256', kid: idp.signingKid })).toString('base64url')
       const body = Buffer.from(JSON.stringify(idClaims())).toString('base64url')
       const mac = createHmac('sha256', pem).update(`${head}.${body}`).digest('base64url')

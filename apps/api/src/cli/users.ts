@@ -149,7 +149,7 @@ async function run(): Promise<string> {
 }
 
 try {
-  console.log(await run())
+  process.stdout.write(`${await run()}\n`)
 } catch (err) {
   if (err instanceof Refusal || err instanceof ConfigError || err instanceof UsersFileError) {
     console.error(`users: ${err.message}`)

@@ -33,6 +33,14 @@ async function entry(
   }
 }
 
+const rec = (id: string, extra = {}) => ({
+  id,
+  username: id,
+  passwordHash: `h-${id}`,
+  initialRoles: [],
+  ...extra,
+})
+
 const login = (app: Awaited<ReturnType<typeof buildTestApp>>['app'], username: string, password: string) =>
   app.inject({ method: 'POST', url: '/v1/auth/login', payload: { username, password } })
 
@@ -191,13 +199,6 @@ describe('checkUsersFile and accountChanges', () => {
   })
 
   it('lists the accounts whose sessions must end', () => {
-    const rec = (id: string, extra = {}) => ({
-      id,
-      username: id,
-      passwordHash: `h-${id}`,
-      initialRoles: [],
-      ...extra,
-    })
     expect(
       accountChanges(
         [rec('a'), rec('b'), rec('c'), rec('d', { disabled: true }), rec('e')],

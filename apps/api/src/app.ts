@@ -10,7 +10,7 @@ import { loggerOptions } from '@portcullis/telemetry'
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { ApiConfig } from './config.ts'
-import type { KeySet } from './keys/keyset.ts'
+import type { KeySet } from '@portcullis/tokens'
 import { loadKeySet } from './keys/load.ts'
 import accountsPlugin from './plugins/app/accounts.ts'
 import authPlugin from './plugins/app/auth.ts'
@@ -132,7 +132,7 @@ export async function buildApp(config: ApiConfig, deps: AppDeps = {}): Promise<F
   await app.register(servicesPlugin, { config, now: deps.now ?? Date.now, keys, users, hasher })
   await app.register(helmetPlugin, { tls })
   await app.register(noStorePlugin)
-  await app.register(corsPlugin, { origins: config.ALLOWED_ORIGINS })
+  await app.register(corsPlugin, { origins: app.origins })
   await app.register(rateLimitPlugin, { prefix: config.REDIS_KEY_PREFIX })
   await app.register(authPlugin)
   await app.register(accountsPlugin, { usersFile })

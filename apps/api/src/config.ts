@@ -1,4 +1,11 @@
-import { assertProductionSafe, ConfigError, loadConfig, sharedEnv, type Env } from '@portcullis/config'
+import {
+  assertProductionSafe,
+  ConfigError,
+  loadConfig,
+  originPolicy,
+  sharedEnv,
+  type Env,
+} from '@portcullis/config'
 import { Type, type Static } from 'typebox'
 
 /**
@@ -147,8 +154,9 @@ export const ApiEnvSchema = Type.Object({
 export type ApiConfig = Static<typeof ApiEnvSchema>
 
 /**
- * Reads and validates the api's environment once; throws a one-line `ConfigError` naming the bad variable, or
- * a production refusal (demo users, generated keys, no TLS, bad origins, no account source, ...).
+ * Reads and validates the api's environment once; throws a one-line `ConfigError` naming the bad variable (`*`
+ * in ALLOWED_ORIGINS outside development included; OIDC_ISSUER without OIDC_AUDIENCE), or a production refusal
+ * (demo users, generated keys, no TLS, bad origins, no account source, ...).
  */
 export function loadApiConfig(env: Env): ApiConfig {
   const config = loadConfig(ApiEnvSchema, env)
@@ -160,5 +168,6 @@ export function loadApiConfig(env: Env): ApiConfig {
   if (config.OIDC_AUDIENCE !== undefined && config.OIDC_ISSUER === undefined)
     throw new ConfigError('OIDC_ISSUER', 'invalid environment: OIDC_ISSUER must be set with OIDC_AUDIENCE')
   assertProductionSafe(config)
+  originPolicy(config)
   return config
 }

@@ -60,7 +60,6 @@ export const StoreUnavailable = createError(
   'session store unavailable, retry shortly',
   503,
 )
-export const KeysInvalid = createError('API_ERR_KEYS_INVALID', 'signing keys: %s', 500)
 
 /** Fastify error codes → stable lowercase wire codes. */
 export const WIRE_CODES: Readonly<Record<string, string>> = {

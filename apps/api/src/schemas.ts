@@ -1,9 +1,8 @@
+import { RoleSchema } from '@portcullis/protocol'
 import { Type } from 'typebox'
 import { REFRESH_TOKEN_PATTERN } from './tokens/secrets.ts'
 
 /** Route schemas (TypeBox): request validation, response serialization and the OpenAPI document. */
-
-export const RoleSchema = Type.Union([Type.Literal('user'), Type.Literal('admin')])
 
 export const ErrorSchema = Type.Object(
   {

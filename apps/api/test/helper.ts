@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify'
 import { inject, onTestFinished } from 'vitest'
 import { buildApp, type AppDeps } from '../src/app.ts'
 import { loadApiConfig, type ApiConfig } from '../src/config.ts'
-import { generatePrivateJwk, keySetFromJwks, type KeySet } from '../src/keys/keyset.ts'
+import { generatePrivateJwk, keySetFromJwks, type KeySet } from '@portcullis/tokens'
 import type { HashOptions } from '../src/users/passwords.ts'
 
 /** argon2id cost for tests only (the default is m=19456 KiB, t=2): keeps the suite fast on 2 cores. */

@@ -19,6 +19,22 @@ describe('transport and hygiene', () => {
     expect(ok.headers['access-control-allow-credentials']).toBeUndefined()
     const evil = await preflight('https://app.example.evil.test')
     expect(evil.headers['access-control-allow-origin']).toBeUndefined()
+    // The one Origin policy: compared lower-cased, as browsers send origins.
+    const upper = await preflight('HTTPS://APP.EXAMPLE')
+    expect(upper.headers['access-control-allow-origin']).toBe('HTTPS://APP.EXAMPLE')
+  })
+
+  it('ALLOWED_ORIGINS=* is for development only: anywhere else the api does not start', async () => {
+    await expect(buildTestApp({ ALLOWED_ORIGINS: '*' })).rejects.toThrow(
+      /^invalid environment: ALLOWED_ORIGINS may contain \* only when NODE_ENV=development/,
+    )
+    const { app } = await buildTestApp({ NODE_ENV: 'development', ALLOWED_ORIGINS: '*' })
+    const res = await app.inject({
+      method: 'OPTIONS',
+      url: '/v1/auth/login',
+      headers: { origin: 'http://any.example', 'access-control-request-method': 'POST' },
+    })
+    expect(res.headers['access-control-allow-origin']).toBe('http://any.example')
   })
 
   it('sends security headers; HSTS only behind TLS', async () => {

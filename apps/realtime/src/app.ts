@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs'
 import Fastify, { type FastifyInstance } from 'fastify'
+import { originPolicy } from '@portcullis/config'
 import type { SessionStore } from '@portcullis/sessions'
 import { loggerOptions } from '@portcullis/telemetry'
+import { EXP_LEEWAY_S } from '@portcullis/tokens'
 import type { RealtimeConfig } from './config.ts'
-import type { JwksFetcher } from './auth/jwks.ts'
 import redis from './plugins/external/redis.ts'
 import websocket from './plugins/external/websocket.ts'
 import authenticate from './plugins/app/authenticate.ts'
@@ -26,8 +27,11 @@ export { loadRealtimeConfig, RealtimeEnvSchema } from './config.ts'
 export interface AppDeps {
   /** The session store (default: RedisSessionStore on REDIS_URL). */
   store?: SessionStore
-  /** JWKS source (default: GET JWKS_URL). */
-  jwksFetcher?: JwksFetcher
+  /**
+   * Leeway after a token's `exp` for tickets and live sockets, seconds (default `EXP_LEEWAY_S`, 5: the documented bound).
+   * Tests shorten it; bearer verification always uses the tokens package's own 5 s.
+   */
+  expLeewayS?: number
   /** Where JSON log lines go (default stdout); tests capture them here. */
   logStream?: { write(line: string): unknown }
   /** Connection-slot lease in ms (default 30 000): how fast a dead instance's slots free themselves. */
@@ -65,11 +69,11 @@ export async function buildApp(config: RealtimeConfig, deps: AppDeps = {}): Prom
   await app.register(node, {
     config,
     store: deps.store,
-    jwksFetcher: deps.jwksFetcher,
     connectionLeaseMs: deps.connectionLeaseMs ?? 30_000,
+    expLeewayMs: (deps.expLeewayS ?? EXP_LEEWAY_S) * 1000,
   })
   await app.register(websocket, { maxMessageBytes: config.MAX_MESSAGE_BYTES })
-  const { store, rtStore, keys, verify, supervisor } = app.node
+  const { store, rtStore, keys, verifier, expLeewayMs, supervisor } = app.node
   await app.register(upgradeTelemetry)
   await app.register(upgradePaths)
   await app.register(handshake)
@@ -79,11 +83,12 @@ export async function buildApp(config: RealtimeConfig, deps: AppDeps = {}): Prom
     blockS: config.AUTH_BLOCK_S,
     connectPerMin: config.CONNECT_RATE_PER_MIN,
   })
-  await app.register(originGuard, { allowedOrigins: config.ALLOWED_ORIGINS })
+  await app.register(originGuard, { origins: originPolicy(config) })
   await app.register(authenticate, {
     store,
     keys,
-    verify,
+    verifier,
+    expLeewayMs,
     allowQueryToken: config.ALLOW_QUERY_TOKEN,
     upgrades: supervisor.upgrades,
   })
@@ -94,7 +99,11 @@ export async function buildApp(config: RealtimeConfig, deps: AppDeps = {}): Prom
     maxConnections: config.MAX_CONNECTIONS,
     openConnections: () => app.hub.connections.size,
   })
-  await app.register(healthRoutes, { store, draining: () => app.hub.draining })
+  await app.register(healthRoutes, {
+    store,
+    draining: () => app.hub.draining,
+    keysReady: () => keys.ready,
+  })
   await app.register(wsRoute, { hub: app.hub, supervisor })
   return app
 }

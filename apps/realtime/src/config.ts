@@ -1,5 +1,12 @@
 import { Type, type Static } from 'typebox'
-import { assertProductionSafe, loadConfig, sharedEnv, type Env } from '@portcullis/config'
+import {
+  assertProductionSafe,
+  ConfigError,
+  loadConfig,
+  originPolicy,
+  sharedEnv,
+  type Env,
+} from '@portcullis/config'
 
 const port = (fallback: number, description: string) =>
   Type.Integer({ minimum: 0, maximum: 65535, default: fallback, description })
@@ -39,7 +46,21 @@ export const RealtimeEnvSchema = Type.Object({
     default: 'http://127.0.0.1:3001/.well-known/jwks.json',
     expected: 'an http:// or https:// URL',
     description:
-      "The api's public signing keys (JWKS); fetched at start, cached, refetched on an unknown `kid`.",
+      "The api's public signing keys (JWKS): fetched at start (retried with backoff until it answers), refreshed every `JWKS_REFRESH_S` and on an unknown `kid`.",
+  }),
+  JWKS_REFRESH_S: Type.Integer({
+    minimum: 1,
+    maximum: 86_400,
+    default: 60,
+    description:
+      'Refetch the JWKS this often, seconds (sooner when its `Cache-Control: max-age` says so): a key the api stops publishing is refused, and its sockets closed 4401 `token_invalid`, within this time.',
+  }),
+  JWKS_MAX_STALE_S: Type.Integer({
+    minimum: 1,
+    maximum: 604_800,
+    default: 3600,
+    description:
+      'Without a successful JWKS fetch for this long, seconds, upgrades and `auth.refresh` that need the keys get 503 and `/readyz` says 503 (live sockets stay open). At least `JWKS_REFRESH_S`.',
   }),
   JWT_ISSUER: Type.String({
     minLength: 1,
@@ -131,25 +152,6 @@ export const RealtimeEnvSchema = Type.Object({
     default: 1_048_576,
     description: 'A socket whose unsent data passes this many bytes is closed 1013 (slow consumer).',
   }),
-  JWT_CLOCK_SKEW_S: Type.Integer({
-    minimum: 0,
-    maximum: 60,
-    default: 60,
-    description: 'Clock skew allowed on `nbf`/`iat`, seconds (the protocol allows at most 60).',
-  }),
-  JWT_EXP_LEEWAY_S: Type.Integer({
-    minimum: 0,
-    maximum: 5,
-    default: 5,
-    description:
-      'Leeway after `exp`, at the upgrade and on live sockets, seconds (the protocol allows at most 5).',
-  }),
-  JWKS_REFRESH_MIN_INTERVAL_MS: Type.Integer({
-    minimum: 0,
-    maximum: 3_600_000,
-    default: 10_000,
-    description: 'Least time between two JWKS fetches caused by unknown `kid`s, ms (single-flight).',
-  }),
   MAX_SUBSCRIPTIONS: positive(100, 'Channels one socket may hold (`error too_many_subscriptions` beyond).', {
     maximum: 10_000,
   }),
@@ -160,12 +162,20 @@ export type RealtimeConfig = Static<typeof RealtimeEnvSchema>
 
 /**
  * Reads and validates the environment; under `NODE_ENV=production` also refuses unsafe settings
- * (no TLS, empty/wildcard origins, query-string tokens). Throws a one-line `ConfigError`.
+ * (no TLS, empty/wildcard origins, query-string tokens). Throws a one-line `ConfigError` (`*` in ALLOWED_ORIGINS
+ * outside development, a `JWKS_MAX_STALE_S` shorter than `JWKS_REFRESH_S` included).
  * @example const config = loadRealtimeConfig(process.env)
  */
 export function loadRealtimeConfig(env: Env): RealtimeConfig {
   const config = loadConfig(RealtimeEnvSchema, env)
   assertProductionSafe({ ...config, allowQueryToken: config.ALLOW_QUERY_TOKEN })
+  originPolicy(config)
+  // Keys would go stale between two refreshes: every upgrade would get 503 until the next fetch.
+  if (config.JWKS_MAX_STALE_S < config.JWKS_REFRESH_S)
+    throw new ConfigError(
+      'JWKS_MAX_STALE_S',
+      `invalid environment: JWKS_MAX_STALE_S must be at least JWKS_REFRESH_S (${config.JWKS_REFRESH_S})`,
+    )
   return config
 }
 

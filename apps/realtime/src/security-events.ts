@@ -31,6 +31,8 @@ export const REALTIME_EVENTS = [
   'session.revalidated',
   /** An IP crossed AUTH_FAILURES_PER_MIN and is blocked for AUTH_BLOCK_S. */
   'ip.blocked',
+  /** Keys the api no longer publishes (`kids`): the `sockets` admitted or refreshed with them closed 4401. */
+  'keys.removed',
   /** The session store stayed unreachable past STORE_GRACE_MS: live sockets closed 1013. */
   'store.unreachable',
   /** A slow consumer closed 1013. */

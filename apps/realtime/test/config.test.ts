@@ -20,9 +20,12 @@ describe('realtime config', () => {
       AUTH_BLOCK_S: 300,
       STORE_GRACE_MS: 3000,
       ALLOW_QUERY_TOKEN: true,
-      JWT_CLOCK_SKEW_S: 60,
-      JWT_EXP_LEEWAY_S: 5,
+      JWKS_REFRESH_S: 60,
+      JWKS_MAX_STALE_S: 3600,
     })
+    // One set of token rules, the tokens package's: no per-app skew, leeway or refetch knobs.
+    for (const gone of ['JWT_CLOCK_SKEW_S', 'JWT_EXP_LEEWAY_S', 'JWKS_REFRESH_MIN_INTERVAL_MS'])
+      expect(Object.keys(c)).not.toContain(gone)
   })
 
   test('a bad variable fails with one line naming it', () => {
@@ -30,7 +33,8 @@ describe('realtime config', () => {
       ['MSG_RATE_PER_S', 'abc'],
       ['MAX_MESSAGE_BYTES', '10'],
       ['REALTIME_PORT', '70000'],
-      ['JWT_EXP_LEEWAY_S', '30'],
+      ['JWKS_REFRESH_S', '0'],
+      ['JWKS_MAX_STALE_S', 'soon'],
       ['JWKS_URL', 'ftp://x'],
       ['HEARTBEAT_INTERVAL_MS', '3000000000'],
     ]) {
@@ -45,6 +49,28 @@ describe('realtime config', () => {
       expect((error as Error).message).not.toContain('\n')
       expect((error as Error).message).toContain(name!)
     }
+  })
+
+  test('JWKS_MAX_STALE_S shorter than JWKS_REFRESH_S, or * in ALLOWED_ORIGINS outside development, is refused', () => {
+    const cases: Array<[Record<string, string>, string]> = [
+      [{ JWKS_REFRESH_S: '120', JWKS_MAX_STALE_S: '60' }, 'JWKS_MAX_STALE_S'],
+      [{ NODE_ENV: 'test', ALLOWED_ORIGINS: '*' }, 'ALLOWED_ORIGINS'],
+    ]
+    for (const [env, variable] of cases) {
+      let error: unknown
+      try {
+        loadRealtimeConfig(env)
+      } catch (err) {
+        error = err
+      }
+      expect(error, variable).toBeInstanceOf(ConfigError)
+      expect((error as ConfigError).variable).toBe(variable)
+      expect((error as Error).message).not.toContain('\n')
+    }
+    expect(loadRealtimeConfig({ JWKS_REFRESH_S: '5', JWKS_MAX_STALE_S: '5' }).JWKS_MAX_STALE_S).toBe(5)
+    expect(loadRealtimeConfig({ NODE_ENV: 'development', ALLOWED_ORIGINS: '*' }).ALLOWED_ORIGINS).toEqual([
+      '*',
+    ])
   })
 
   test('production refuses query tokens, wildcard or empty origins, and plaintext without a TLS proxy', () => {

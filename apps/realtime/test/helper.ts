@@ -1,10 +1,12 @@
-import { generateKeyPairSync, randomBytes, randomUUID, sign as cryptoSign, type KeyObject } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { inject, onTestFinished } from 'vitest'
 import type { FastifyInstance } from 'fastify'
+import type { Role } from '@portcullis/protocol'
 import { uniquePrefix } from '@portcullis/testkit'
 import { createRedisClient, RedisSessionStore, type RedisClient } from '@portcullis/sessions/redis'
 import { captureLogs, type LogCapture } from '@portcullis/telemetry/testing'
-import type { Role, SessionStore, TicketGrant } from '@portcullis/sessions'
+import type { SessionStore, TicketGrant } from '@portcullis/sessions'
+import { serveJwks, TestTokens, type JwksServer } from '@portcullis/tokens/testing'
 import { buildApp, type AppDeps } from '../src/app.ts'
 import { testConfig, type RealtimeConfig } from '../src/config.ts'
 
@@ -20,74 +22,16 @@ declare module 'vitest' {
 export const ISSUER = 'test-issuer'
 export const AUDIENCE = 'test-audience'
 
-type Alg = 'ES256' | 'EdDSA'
-
-/** A test token signer with its own keys and JWKS: forges any token the attack tests need. */
-export class Signer {
-  readonly keys: Array<{ kid: string; alg: Alg; privateKey: KeyObject; publicKey: KeyObject }> = []
-
-  constructor() {
-    this.addKey('ES256')
-    this.addKey('EdDSA')
-  }
-
-  addKey(alg: Alg, kid = `${alg.toLowerCase()}-${randomBytes(4).toString('hex')}`): string {
-    const pair =
-      alg === 'ES256' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('ed25519')
-    this.keys.push({ kid, alg, ...pair })
-    return kid
-  }
-
-  jwks(): { keys: object[] } {
-    return {
-      keys: this.keys.map((k) => ({
-        ...k.publicKey.export({ format: 'jwk' }),
-        kid: k.kid,
-        alg: k.alg,
-        use: 'sig',
-      })),
-    }
-  }
-
-  /** Signs `claims` (defaults: iss, aud, iat, nbf, exp in 60 s, jti) with the key of `alg`. */
-  sign(
-    claims: Record<string, unknown>,
-    options: { alg?: Alg; kid?: string; header?: Record<string, unknown>; key?: KeyObject } = {},
-  ): string {
-    const alg = options.alg ?? 'ES256'
-    const key = this.keys.find((k) => (options.kid ? k.kid === options.kid : k.alg === alg)) ?? this.keys[0]!
-    const now = Math.floor(Date.now() / 1000)
-    const header = { alg, typ: 'JWT', kid: options.kid ?? key.kid, ...options.header }
-    const payload = {
-      iss: ISSUER,
-      aud: AUDIENCE,
-      iat: now,
-      nbf: now,
-      exp: now + 60,
-      jti: randomUUID(),
-      ...claims,
-    }
-    const data = `${b64(header)}.${b64(payload)}`
-    const signature =
-      alg === 'ES256'
-        ? cryptoSign('sha256', Buffer.from(data), {
-            key: options.key ?? key.privateKey,
-            dsaEncoding: 'ieee-p1363',
-          })
-        : cryptoSign(null, Buffer.from(data), options.key ?? key.privateKey)
-    return `${data}.${signature.toString('base64url')}`
-  }
-}
-
-export const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url')
-
 export interface TestApp {
   app: FastifyInstance
   url: string
   origin: string
   config: RealtimeConfig
   store: SessionStore
-  signer: Signer
+  /** Keys (ES256 and EdDSA), valid and forged tokens (`@portcullis/tokens/testing`): the api's role in these tests. */
+  tokens: TestTokens
+  /** The JWKS of `tokens` over real HTTP on loopback (JWKS_URL): `down()`, `up()`, `status` simulate the api. */
+  jwks: JwksServer
   logs: LogCapture
   /** A raw Redis client on the test server (to tamper with state behind the apps' backs), closed after the test. */
   redis: RedisClient
@@ -101,8 +45,11 @@ export interface TestApp {
       /** The session's absolute end, from now. */ sessionEndsInMs?: number
     },
   ): Promise<Login>
-  /** A ticket for a login, as the api would mint it. */
-  ticket(login: Login, options?: { origin?: string | null; accessExp?: number }): Promise<string>
+  /** A ticket for a login, as the api would mint it (with the kid of the login's token). */
+  ticket(
+    login: Login,
+    options?: { origin?: string | null; accessExp?: number; kid?: string | null },
+  ): Promise<string>
 }
 
 export interface Login {
@@ -111,16 +58,33 @@ export interface Login {
   sid: string
   token: string
   exp: number
+  /** The key that signed `token`. */
+  kid: string
 }
 
-/** Shared state between two instances of one test: same Redis prefix and signer. */
+/** Shared state between instances of one test: same Redis prefix, keys and JWKS endpoint (one api). */
 export interface Shared {
   prefix: string
-  signer: Signer
+  tokens: TestTokens
+  /** Started by the first `startApp` of this shared state (closed when the test finishes). */
+  jwks: Promise<JwksServer> | null
 }
 
 export function shared(): Shared {
-  return { prefix: uniquePrefix('rt'), signer: new Signer() }
+  return {
+    prefix: uniquePrefix('rt'),
+    tokens: new TestTokens({ issuer: ISSUER, audience: AUDIENCE }),
+    jwks: null,
+  }
+}
+
+/** The JWKS endpoint of `s` (the api of these tests), started on first use. */
+export function jwksOf(s: Shared): Promise<JwksServer> {
+  if (!s.jwks) {
+    s.jwks = serveJwks(() => s.tokens.jwks())
+    onTestFinished(async () => (await s.jwks)?.close())
+  }
+  return s.jwks
 }
 
 /**
@@ -131,22 +95,21 @@ export async function startApp(
   overrides: Partial<RealtimeConfig> = {},
   options: { shared?: Shared; deps?: AppDeps } = {},
 ): Promise<TestApp> {
-  const { prefix, signer } = options.shared ?? shared()
+  const s = options.shared ?? shared()
+  const { prefix, tokens } = s
+  const jwks = await jwksOf(s)
   const redisUrl = overrides.REDIS_URL ?? inject('redisUrl')
   const config = testConfig({
     REDIS_URL: redisUrl,
     REDIS_KEY_PREFIX: prefix,
     JWT_ISSUER: ISSUER,
     JWT_AUDIENCE: AUDIENCE,
+    JWKS_URL: jwks.url,
     ALLOWED_ORIGINS: ['http://app.test'],
     ...overrides,
   })
   const logs = captureLogs()
-  const app = await buildApp(config, {
-    jwksFetcher: async () => signer.jwks(),
-    logStream: logs.stream,
-    ...options.deps,
-  })
+  const app = await buildApp(config, { logStream: logs.stream, ...options.deps })
   onTestFinished(async () => {
     await app.close()
   })
@@ -179,7 +142,9 @@ export async function startApp(
     })
     await store.setRoles(userId, roles)
     const exp = Math.floor(now / 1000) + (o.expS ?? 60)
-    return { userId, username, sid, exp, token: signer.sign({ sub: userId, sid, roles, exp }) }
+    const key = tokens.keys[0]!
+    const token = tokens.token({ sub: userId, sid, roles, exp }, { signWith: key })
+    return { userId, username, sid, exp, token, kid: key.kid }
   }
   const ticket: TestApp['ticket'] = async (l, o = {}) => {
     const value = randomBytes(24).toString('base64url')
@@ -189,6 +154,7 @@ export async function startApp(
       origin: o.origin === undefined ? 'http://app.test' : o.origin,
       accessExp: o.accessExp ?? l.exp * 1000,
       traceparent: null,
+      ...(o.kid === null ? {} : { kid: o.kid ?? l.kid }),
     }
     await store.saveTicket(value, grant, 30)
     return value
@@ -199,7 +165,8 @@ export async function startApp(
     origin: 'http://app.test',
     config,
     store,
-    signer,
+    tokens,
+    jwks,
     logs,
     redis: client,
     login,

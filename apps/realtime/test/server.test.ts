@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process'
-import { createServer } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { expect, inject, onTestFinished, test } from 'vitest'
 import { freePort, waitFor } from '@portcullis/testkit'
-import { bearer, connect, shared, startApp, AUDIENCE, ISSUER } from './helper.ts'
+import { bearer, connect, jwksOf, shared, startApp, AUDIENCE, ISSUER } from './helper.ts'
 
 const serverTs = fileURLToPath(new URL('../src/server.ts', import.meta.url))
 
@@ -32,17 +31,15 @@ test('a bad environment exits 1 with one line naming the variable', async () => 
 
 test('SIGTERM: sockets closed 1012 restart, then the process exits 0', async () => {
   const s = shared()
-  // The session store and signer of an in-process app on the same Redis/prefix; the spawned server reads its JWKS.
+  // The session store and keys of an in-process app on the same Redis/prefix; the spawned server reads the JWKS.
   const t = await startApp({}, { shared: s })
-  const jwks = createServer((_req, res) => res.end(JSON.stringify(s.signer.jwks())))
-  await new Promise<void>((r) => jwks.listen(0, '127.0.0.1', r))
-  onTestFinished(() => void jwks.close())
+  const jwks = await jwksOf(s)
   const port = await freePort()
   const p = run({
     REDIS_URL: inject('redisUrl'),
     REDIS_KEY_PREFIX: s.prefix,
     REALTIME_PORT: String(port),
-    JWKS_URL: `http://127.0.0.1:${(jwks.address() as { port: number }).port}/jwks`,
+    JWKS_URL: jwks.url,
     JWT_ISSUER: ISSUER,
     JWT_AUDIENCE: AUDIENCE,
   })

@@ -1,8 +1,14 @@
-import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createSigner } from 'fast-jwt'
 import { createRedisClient, RedisSessionStore } from '@portcullis/sessions/redis'
+import {
+  createIssuer,
+  generatePrivateJwk,
+  jwksDocument,
+  keySetFromJwks,
+  type TokenIssuer,
+} from '@portcullis/tokens'
 
 /** Issuer and audience every server under test checks. */
 export const ISSUER = 'portcullis-bench'
@@ -15,40 +21,32 @@ export interface BenchSession {
   token: string
 }
 
+/** Token lifetime, seconds: one hour, longer than any bench run, so no socket meets `auth.expiring` mid-measurement. */
+const TOKEN_TTL_S = 3600
+
 /**
- * The bench's own token service: an ES256 key (served as JWKS to the realtime server, as PEM to Socket.IO),
- * sessions and tickets written straight into the session store through `@portcullis/sessions` — the same
- * records the api writes — so tens of thousands of credentials cost seconds, not logins.
- * Tokens carry the documented claims (`iss`, `aud`, `sub`, `sid`, `roles`, `iat`, `nbf`, `exp`, `jti`, `kid`).
+ * The bench's own token service: an ES256 key and the api's issuer from `@portcullis/tokens` (its JWKS served
+ * to the realtime server and to Socket.IO, which verify with the same package), sessions and tickets written
+ * straight into the session store through `@portcullis/sessions` — the same records the api writes — so tens
+ * of thousands of credentials cost seconds, not logins. Tokens carry the documented claims and `kid`.
  */
 export class Credentials {
-  readonly publicPem: string
-  readonly #jwk: Record<string, unknown>
-  readonly #sign: (payload: Record<string, unknown>) => string
+  readonly #issuer: TokenIssuer
+  readonly #jwks: string
   readonly #store: RedisSessionStore
   readonly #server: Server
   #seq = 0
   jwksUrl = ''
 
   private constructor(store: RedisSessionStore) {
-    const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-    this.publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString()
-    this.#jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'bench-1', alg: 'ES256', use: 'sig' }
-    const signer = createSigner({
-      key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-      algorithm: 'ES256',
-      kid: 'bench-1',
-      iss: ISSUER,
-      aud: AUDIENCE,
-      // One hour: longer than any bench run, so no socket meets `auth.expiring` mid-measurement.
-      expiresIn: 3_600_000,
-    })
-    this.#sign = (payload) => signer(payload)
+    const keys = keySetFromJwks([{ ...generatePrivateJwk('ES256'), kid: 'bench-1' }])
+    this.#issuer = createIssuer(keys, { issuer: ISSUER, audience: AUDIENCE, ttlS: TOKEN_TTL_S })
+    this.#jwks = JSON.stringify(jwksDocument(keys))
     this.#store = store
     this.#server = createServer((req, res) => {
       if (req.url === '/.well-known/jwks.json') {
         res.setHeader('content-type', 'application/json')
-        res.end(JSON.stringify({ keys: [this.#jwk] }))
+        res.end(this.#jwks)
       } else {
         res.statusCode = 404
         res.end()
@@ -69,8 +67,7 @@ export class Credentials {
 
   /** A signed access token for `userId`/`sid`. */
   token(userId: string, sid: string): string {
-    const now = Math.floor(Date.now() / 1000)
-    return this.#sign({ sub: userId, sid, roles: ['user'], nbf: now, jti: randomUUID() })
+    return this.#issuer.issue({ sub: userId, sid, roles: ['user'] }).token
   }
 
   /** A token whose signature is broken: a credential every server must refuse (after a full verify). */

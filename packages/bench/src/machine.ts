@@ -55,7 +55,7 @@ export async function versions(redis: Pick<RedisClientType, 'info'>): Promise<Re
     '@fastify/websocket': pkgVersion('@fastify/websocket'),
     'socket.io': pkgVersion('socket.io'),
     '@socket.io/redis-adapter': pkgVersion('@socket.io/redis-adapter'),
-    'fast-jwt': pkgVersion('fast-jwt'),
+    '@portcullis/tokens': pkgVersion('@portcullis/tokens'),
     redis: pkgVersion('redis'),
     'redis-server': /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown',
     portcullis: commit,

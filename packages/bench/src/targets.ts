@@ -90,7 +90,7 @@ async function startBaseline(name: ServerName, port: number, env: RunEnv, label:
     env: {
       PORT: String(port),
       REDIS_URL: env.redisUrl,
-      JWT_PUBLIC_KEY: env.creds.publicPem,
+      JWKS_URL: env.creds.jwksUrl,
       JWT_ISSUER: ISSUER,
       JWT_AUDIENCE: AUDIENCE,
     },

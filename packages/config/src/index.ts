@@ -3,6 +3,7 @@ export { loadConfig, describeExpected, type Env, type EnvAnnotations } from './e
 export { sharedEnv, LogLevelSchema } from './shared.ts'
 export { runMain } from './run-main.ts'
 export { readJsonFile } from './json-file.ts'
+export { normalizeOrigin, originPolicy, type OriginPolicy } from './origins.ts'
 export {
   assertProductionSafe,
   isLoopbackHost,

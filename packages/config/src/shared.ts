@@ -41,7 +41,7 @@ export const sharedEnv = {
       devDefault: ['http://localhost:5173', 'http://127.0.0.1:5173'],
       expected: 'a comma-separated list of exact origins like https://app.example.com',
       description:
-        'Exact browser origins (`scheme://host[:port]`) allowed by CORS, bound into tickets and checked at the upgrade.',
+        'Exact browser origins (`scheme://host[:port]`), compared lower-cased: one policy for CORS, ticket minting and binding, and the upgrade guard. `*` (any origin) starts only under `NODE_ENV=development`.',
     },
   ),
   TLS_CERT_FILE: Type.Optional(

@@ -28,12 +28,12 @@ or when the target does not answer at all.
   --report <format>        text (default), json, junit or md
   --out <file>             write the report there (progress still goes to stderr)
   --dry-run                list every case, what it would send and its caps; contact nothing
-  --profile <p>            production (default) or development (skips what SPEC allows outside production)
+  --profile <p>            production (default) or development (skips what the contract allows outside production)
   --max-wait-s <s>         longest wait for a token life or idle timeout before a case skips (default 60)
   --source <auto|os|ips>   client addresses: auto (one loopback address per case on a loopback target), os, or a list
   --ca <file>              extra CA certificate (PEM) to trust, e.g. a development CA
   --connect-rate-per-min, --auth-failures-per-min, --login-rate-per-min <n>
-                           the deployment's per-IP limits if below SPEC's defaults (60, 20, 30): the suite paces itself
+                           the deployment's per-IP limits if below the documented defaults (60, 20, 30): the suite paces itself
   --help, --version`
 
 /** A parsed command line. */

@@ -28,7 +28,7 @@ const cell = (s: string): string => s.replace(/\|/g, '\\|')
 
 /**
  * The case catalogue as Markdown (docs/security/conformance.md holds it between `catalog` markers, and a test
- * keeps the two equal): per group, each case with what holds, the SPEC clause, practices and references; then
+ * keeps the two equal): per group, each case with what holds, the contract clause, practices and references; then
  * the practices with their cases.
  */
 export function renderCatalog(cases: readonly ConformanceCase[]): string {
@@ -37,7 +37,7 @@ export function renderCatalog(cases: readonly ConformanceCase[]): string {
     out.push(
       `### ${GROUP_TITLES[group]}`,
       '',
-      '| case | what holds | SPEC | practices | references |',
+      '| case | what holds | contract | practices | references |',
       '|---|---|---|---|---|',
     )
     for (const c of cases.filter((k) => k.group === group))

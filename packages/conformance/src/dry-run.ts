@@ -16,7 +16,7 @@ const PHASE = {
 
 /**
  * The plan of a run, without sending anything: which hosts would be contacted, and per case what it sends, the
- * SPEC clause and references it checks, and its hard caps. Credentials appear as placeholders only.
+ * contract clause and references it checks, and its hard caps. Credentials appear as placeholders only.
  * @example process.stdout.write(renderPlan(selectCases(CASES, ['origin']), { api, ws: [wsUrl] }))
  */
 export function renderPlan(cases: readonly ConformanceCase[], target: PlanTarget): string {
@@ -32,7 +32,7 @@ export function renderPlan(cases: readonly ConformanceCase[], target: PlanTarget
     out.push(
       `${c.id}  [${c.phase}: ${PHASE[c.phase]}]`,
       `  ${c.name}`,
-      `  SPEC: ${c.spec}`,
+      `  contract: ${c.spec}`,
       `  refs: ${c.refs.join('; ')}`,
     )
     for (const line of c.sends) out.push(`  sends: ${line}`)

@@ -1,5 +1,5 @@
 /**
- * @portcullis/conformance — the black-box conformance and attack suite for Portcullis (or any SPEC-compatible)
+ * @portcullis/conformance — the black-box conformance and attack suite for Portcullis (or any Portcullis-compatible)
  * deployments: a library (`runConformance`) and the `portcullis-conformance` CLI. Network only: it contacts the
  * URLs it is given and nothing else, never imports the apps, never touches Redis.
  */

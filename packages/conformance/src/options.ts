@@ -9,7 +9,7 @@ export interface Account {
 
 /**
  * The deployment's per-IP limits as the suite should assume them, so that it paces itself below them when it
- * cannot send from one address per case. Defaults: SPEC's defaults.
+ * cannot send from one address per case. Defaults: the documented defaults.
  */
 export interface AssumedLimits {
   /** `CONNECT_RATE_PER_MIN` (default 60). */
@@ -59,7 +59,7 @@ export const DEFAULTS = {
   profile: 'production' as Profile,
   maxWaitS: 60,
   assumedLimits: { connectPerMin: 60, authFailuresPerMin: 20, loginPerMin: 30 } satisfies AssumedLimits,
-  /** SPEC: revocation closes sockets "never over 1 s". */
+  /** contract: revocation closes sockets "never over 1 s". */
   revocationBoundMs: 1000,
   /** Most sockets the per-user cap case opens looking for the cap. */
   maxSockets: 50,

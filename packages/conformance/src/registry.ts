@@ -79,7 +79,7 @@ export function registryProblems(cases: readonly ConformanceCase[]): string[] {
     ids.add(c.id)
     if (!c.id.startsWith(`${c.group}.`)) problems.push(`${c.id} is not in group ${c.group}`)
     if (!/^[a-z]+\.[a-z0-9-]+$/.test(c.id)) problems.push(`${c.id} is not <group>.<kebab-name>`)
-    if (!c.spec.trim()) problems.push(`${c.id} names no SPEC clause`)
+    if (!c.spec.trim()) problems.push(`${c.id} names no contract clause`)
     if (c.refs.length === 0) problems.push(`${c.id} has no RFC/OWASP reference`)
     if (c.practices.length === 0 || c.practices.some((p) => p < 1 || p > 9))
       problems.push(`${c.id} maps to no practice 1–9`)

@@ -29,14 +29,14 @@ export interface CaseBudget {
   readonly timeoutMs: number
 }
 
-/** One conformance case: a SPEC clause, attacked black-box over the network. */
+/** One conformance case: a contract clause, attacked black-box over the network. */
 export interface ConformanceCase {
   /** Stable id, `<group>.<name>` (e.g. `credentials.alg-none`); `--only` selects by id or group. */
   readonly id: string
   readonly group: Group
   /** What holds when the case passes, as one sentence. */
   readonly name: string
-  /** The SPEC v1.1 clause checked (section › the words). */
+  /** The contract v1.1 clause checked (section › the words). */
   readonly spec: string
   /** RFC sections and OWASP references. */
   readonly refs: readonly string[]
@@ -112,7 +112,7 @@ export interface Report {
 }
 
 /**
- * `production`: every production refusal is expected (TLS, no query-string tokens). `development`: what SPEC
+ * `production`: every production refusal is expected (TLS, no query-string tokens). `development`: what contract
  * allows outside production is skipped with the reason.
  */
 export type Profile = 'production' | 'development'

@@ -17,7 +17,7 @@ const doc = (path: string) =>
   readFileSync(fileURLToPath(new URL(`../../../${path}`, import.meta.url)), 'utf8')
 
 describe('the case registry', () => {
-  test('every case has a unique <group>.<name> id, a SPEC clause, references, practices, a plan and caps', () => {
+  test('every case has a unique <group>.<name> id, a contract clause, references, practices, a plan and caps', () => {
     expect(registryProblems(CASES)).toEqual([])
     expect(new Set(CASES.map((c) => c.group))).toEqual(new Set(GROUPS))
   })
@@ -43,7 +43,7 @@ describe('the case registry', () => {
       `duplicate id ${good.id}`,
       'origin.x is not in group transport',
       'transport.Bad_Name is not <group>.<kebab-name>',
-      'transport.empty names no SPEC clause',
+      'transport.empty names no contract clause',
       'transport.empty has no RFC/OWASP reference',
       'transport.empty maps to no practice 1–9',
       'transport.empty does not say what it sends',

@@ -36,7 +36,8 @@ beforeAll(async () => {
     }),
     startPlainStack(redisUrl, {
       label: 'wide',
-      realtime: { ALLOWED_ORIGINS: '*', ALLOW_QUERY_TOKEN: 'true' },
+      // `*` starts only under NODE_ENV=development (the one Origin policy, decision 0826): a dev realtime.
+      realtime: { NODE_ENV: 'development', ALLOWED_ORIGINS: '*', ALLOW_QUERY_TOKEN: 'true' },
     }),
     startProxyStack(),
   ])

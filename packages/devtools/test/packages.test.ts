@@ -200,6 +200,8 @@ describe('pnpm release --dry-run', () => {
     const out = run('pnpm', ['release', '--dry-run'], REPO_ROOT)
     expect(out).toMatch(/would publish @portcullis\/protocol@\d+\.\d+\.\d+ \(\d+ files\)/)
     expect(out).toMatch(/would publish @portcullis\/client@\d+\.\d+\.\d+ \(\d+ files\)/)
+    expect(out).toMatch(/would publish @portcullis\/tokens@\d+\.\d+\.\d+ \(\d+ files\)/)
+    expect(out).toMatch(/would publish @portcullis\/conformance@\d+\.\d+\.\d+ \(\d+ files\)/)
     expect(out).toContain('dry run — nothing was published')
   })
 

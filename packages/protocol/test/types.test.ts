@@ -1,4 +1,4 @@
-import { describe, expectTypeOf, it } from 'vitest'
+import { describe, expect, expectTypeOf, it } from 'vitest'
 import type {
   ChannelMessage,
   ClientMessage,
@@ -6,10 +6,12 @@ import type {
   ClientMessageType,
   ErrorCode,
   ErrorMessage,
+  Role,
   ServerMessage,
   ServerMessageType,
 } from '../src/index.ts'
-import { parseClientMessage } from '../src/index.ts'
+import type { Static } from 'typebox'
+import { parseClientMessage, RoleSchema, ROLES } from '../src/index.ts'
 
 const narrowToText = (m: ClientMessage) =>
   m.type === 'publish' ? m.text : m.type === 'subscribe' ? m.channel : null
@@ -56,6 +58,12 @@ describe('protocol types', () => {
     expectTypeOf<ErrorMessage['code']>().toEqualTypeOf<ErrorCode>()
     expectTypeOf<'rate_limited'>().toExtend<ErrorCode>()
     expectTypeOf<'nope'>().not.toExtend<ErrorCode>()
+  })
+
+  it('one role type: the schema, the list and the type agree', () => {
+    expectTypeOf<Static<typeof RoleSchema>>().toEqualTypeOf<Role>()
+    expectTypeOf<(typeof ROLES)[number]>().toEqualTypeOf<Role>()
+    expect(RoleSchema.anyOf.map((s) => s.const)).toEqual([...ROLES])
   })
 
   it('parse results are typed', () => {

@@ -1,3 +1,4 @@
+import { RoleSchema } from '@portcullis/protocol'
 import { Type, type Static } from 'typebox'
 import { Compile } from 'typebox/compile'
 
@@ -6,8 +7,6 @@ import { Compile } from 'typebox/compile'
  * instance. Add only new `type`s or optional fields; a breaking change bumps `v`. Consumers drop events they
  * cannot parse (never crash).
  */
-
-const RoleSchema = Type.Union([Type.Literal('user'), Type.Literal('admin')], { description: 'a role' })
 
 /** A session was revoked (logout, admin, refresh-token reuse, expiry sweep): close its sockets at once. */
 export const SessionRevokedSchema = Type.Object(

@@ -1,7 +1,7 @@
+import { ROLES, type Role } from '@portcullis/protocol'
 import { Type } from 'typebox'
 import { Compile } from 'typebox/compile'
-import type { Role, SessionRecord, TicketGrant } from './types.ts'
-import { ROLES } from './types.ts'
+import type { SessionRecord, TicketGrant } from './types.ts'
 
 const TicketGrantSchema = Type.Object({
   sid: Type.String(),
@@ -9,6 +9,7 @@ const TicketGrantSchema = Type.Object({
   origin: Type.Union([Type.String(), Type.Null()]),
   accessExp: Type.Number(),
   traceparent: Type.Union([Type.String(), Type.Null()]),
+  kid: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
 })
 const grantValidator = Compile(TicketGrantSchema)
 

@@ -1,5 +1,5 @@
-export type { Role, SessionRecord, TicketGrant, RefreshRotation, SessionStore } from './types.ts'
-export { ROLES, SPENT_REFRESH_KEPT, ENDED_SESSION_RETENTION_MS, retainUntil } from './types.ts'
+export type { SessionRecord, TicketGrant, RefreshRotation, SessionStore } from './types.ts'
+export { SPENT_REFRESH_KEPT, ENDED_SESSION_RETENTION_MS, retainUntil } from './types.ts'
 export {
   SessionEventSchema,
   SessionRevokedSchema,

@@ -1,10 +1,8 @@
+import type { Role } from '@portcullis/protocol'
 import type { SessionEvent } from './events.ts'
 
-/** A role a user can hold. The current roles in the store govern authorization, not token claims. */
-export type Role = 'user' | 'admin'
-
-/** Every role that exists, in a stable order. */
-export const ROLES: readonly Role[] = ['user', 'admin']
+// Roles are the protocol's (one definition): the current roles in the store govern authorization, not token claims.
+export type { Role }
 
 /** One login session. Times are epoch milliseconds. */
 export interface SessionRecord {
@@ -58,6 +56,11 @@ export interface TicketGrant {
   accessExp: number
   /** W3C `traceparent` of the ticket request, to continue the trace into the upgrade. */
   traceparent: string | null
+  /**
+   * `kid` of the access token that minted the ticket: realtime refuses the ticket, and later closes its socket
+   * 4401 `token_invalid`, once the api no longer publishes that key. Absent on tickets of older api versions.
+   */
+  kid?: string
 }
 
 /**

@@ -126,6 +126,19 @@ export function storeContract(name: string, make: StoreFactory): void {
       expect(await store.consumeTicket('never-minted')).toBeNull()
     })
 
+    it("keeps the minting token's kid with the ticket (and tickets without one)", async () => {
+      const store = await make()
+      const s = session()
+      const [withKid, without] = [
+        randomBytes(16).toString('base64url'),
+        randomBytes(16).toString('base64url'),
+      ]
+      await store.saveTicket(withKid, grant(s, { kid: 'key-2026.1' }), 30)
+      await store.saveTicket(without, grant(s), 30)
+      expect(await store.consumeTicket(withKid)).toMatchObject({ sid: s.sid, kid: 'key-2026.1' })
+      expect(await store.consumeTicket(without)).not.toHaveProperty('kid')
+    })
+
     it('gives a ticket to exactly one of 20 parallel redeemers', async () => {
       const store = await make()
       const ticket = randomBytes(16).toString('base64url')

@@ -21,6 +21,11 @@ export interface IssuerOptions {
   audience: string
   /** Access-token lifetime, seconds (`ACCESS_TOKEN_TTL_S`, default 300). */
   ttlS?: number
+  /**
+   * Clock, epoch ms (default `Date.now`): `iat`/`nbf`/`exp` are taken from it. A service with an injectable
+   * clock (the api's tests move it hours ahead) passes its own, so tokens agree with its session records.
+   */
+  now?: () => number
 }
 
 /** Whom a token is for. */
@@ -65,18 +70,19 @@ export const DEFAULT_TTL_S = 300
  * const { token } = issuer.issue({ sub: 'u_alice', sid, roles: ['user'], endsAt: session.endsAt })
  */
 export function createIssuer(keys: KeySet, options: IssuerOptions): TokenIssuer {
-  const { issuer, audience, ttlS = DEFAULT_TTL_S } = options
+  const { issuer, audience, ttlS = DEFAULT_TTL_S, now = Date.now } = options
   if (typeof issuer !== 'string' || issuer.length === 0)
     throw new TokensOptionsError('issuer', 'a non-empty string')
   if (typeof audience !== 'string' || audience.length === 0)
     throw new TokensOptionsError('audience', 'a non-empty string')
   if (!Number.isInteger(ttlS) || ttlS <= 0)
     throw new TokensOptionsError('ttlS', 'a positive integer (seconds)')
+  if (typeof now !== 'function') throw new TokensOptionsError('now', 'a function returning epoch ms')
   const key = keys.current
   const sign = createSigner(signerOptions(key))
 
   function claims({ sub, sid, roles, endsAt }: TokenSubject): AccessClaims {
-    const iat = Math.floor(Date.now() / 1000)
+    const iat = Math.floor(now() / 1000)
     const exp = endsAt === undefined ? iat + ttlS : Math.min(iat + ttlS, Math.floor(endsAt / 1000))
     if (exp <= iat) throw new SessionEndedError()
     return { iss: issuer, aud: audience, sub, sid, roles: [...roles], iat, nbf: iat, exp, jti: randomUUID() }

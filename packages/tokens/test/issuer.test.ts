@@ -51,6 +51,19 @@ describe('createIssuer', () => {
     expect(() => issuer.claims({ ...subject, endsAt: (t0 - 5) * 1000 })).toThrow(/session has ended/)
   })
 
+  test('takes its times from the clock it is given (default Date.now)', () => {
+    let clock = (t0 + 7200) * 1000
+    const issuer = createIssuer(keySetFromJwks([es]), { ...options, now: () => clock })
+    const subject = { sub: 'u_alice', sid: 'sid-1', roles: ['user'] as const }
+    expect(issuer.claims(subject)).toMatchObject({ iat: t0 + 7200, nbf: t0 + 7200, exp: t0 + 7500 })
+    clock += 60_000
+    expect(issuer.claims({ ...subject, endsAt: clock + 10_000 })).toMatchObject({
+      iat: t0 + 7260,
+      exp: t0 + 7270,
+    })
+    expect(() => createIssuer(keySetFromJwks([es]), { ...options, now: 5 as never })).toThrow(/now/)
+  })
+
   test('EdDSA keys sign too, and the verifier accepts both', async () => {
     const keys = keySetFromJwks([ed, es])
     const issuer = createIssuer(keys, options)

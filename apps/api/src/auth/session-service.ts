@@ -1,4 +1,6 @@
-import { hashSecret, type Role } from '@portcullis/sessions'
+import type { Role } from '@portcullis/protocol'
+import { hashSecret } from '@portcullis/sessions'
+import { SessionEndedError } from '@portcullis/tokens'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { InvalidRefreshToken, SessionExpired } from '../errors.ts'
 import { apiEvent } from '../security-events.ts'
@@ -40,7 +42,10 @@ export async function currentRoles(app: FastifyInstance, userId: string, seed: R
   return await app.store.ensureRoles(userId, seed)
 }
 
-/** A token pair; the access token never outlives the session (`exp` ≤ `endsAt`), `expiresIn` says its real life. */
+/**
+ * A token pair, signed through @fastify/jwt. The access token never outlives the session (`exp` ≤ `endsAt`);
+ * `expiresIn` says its real life. A session with less than a second left gets 401 `session_expired`.
+ */
 function pair(
   app: FastifyInstance,
   user: TokenPair['user'],
@@ -48,9 +53,15 @@ function pair(
   refreshToken: string,
   endsAt: number,
 ): TokenPair {
-  const { token, claims } = app.tokens.issuer.issue(user.id, sid, user.roles, endsAt)
+  let claims
+  try {
+    claims = app.tokens.issuer.claims({ sub: user.id, sid, roles: user.roles, endsAt })
+  } catch (err) {
+    if (err instanceof SessionEndedError) throw new SessionExpired()
+    throw err
+  }
   return {
-    accessToken: token,
+    accessToken: app.jwt.sign(claims),
     refreshToken,
     tokenType: 'Bearer',
     expiresIn: Math.max(0, claims.exp - claims.iat),

@@ -1,3 +1,4 @@
+import { normalizeOrigin } from '@portcullis/config'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { traceparentFor } from '@portcullis/telemetry'
 import { OriginNotAllowed } from '../errors.ts'
@@ -6,8 +7,9 @@ import { newTicket } from '../tokens/secrets.ts'
 import type { AuthContext } from '../plugins/app/auth.ts'
 
 /**
- * Mints a WebSocket ticket bound to the session, the request's Origin (when sent, and only an allowed one),
- * the `exp` of the access token used (= the socket's lifetime) and the request's `traceparent`.
+ * Mints a WebSocket ticket bound to the session, the request's Origin (when sent, and only an allowed one; stored
+ * lower-cased, as the Origin policy compares it), the `exp` and `kid` of the access token used (the socket's
+ * lifetime, and the key whose removal closes it) and the request's `traceparent`.
  * TTL: TICKET_TTL_S, never beyond the access token's expiry. At most TICKET_RATE_PER_MIN per session per
  * minute (429 + Retry-After beyond).
  */
@@ -17,7 +19,7 @@ export async function mintTicket(
   auth: AuthContext,
 ): Promise<{ ticket: string; expiresIn: number }> {
   const origin = req.headers.origin ?? null
-  if (origin !== null && !app.config.ALLOWED_ORIGINS.includes(origin)) {
+  if (origin !== null && !app.origins.allows(origin)) {
     apiEvent(req.log, 'auth.ticket.refused', {
       reason: 'origin_not_allowed',
       ip: req.ip,
@@ -37,11 +39,12 @@ export async function mintTicket(
     {
       sid: auth.claims.sid,
       userId: auth.claims.sub,
-      origin,
+      origin: origin === null ? null : normalizeOrigin(origin),
       accessExp,
       // The ticket request's own span when tracing is on (the upgrade becomes its child), else the caller's
       // well-formed `traceparent`; anything else is dropped, never stored.
       traceparent: traceparentFor(traceparent) ?? null,
+      kid: auth.kid,
     },
     ttlS,
   )

@@ -1,9 +1,10 @@
+import { jwksDocument } from '@portcullis/tokens'
 import type { FastifyInstance } from 'fastify'
-import { jwksDocument } from '../keys/keyset.ts'
 
 /**
- * Seconds verifiers may cache the JWKS. Short, so a newly added key is picked up well within an access
- * token's lifetime; a rotation must publish the new key this long before it signs (see the api guide).
+ * Seconds verifiers may cache the JWKS. Short, so a newly added key is picked up well within an access token's
+ * lifetime; a rotation publishes the new key at least this long (and every verifier's refresh interval, realtime's
+ * `JWKS_REFRESH_S`) before it signs (docs/guides/api.md, "Rotate keys").
  */
 export const JWKS_MAX_AGE_S = 300
 

@@ -2,10 +2,9 @@ import { randomBytes } from 'node:crypto'
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { readJsonFile } from '@portcullis/config'
-import { USER_ID_PATTERN } from '@portcullis/protocol'
+import { RoleSchema, USER_ID_PATTERN } from '@portcullis/protocol'
 import { Type, type Static } from 'typebox'
 import { Compile } from 'typebox/compile'
-import { RoleSchema } from '../schemas.ts'
 
 /** Ids of accounts created by the identity-provider exchange start with this; a users file may not use it. */
 export const PROVIDER_ACCOUNT_PREFIX = 'oidc_'

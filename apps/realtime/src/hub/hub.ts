@@ -3,9 +3,8 @@ import type { WebSocket } from 'ws'
 import type { FastifyBaseLogger } from 'fastify'
 import { CLOSE_CODES, type ClientMessage, type ClientMessageOf, type Role } from '@portcullis/protocol'
 import type { ConnectionTelemetry } from '@portcullis/telemetry'
-import type { JwksCache } from '../auth/jwks.ts'
+import { KEYS_UNAVAILABLE_RETRY_AFTER_S, type TokenVerifier } from '@portcullis/tokens'
 import type { Principal } from '../auth/principal.ts'
-import { verifyWithRefresh, type VerifyOptions } from '../auth/verify-token.ts'
 import type { SessionRecord, SessionStore } from '@portcullis/sessions'
 import type { RtStore } from '../limits/rt-store.ts'
 import { UserBudget } from '../limits/user-budget.ts'
@@ -20,8 +19,8 @@ export interface HubOptions {
   rtStore: RtStore
   /** The session store: `auth.refresh` re-checks the session and the user's roles there. */
   store: SessionStore
-  keys: JwksCache
-  verify: VerifyOptions
+  /** The one token verifier (`auth.refresh`), over the JWKS source. */
+  verifier: TokenVerifier
   limits: ConnectionLimits
   maxSubscriptions: number
   /** Builds the cross-instance fan-out around the hub's `deliver`. */
@@ -183,16 +182,21 @@ export class Hub implements ConnectionOwner {
   }
 
   /**
-   * `auth.refresh`: a valid token of the same user and session moves the socket's expiry, after the session and the
-   * user's roles are re-checked in the store (a session revoked while its event was missed ends here). Any other
-   * token closes 4401 `token_invalid`; an unreachable store answers `unavailable` and changes nothing.
+   * `auth.refresh`: a valid token of the same user and session moves the socket's expiry (and its `kid`), after the
+   * session and the user's roles are re-checked in the store (a session revoked while its event was missed ends
+   * here). Any other token closes 4401 `token_invalid`. An unreachable store or key set (JWKS down, or stale past
+   * JWKS_MAX_STALE_S) is not the client's fault: it answers `unavailable` and changes nothing.
    */
   async #refresh(conn: Connection, msg: ClientMessageOf<'auth.refresh'>): Promise<void> {
-    const result = await verifyWithRefresh(msg.accessToken, this.#options.keys, this.#options.verify)
+    const result = await this.#options.verifier.verify(msg.accessToken)
     if (conn.closing) return
+    if (!result.ok && result.failure === 'keys_unavailable') {
+      const retryAfterMs = KEYS_UNAVAILABLE_RETRY_AFTER_S * 1000
+      return conn.send(frames.error(msg.id, 'unavailable', 'could not refresh, retry later', retryAfterMs))
+    }
     if (!result.ok || result.claims.sub !== conn.userId || result.claims.sid !== conn.sid) {
       rtEvent(conn.log, 'ws.auth.refresh_refused', {
-        reason: result.ok ? 'other_user_or_session' : `token_${result.reason}`,
+        reason: result.ok ? 'other_user_or_session' : `token_${result.failure}`,
         ...conn.who(),
         level: 'warn',
       })
@@ -220,6 +224,7 @@ export class Hub implements ConnectionOwner {
     if (roles.join(',') !== conn.roles.join(',')) this.applyRoles(conn.userId, roles)
     conn.sessionEndsAt = session.endsAt
     conn.expMs = result.claims.exp * 1000
+    conn.kid = result.kid
     conn.scheduleExpiry()
     rtEvent(conn.log, 'ws.auth.refreshed', conn.who())
     conn.send(frames.authRefreshed(msg.id, conn.expMs))
@@ -231,6 +236,21 @@ export class Hub implements ConnectionOwner {
     if (!conns) return 0
     for (const conn of conns) conn.close(code, reason)
     return conns.size
+  }
+
+  /**
+   * Closes every socket whose current token was signed by one of `kids` (keys the api no longer publishes) with
+   * 4401 `token_invalid`; returns how many. Removals are rare: a scan of this instance's sockets.
+   */
+  closeKeys(kids: readonly string[]): number {
+    const removed = new Set(kids)
+    let closed = 0
+    for (const conn of this.connections.values()) {
+      if (conn.closing || conn.kid === null || !removed.has(conn.kid)) continue
+      conn.close(CLOSE_CODES.tokenInvalid.code, CLOSE_CODES.tokenInvalid.reason)
+      closed += 1
+    }
+    return closed
   }
 
   /** Closes every socket of a user (roles gone from the store), returns how many. */

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import { CLOSE_CODES, type Role } from '@portcullis/protocol'
 import type { SessionEvent, SessionStore } from '@portcullis/sessions'
 import { recordRevocationLatency } from '@portcullis/telemetry'
+import type { JwksSource } from '@portcullis/tokens'
 import type { RtStore } from '../limits/rt-store.ts'
 import { rtEvent } from '../security-events.ts'
 import type { Connection } from '../transport/connection.ts'
@@ -12,6 +13,8 @@ export interface SupervisorOptions {
   hub: Hub
   store: SessionStore
   rtStore: RtStore
+  /** The api's keys: sockets admitted with (or last refreshed by) a token of a removed key are closed. */
+  keys: Pick<JwksSource, 'on' | 'off' | 'get' | 'ready'>
   idleTimeoutMs: number
   heartbeatIntervalMs: number
   storeGraceMs: number
@@ -28,7 +31,8 @@ const ABANDONED_UPGRADE_MS = 60_000
 /**
  * Everything that happens to live sockets without a client frame: heartbeat pings and dead-peer termination,
  * idle close (4408), connection-slot renewal, session events (revocation 4401, role changes), re-validation
- * after the event link returns, and fail-closed 1013 when the store stays unreachable past STORE_GRACE_MS.
+ * after the event link returns, fail-closed 1013 when the store stays unreachable past STORE_GRACE_MS, and
+ * 4401 `token_invalid` for sockets whose token's key the api no longer publishes (never for a JWKS outage).
  */
 export class Supervisor {
   readonly #o: SupervisorOptions
@@ -49,6 +53,7 @@ export class Supervisor {
 
   async start(): Promise<void> {
     const o = this.#o
+    o.keys.on('removed', this.#keysRemoved)
     const every = (ms: number, fn: () => void) => this.#timers.push(setInterval(fn, ms).unref())
     every(o.heartbeatIntervalMs, () => this.#heartbeat())
     every(Math.max(10, Math.min(1000, Math.floor(o.idleTimeoutMs / 4))), () => this.#idleSweep())
@@ -71,6 +76,7 @@ export class Supervisor {
   }
 
   async stop(): Promise<void> {
+    this.#o.keys.off('removed', this.#keysRemoved)
     for (const t of this.#timers) clearInterval(t)
     this.#timers.length = 0
     await this.#unsubscribe?.().catch(() => {})
@@ -147,7 +153,17 @@ export class Supervisor {
   settleUpgrade(watch: UpgradeWatch, conn: Connection): void {
     this.upgrades.end(watch)
     if (watch.revoked) return conn.close(CLOSE_CODES.sessionRevoked.code, CLOSE_CODES.sessionRevoked.reason)
+    // Its key was removed while the upgrade was in flight (after it verified, before `#keysRemoved` could see it).
+    const { keys } = this.#o
+    if (conn.kid !== null && keys.ready && keys.get(conn.kid) === undefined)
+      return conn.close(CLOSE_CODES.tokenInvalid.code, CLOSE_CODES.tokenInvalid.reason)
     if (watch.rolesChanged) void this.syncRoles(watch.userId)
+  }
+
+  /** The api stopped publishing these keys (or reused their kids for other keys): their sockets close 4401. */
+  readonly #keysRemoved = (kids: readonly string[]): void => {
+    const closed = this.#o.hub.closeKeys(kids)
+    rtEvent(this.#o.log, 'keys.removed', { reason: 'unpublished', kids: kids.join(','), sockets: closed })
   }
 
   /**

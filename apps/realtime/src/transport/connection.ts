@@ -48,6 +48,8 @@ export class Connection {
   roles: Role[]
   /** `exp` of the current token, epoch ms. */
   expMs: number
+  /** `kid` of the current token (the upgrade's, then each accepted `auth.refresh`'s); null when unknown. */
+  kid: string | null
   /** The session's absolute end, epoch ms (SESSION_MAX_AGE_S): no refresh moves the socket past it. */
   sessionEndsAt: number
   readonly subscriptions = new Set<string>()
@@ -91,6 +93,7 @@ export class Connection {
     this.sid = principal.sid
     this.roles = principal.roles
     this.expMs = principal.expMs
+    this.kid = principal.kid
     this.sessionEndsAt = principal.sessionEndsAt
     this.ip = peer.ip
     this.origin = peer.origin

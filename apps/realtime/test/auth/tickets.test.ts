@@ -46,7 +46,7 @@ describe('ticket redemption', () => {
   })
 
   test('a ticket of a session revoked since, or of an expired token, or unknown → 401', async () => {
-    const t = await startApp({ JWT_EXP_LEEWAY_S: 0 })
+    const t = await startApp({}, { deps: { expLeewayS: 0 } })
     const login = await t.login()
     const ticket = await t.ticket(login)
     await t.store.revokeSession(login.sid, 'logout')

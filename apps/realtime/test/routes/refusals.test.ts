@@ -1,8 +1,10 @@
 import { request as httpRequest } from 'node:http'
 import { describe, expect, test } from 'vitest'
 import { SUBPROTOCOL } from '@portcullis/protocol'
+import { wireError } from '@portcullis/tokens'
+import { extractCredential } from '../../src/auth/credentials.ts'
+import { bearer, connect, refused, shared, startApp } from '../helper.ts'
 import { MAX_HEADER_FIELDS } from '../../src/plugins/app/handshake.ts'
-import { b64, bearer, connect, refused, shared, startApp, AUDIENCE, ISSUER } from '../helper.ts'
 
 /** Sends a raw upgrade request with exactly these headers; resolves with status and body. */
 async function rawUpgrade(
@@ -86,22 +88,33 @@ describe('refusals before 101', () => {
     await connect(t.url, { query: `ticket=${ticket}`, origin: t.origin })
   })
 
+  test('one Origin policy: an allowed Origin in another case passes the guard and its ticket binding', async () => {
+    const t = await startApp({ ALLOWED_ORIGINS: ['http://App.Test'] })
+    const login = await t.login()
+    await connect(t.url, { headers: bearer(login.token), origin: 'HTTP://APP.TEST' })
+    // The api stores a ticket's Origin lower-cased; the browser may send any case of it.
+    const ticket = await t.ticket(login, { origin: 'http://app.test' })
+    await connect(t.url, { query: `ticket=${ticket}`, origin: 'http://APP.test' })
+    expect(
+      (await refused(t.url, { headers: bearer(login.token), origin: 'http://app.test.evil' })).status,
+    ).toBe(403)
+  })
+
   test('401: missing, garbage, alg none, wrong iss/aud, expired, nbf in the future, unknown kid, revoked session', async () => {
     const t = await startApp()
     const login = await t.login()
     const now = Math.floor(Date.now() / 1000)
     const base = { sub: login.userId, sid: login.sid }
-    const none = `${b64({ alg: 'none', kid: t.signer.keys[0]!.kid })}.${b64({ ...base, iss: ISSUER, aud: AUDIENCE, exp: now + 60 })}.`
     const cases: Array<[Record<string, string>, string]> = [
       [{}, 'missing_credentials'],
       [bearer('garbage'), 'invalid_token'],
-      [bearer(none), 'invalid_token'],
-      [bearer(t.signer.sign({ ...base, iss: 'x' })), 'invalid_token'],
-      [bearer(t.signer.sign({ ...base, aud: 'x' })), 'invalid_token'],
-      [bearer(t.signer.sign({ ...base, exp: now - 30 })), 'token_expired'],
-      [bearer(t.signer.sign({ ...base, nbf: now + 300 })), 'invalid_token'],
-      [bearer(t.signer.sign(base, { kid: 'unknown' })), 'invalid_token'],
-      [bearer(t.signer.sign({ ...base, sid: 'no-such-session' })), 'session_revoked'],
+      [bearer(t.tokens.token(base, { alg: 'none' })), 'invalid_token'],
+      [bearer(t.tokens.token({ ...base, iss: 'x' })), 'invalid_token'],
+      [bearer(t.tokens.token({ ...base, aud: 'x' })), 'invalid_token'],
+      [bearer(t.tokens.token({ ...base, exp: now - 30 })), 'token_expired'],
+      [bearer(t.tokens.token({ ...base, nbf: now + 300 })), 'invalid_token'],
+      [bearer(t.tokens.token(base, { kid: 'unknown' })), 'invalid_token'],
+      [bearer(t.tokens.token({ ...base, sid: 'no-such-session' })), 'session_revoked'],
     ]
     for (const [headers, error] of cases) {
       const res = await refused(t.url, { headers })
@@ -110,6 +123,27 @@ describe('refusals before 101', () => {
     }
     await t.store.revokeSession(login.sid, 'logout')
     expect((await refused(t.url, { headers: bearer(login.token) })).body.error).toBe('session_revoked')
+  })
+
+  test('401 for every attack token of @portcullis/tokens/testing, at the real endpoint, each counted', async () => {
+    const t = await startApp({ AUTH_FAILURES_PER_MIN: 10_000, CONNECT_RATE_PER_MIN: 10_000 })
+    const login = await t.login()
+    const attacks = t.tokens.attacks()
+    expect(attacks.length).toBeGreaterThan(50)
+    for (const attack of attacks) {
+      const headers = bearer(attack.token)
+      const res = await refused(t.url, { headers })
+      expect(res.status, attack.name).toBe(401)
+      expect(res.body.error, attack.name).toBe(wireError(attack.failure).error)
+      // Refused by the credential parser (a header that is no bearer token) or by the verifier, for its reason.
+      const extracted = extractCredential({}, headers, false)
+      const reason = extracted.ok ? `token_${attack.failure}` : extracted.reason
+      expect(t.logs.events('ws.upgrade.refused').at(-1)?.reason, attack.name).toBe(reason)
+    }
+    // Each refusal counted toward the IP block.
+    const failures = await t.redis.get(t.app.node.rtStore.keys.authFailures('127.0.0.1'))
+    expect(Number(failures)).toBe(attacks.length)
+    await connect(t.url, { headers: bearer(login.token) })
   })
 
   test('401 for a bearer subprotocol entry without portcullis.v1; with it, the server answers portcullis.v1 only', async () => {

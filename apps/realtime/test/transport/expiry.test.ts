@@ -1,11 +1,12 @@
 import { describe, expect, test } from 'vitest'
 import { bearer, connect, startApp } from '../helper.ts'
 
-const fast = { EXPIRY_WARNING_S: 1, JWT_EXP_LEEWAY_S: 0 }
+const fast = { EXPIRY_WARNING_S: 1 }
+const noLeeway = { deps: { expLeewayS: 0 } }
 
 describe('token lifetime on a live socket', () => {
   test('auth.expiring EXPIRY_WARNING_S before exp, then 4401 token_expired without refresh', async () => {
-    const t = await startApp(fast)
+    const t = await startApp(fast, noLeeway)
     const login = await t.login('exp1', ['user'], { expS: 2 })
     const c = await connect(t.url, { headers: bearer(login.token) })
     const expiring = await c.next({ type: 'auth.expiring' }, 3000)
@@ -15,12 +16,12 @@ describe('token lifetime on a live socket', () => {
   })
 
   test('auth.refresh with a token of the same user and session moves the expiry', async () => {
-    const t = await startApp(fast)
+    const t = await startApp(fast, noLeeway)
     const login = await t.login('exp2', ['user'], { expS: 2 })
     const c = await connect(t.url, { headers: bearer(login.token) })
     await c.next({ type: 'auth.expiring' }, 3000)
     const exp = Math.floor(Date.now() / 1000) + 60
-    const fresh = t.signer.sign({ sub: login.userId, sid: login.sid, exp }, { alg: 'EdDSA' })
+    const fresh = t.tokens.token({ sub: login.userId, sid: login.sid, exp }, { alg: 'EdDSA' })
     c.send({ type: 'auth.refresh', id: 'r1', accessToken: fresh })
     expect(await c.next({ type: 'auth.refreshed' })).toEqual({
       type: 'auth.refreshed',
@@ -33,12 +34,12 @@ describe('token lifetime on a live socket', () => {
   })
 
   test('the session’s absolute end closes the socket 4401 session_expired; a fresh token does not move it', async () => {
-    const t = await startApp(fast)
+    const t = await startApp(fast, noLeeway)
     const login = await t.login('ends', ['user'], { expS: 60, sessionEndsInMs: 1500 })
     const started = Date.now()
     const c = await connect(t.url, { headers: bearer(login.token) })
     const exp = Math.floor(Date.now() / 1000) + 120
-    const fresh = t.signer.sign({ sub: login.userId, sid: login.sid, exp })
+    const fresh = t.tokens.token({ sub: login.userId, sid: login.sid, exp })
     c.send({ type: 'auth.refresh', id: 'r', accessToken: fresh })
     await c.next({ id: 'r', type: 'auth.refreshed' })
     expect(await c.closed).toEqual({ code: 4401, reason: 'session_expired' })
@@ -48,7 +49,7 @@ describe('token lifetime on a live socket', () => {
   })
 
   test('auth.refresh with another session’s token, or an invalid token → 4401 token_invalid', async () => {
-    const t = await startApp(fast)
+    const t = await startApp(fast, noLeeway)
     const login = await t.login('exp3')
     const other = await t.login('exp3')
     const c = await connect(t.url, { headers: bearer(login.token) })
@@ -58,15 +59,15 @@ describe('token lifetime on a live socket', () => {
     d.send({
       type: 'auth.refresh',
       id: 'r',
-      accessToken: t.signer.sign({ sub: 'exp3', sid: login.sid, iss: 'evil' }),
+      accessToken: t.tokens.token({ sub: 'exp3', sid: login.sid, iss: 'evil' }),
     })
     expect(await d.closed).toEqual({ code: 4401, reason: 'token_invalid' })
   })
 
   test('a token that expires in 40 days does not overflow the expiry timer', async () => {
-    const t = await startApp(fast)
+    const t = await startApp(fast, noLeeway)
     const login = await t.login('far')
-    const token = t.signer.sign({
+    const token = t.tokens.token({
       sub: login.userId,
       sid: login.sid,
       exp: Math.floor(Date.now() / 1000) + 40 * 86_400,
@@ -79,7 +80,7 @@ describe('token lifetime on a live socket', () => {
   })
 
   test('nothing is processed after exp, even before the expiry timer fires', async () => {
-    const t = await startApp(fast)
+    const t = await startApp(fast, noLeeway)
     const login = await t.login('exp4', ['user'], { expS: 60 })
     const c = await connect(t.url, { headers: bearer(login.token) })
     // Move the socket's expiry into the past without re-arming its timer: only the per-frame check can act.

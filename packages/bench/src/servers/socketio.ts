@@ -1,12 +1,12 @@
 /**
- * Baseline 3: what a team would otherwise pick — Socket.IO 4 with a JWT middleware (fast-jwt, the same ES256
- * key and claim checks as Portcullis) and the Redis adapter, so a publish reaches every instance.
- * Websocket transport only (no long-polling upgrade dance). Env: PORT, REDIS_URL, JWT_PUBLIC_KEY (PEM),
- * JWT_ISSUER, JWT_AUDIENCE.
+ * Baseline 3: what a team would otherwise pick — Socket.IO 4 with a JWT middleware (the verifier of
+ * `@portcullis/tokens` over the same JWKS: the same ES256 key and claim checks as Portcullis) and the Redis
+ * adapter, so a publish reaches every instance. Websocket transport only (no long-polling upgrade dance).
+ * Env: PORT, REDIS_URL, JWKS_URL, JWT_ISSUER, JWT_AUDIENCE.
  */
 import { createServer } from 'node:http'
 import { createAdapter } from '@socket.io/redis-adapter'
-import { createVerifier } from 'fast-jwt'
+import { createJwksSource, createVerifier } from '@portcullis/tokens'
 import { createClient } from 'redis'
 import { Server } from 'socket.io'
 import { envPort } from './hub.ts'
@@ -17,14 +17,9 @@ const env = (name: string): string => {
   return value
 }
 
-const verify = createVerifier({
-  key: env('JWT_PUBLIC_KEY'),
-  algorithms: ['ES256'],
-  allowedIss: env('JWT_ISSUER'),
-  allowedAud: env('JWT_AUDIENCE'),
-  requiredClaims: ['exp', 'sub', 'sid'],
-  clockTolerance: 5000,
-})
+const keys = createJwksSource({ url: env('JWKS_URL') })
+const verifier = createVerifier({ issuer: env('JWT_ISSUER'), audience: env('JWT_AUDIENCE'), keys })
+if (!(await keys.whenReady(5000))) throw new Error('JWKS not reachable')
 
 const pub = createClient({ url: env('REDIS_URL') })
 const sub = pub.duplicate()
@@ -43,14 +38,11 @@ io.adapter(createAdapter(pub, sub))
 
 io.use((socket, next) => {
   const token: unknown = (socket.handshake.auth as { token?: unknown }).token
-  try {
-    if (typeof token !== 'string') throw new Error('no token')
-    const claims = verify(token) as { sub: string; sid: string }
-    socket.data.userId = claims.sub
+  void verifier.verify(token).then((result) => {
+    if (!result.ok) return next(new Error('unauthorized'))
+    socket.data.userId = result.claims.sub
     next()
-  } catch {
-    next(new Error('unauthorized'))
-  }
+  })
 })
 
 let messageSeq = 0

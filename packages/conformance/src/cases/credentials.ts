@@ -109,7 +109,7 @@ export const queryToken = defineCase({
   async run(ctx: CaseContext) {
     if (ctx.target.profile !== 'production')
       ctx.skip(
-        'development profile: SPEC allows ?access_token= outside production (run with --profile production)',
+        'development profile: the contract allows ?access_token= outside production (run with --profile production)',
       )
     const session = await ctx.login()
     const outcome = await ctx.upgrade({ query: { access_token: session.accessToken } })

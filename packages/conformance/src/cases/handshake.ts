@@ -62,7 +62,7 @@ export const badVersion = defineCase({
 export const refusalOrder = defineCase({
   id: 'handshake.refusal-order',
   group: 'handshake',
-  name: 'refusals come in SPEC order: a malformed handshake is 400 before Origin and credential, a foreign Origin 403 before the credential',
+  name: 'refusals come in the documented order: a malformed handshake is 400 before Origin and credential, a foreign Origin 403 before the credential',
   spec: `${REFUSALS}; the later pairs (429 before 403, 401 before the per-user 429) are checked by limits.per-user-cap, limits.connect-flood and limits.auth-failure-block`,
   refs: ['RFC 6455 §4.2.1', 'OWASP WebSocket Security Cheat Sheet'],
   practices: [2, 3, 4],
@@ -136,7 +136,7 @@ export const onlyV1Ws = defineCase({
   },
 })
 
-/** A normal upgrade after abuse: the server is still serving (SPEC: "refused without harm"). */
+/** A normal upgrade after abuse: the server is still serving (contract: "refused without harm"). */
 async function stillServes(ctx: CaseContext, session: Session): Promise<void> {
   const { peer } = await ctx.connect(session, { via: 'header', step: 'a normal upgrade afterwards' })
   await peer.close()

@@ -80,7 +80,7 @@ export const perUserCap = defineCase({
     'close one; GET /v1/ws → 101',
   ],
   async run(ctx: CaseContext) {
-    // Room for SPEC's default cap (5) and the checks after it, so the token does not expire while pacing.
+    // Room for the documented default cap (5) and the checks after it, so the token does not expire while pacing.
     await ctx.reserveUpgrades(10, 2)
     const session = await ctx.login()
     const peers: Peer[] = []

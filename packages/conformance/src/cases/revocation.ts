@@ -15,7 +15,7 @@ async function socketsOn(ctx: CaseContext, session: Session): Promise<Peer[]> {
   return peers
 }
 
-/** Every socket closes 4401 session_revoked within the SPEC bound, measured from `since`. */
+/** Every socket closes 4401 session_revoked within the contract's bound, measured from `since`. */
 async function expectRevoked(ctx: CaseContext, peers: Peer[], since: number): Promise<void> {
   const bound = ctx.target.revocationBoundMs
   const closes = await Promise.all(peers.map((p) => p.waitClose(Math.max(3 * bound, 3000))))
@@ -30,7 +30,7 @@ async function expectRevoked(ctx: CaseContext, peers: Peer[], since: number): Pr
     const ms = Math.round(close.at - since)
     ctx.check(
       ms <= bound,
-      `socket via --ws #${i + 1} closed ${ms} ms after the revocation (SPEC: never over ${bound} ms)`,
+      `socket via --ws #${i + 1} closed ${ms} ms after the revocation (contract: never over ${bound} ms)`,
     )
   }
 }

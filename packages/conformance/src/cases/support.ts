@@ -19,7 +19,7 @@ export function answerOf(
 }
 
 /**
- * The refusal SPEC prescribes: exactly `status` before 101, a JSON body `{error: "<code>"}`, `Retry-After` on 429
+ * The refusal the contract prescribes: exactly `status` before 101, a JSON body `{error: "<code>"}`, `Retry-After` on 429
  * and 503, and none of the credential that was sent echoed back. Records the attempt as evidence. A 400 for a
  * malformed request may come from any HTTP layer in front of the app (proxy, CDN) that parses it first, so for a
  * 400 only the status is required (decision 0861).
@@ -69,7 +69,7 @@ export function fakeTicket(): string {
   return Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url')
 }
 
-/** The `limits` a `welcome` carries (SPEC: maxMessageBytes, msgRatePerS, msgBurst, idleTimeoutMs). */
+/** The `limits` a `welcome` carries (contract: maxMessageBytes, msgRatePerS, msgBurst, idleTimeoutMs). */
 export interface WelcomeLimits {
   readonly maxMessageBytes: number
   readonly msgRatePerS: number

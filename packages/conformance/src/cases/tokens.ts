@@ -8,7 +8,7 @@ import {
   selfSigned,
   withClaims,
   withHeader,
-} from '../jwt.ts'
+} from '@portcullis/tokens/testing'
 import { defineCase, expect401, expectGenuineAccepted, expectRefused } from './support.ts'
 
 // Every case here forges from a real token the suite logged in for: what an attacker holding one can do

@@ -35,7 +35,7 @@ export function renderJunit(r: Report): string {
         out.push(`      <failure message="${clean(c.reason ?? 'failed')}">${evidence}</failure>`)
       if (c.verdict === 'skip') out.push(`      <skipped message="${clean(c.reason ?? 'skipped')}"/>`)
       out.push(
-        `      <system-out>${clean(`SPEC: ${c.spec}\nrefs: ${c.refs.join('; ')}`)}${evidence ? `\n${evidence}` : ''}</system-out>`,
+        `      <system-out>${clean(`contract: ${c.spec}\nrefs: ${c.refs.join('; ')}`)}${evidence ? `\n${evidence}` : ''}</system-out>`,
       )
       out.push('    </testcase>')
     }

@@ -4,7 +4,7 @@ import { duration, evidenceLine } from './evidence.ts'
 const ICON = { pass: '✅ pass', fail: '❌ fail', skip: '⏭️ skip' } as const
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ')
 
-/** A Markdown report: target, summary table, then each case with its SPEC clause, references and evidence. */
+/** A Markdown report: target, summary table, then each case with its contract clause, references and evidence. */
 export function renderMarkdown(r: Report): string {
   const s = r.summary
   const out = [
@@ -40,7 +40,7 @@ export function renderMarkdown(r: Report): string {
       `${cell(c.name)} (${duration(c.durationMs)}${c.source ? `, from ${c.source}` : ''})`,
       '',
     )
-    out.push(`- SPEC: ${cell(c.spec)}`, `- refs: ${c.refs.map(cell).join('; ')}`)
+    out.push(`- contract: ${cell(c.spec)}`, `- refs: ${c.refs.map(cell).join('; ')}`)
     if (c.reason) out.push(`- ${c.verdict === 'skip' ? 'skipped' : 'reason'}: ${cell(c.reason)}`)
     for (const e of c.evidence) out.push(`- ${cell(evidenceLine(e))}`)
   }

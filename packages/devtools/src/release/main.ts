@@ -1,4 +1,5 @@
-// `pnpm release`: publish the public packages (@portcullis/protocol, @portcullis/client) with Changesets.
+// `pnpm release`: publish the public packages (every workspace package not marked `private`: @portcullis/protocol,
+// @portcullis/client, @portcullis/tokens, @portcullis/conformance) with Changesets.
 //
 //   pnpm changeset                # describe a change (writes .changeset/<name>.md), in the pull request
 //   pnpm changeset version        # apply pending changesets: bump versions, write CHANGELOG.md files
@@ -8,7 +9,7 @@
 // Verification (tarballProblems): no `source` export condition, no `workspace:` range, no sources or tests, every
 // export target present, README, repository, engines and sideEffects set.
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { REPO_ROOT } from '../generate/files.ts'
@@ -24,13 +25,27 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env):
   }
 }
 
+/** The names of the workspace packages that publish (not `private`). */
+function publicPackages(): string[] {
+  const dir = join(REPO_ROOT, 'packages')
+  return readdirSync(dir)
+    .map(
+      (name) =>
+        JSON.parse(readFileSync(join(dir, name, 'package.json'), 'utf8')) as {
+          name: string
+          private?: boolean
+        },
+    )
+    .filter((manifest) => manifest.private !== true)
+    .map((manifest) => manifest.name)
+}
+
 run('pnpm', [
   'exec',
   'turbo',
   'run',
   'build',
-  '--filter=@portcullis/protocol',
-  '--filter=@portcullis/client',
+  ...publicPackages().map((name) => `--filter=${name}`),
   '--output-logs=errors-only',
 ])
 

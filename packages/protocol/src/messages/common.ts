@@ -25,6 +25,10 @@ export const Text = Type.String({
 
 export const EpochMs = Type.Integer({ minimum: 0, description: 'Time as epoch milliseconds.' })
 
+/**
+ * A role (`ROLES`): the one schema of a role, also used by the api's routes and the session events.
+ * @example Type.Array(RoleSchema, { maxItems: 8 })
+ */
 export const RoleSchema = Type.Union([Type.Literal('user'), Type.Literal('admin')], {
   description: 'A role.',
 })

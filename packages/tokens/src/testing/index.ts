@@ -4,3 +4,14 @@
  */
 export { TestTokens, type Attack, type ForgeOptions, type TestKey } from './test-tokens.ts'
 export { JwksServer, serveJwks, JWKS_PATH } from './jwks-server.ts'
+export {
+  algNone,
+  decodeJwt,
+  encodeJwt,
+  hmacSigned,
+  keyConfusionSecrets,
+  selfSigned,
+  withClaims,
+  withHeader,
+  type DecodedJwt,
+} from './forge.ts'

@@ -1,15 +1,16 @@
+import { originPolicy, type OriginPolicy } from '@portcullis/config'
+import {
+  createIssuer,
+  createVerifier,
+  type KeySet,
+  type TokenIssuer,
+  type TokenVerifier,
+} from '@portcullis/tokens'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { LoginThrottle } from '../../auth/login-throttle.ts'
 import { SessionQuota } from '../../auth/session-quota.ts'
 import type { ApiConfig } from '../../config.ts'
-import type { KeySet } from '../../keys/keyset.ts'
-import {
-  createTokenIssuer,
-  createTokenVerifier,
-  type TokenIssuer,
-  type TokenVerifier,
-} from '../../tokens/access-token.ts'
 import type { UserDirectory } from '../../users/directory.ts'
 import type { PasswordHasher } from '../../users/passwords.ts'
 
@@ -18,8 +19,15 @@ declare module 'fastify' {
     config: ApiConfig
     /** Epoch ms. */
     now: () => number
+    /** The signing keys (SIGNING_KEYS_FILE): the current key signs, every key verifies and is published. */
     keys: KeySet
+    /**
+     * The access-token issuer (claims, capped at the session's end) and the one verifier over `keys`; tokens are
+     * signed and bearer routes verified through @fastify/jwt with these (plugins/app/auth.ts).
+     */
     tokens: { issuer: TokenIssuer; verifier: TokenVerifier }
+    /** ALLOWED_ORIGINS: CORS and the ticket's Origin check. */
+    origins: OriginPolicy
     users: UserDirectory
     hasher: PasswordHasher
     loginThrottle: LoginThrottle
@@ -38,25 +46,21 @@ export interface ServicesOptions {
 }
 
 /**
- * Decorates the app with its configured services: config, clock, keys, token issuer/verifier, users, login
- * throttle, session quotas.
+ * Decorates the app with its configured services: config, clock, keys, token issuer/verifier, Origin policy,
+ * users, login throttle, session quotas.
  */
 async function servicesPlugin(app: FastifyInstance, opts: ServicesOptions): Promise<void> {
   const { config, now, keys } = opts
   if (!config || !keys || !opts.users || !opts.hasher) throw new Error('services plugin: missing options')
-  const tokenOpts = {
-    issuer: config.JWT_ISSUER,
-    audience: config.JWT_AUDIENCE,
-    ttlS: config.ACCESS_TOKEN_TTL_S,
-    now,
-  }
+  const { JWT_ISSUER: issuer, JWT_AUDIENCE: audience } = config
   app.decorate('config', config)
   app.decorate('now', now)
   app.decorate('keys', keys)
   app.decorate('tokens', {
-    issuer: createTokenIssuer(keys, tokenOpts),
-    verifier: createTokenVerifier(keys, tokenOpts),
+    issuer: createIssuer(keys, { issuer, audience, ttlS: config.ACCESS_TOKEN_TTL_S, now }),
+    verifier: createVerifier({ issuer, audience, keys }),
   })
+  app.decorate('origins', originPolicy(config))
   app.decorate('users', opts.users)
   app.decorate('hasher', opts.hasher)
   app.decorate(

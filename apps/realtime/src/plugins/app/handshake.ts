@@ -16,7 +16,7 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 /** More subprotocol entries than this is not a client we know. */
 const MAX_PROTOCOL_ENTRIES = 8
 /**
- * More header fields than this is an excessive handshake (SPEC: refused). Node only caps their total size (431)
+ * More header fields than this is an excessive handshake (docs/reference/protocol.md: refused). Node only caps their total size (431)
  * and silently drops fields past `maxHeadersCount` (2000); 100 is Apache's `LimitRequestFields` default, and
  * browsers send about 15 on an upgrade.
  */

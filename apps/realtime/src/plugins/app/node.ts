@@ -2,14 +2,14 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import type { SessionStore } from '@portcullis/sessions'
 import { RedisSessionStore } from '@portcullis/sessions/redis'
+import { createJwksSource, createVerifier, type JwksSource, type TokenVerifier } from '@portcullis/tokens'
 import type { RealtimeConfig } from '../../config.ts'
-import { httpJwksFetcher, JwksCache, type JwksFetcher } from '../../auth/jwks.ts'
-import type { VerifyOptions } from '../../auth/verify-token.ts'
 import { Hub } from '../../hub/hub.ts'
 import { RedisBroker } from '../../hub/redis-broker.ts'
 import { Supervisor } from '../../hub/supervisor.ts'
 import { nodeRedisAdapter, RtStore } from '../../limits/rt-store.ts'
 import { logStoreTimeouts } from '../../store-timeouts.ts'
+import { logKeyLifecycle } from '../../keys-log.ts'
 
 /** The parts of one realtime instance that the guards and routes are built from. */
 export interface RealtimeNode {
@@ -17,10 +17,12 @@ export interface RealtimeNode {
   store: SessionStore
   /** Shared limit state: IP gate, failed-auth counts, connection slots, message budgets. */
   rtStore: RtStore
-  /** The api's public keys. */
-  keys: JwksCache
-  /** Token checks shared by the upgrade and `auth.refresh`. */
-  verify: VerifyOptions
+  /** The api's public keys (JWKS_URL), kept fresh: refresh, cold start, removal, staleness (decision 0821). */
+  keys: JwksSource
+  /** The one token verifier (`@portcullis/tokens`), shared by the upgrade (through @fastify/jwt) and `auth.refresh`. */
+  verifier: TokenVerifier
+  /** Leeway after a token's `exp` for tickets and live sockets, ms. */
+  expLeewayMs: number
   /** Everything that happens to live sockets without a client frame, and upgrades in flight. */
   supervisor: Supervisor
 }
@@ -42,40 +44,35 @@ export interface NodeOptions {
   config: RealtimeConfig
   /** The session store (default: `RedisSessionStore` on the instance's Redis client). */
   store?: SessionStore | undefined
-  /** JWKS source (default: GET `JWKS_URL`). */
-  jwksFetcher?: JwksFetcher | undefined
   /** Connection-slot lease, ms: how fast a dead instance's slots free themselves. */
   connectionLeaseMs: number
+  /** Leeway after `exp` for tickets and live sockets, ms (the tokens package's `EXP_LEEWAY_S` unless a test shortens it). */
+  expLeewayMs: number
 }
 
 /**
  * The realtime node (Centrifugo's split of node and transport): the hub and its broker, the supervisor and its
- * timers, the stores, the key cache, and their lifecycle — keys loaded and supervision started on `ready`,
- * sockets drained and everything stopped on `close`.
+ * timers, the stores, the JWKS source and verifier, and their lifecycle — the first JWKS fetch starts at once,
+ * supervision on `ready`; sockets drained and everything stopped on `close`.
  */
 async function nodePlugin(fastify: FastifyInstance, options: NodeOptions): Promise<void> {
-  const { config, connectionLeaseMs } = options
-  if (!config || !(connectionLeaseMs >= 1000))
-    throw new Error('node: config and connectionLeaseMs are required')
+  const { config, connectionLeaseMs, expLeewayMs } = options
+  if (!config || !(connectionLeaseMs >= 1000) || !(expLeewayMs >= 0))
+    throw new Error('node: config, connectionLeaseMs and expLeewayMs are required')
   const { client, subscriber } = fastify.redisConnections
   const store = options.store ?? new RedisSessionStore({ client, prefix: config.REDIS_KEY_PREFIX })
   const rtStore = new RtStore(nodeRedisAdapter(client), config.REDIS_KEY_PREFIX)
-  const keys = new JwksCache({
-    fetcher: options.jwksFetcher ?? httpJwksFetcher(config.JWKS_URL),
-    minRefreshIntervalMs: config.JWKS_REFRESH_MIN_INTERVAL_MS,
-    onWarning: (message, err) => fastify.log.warn({ err }, message),
+  const keys = createJwksSource({
+    url: config.JWKS_URL,
+    refreshMs: config.JWKS_REFRESH_S * 1000,
+    maxStaleMs: config.JWKS_MAX_STALE_S * 1000,
   })
-  const verify: VerifyOptions = {
-    issuer: config.JWT_ISSUER,
-    audience: config.JWT_AUDIENCE,
-    skewS: config.JWT_CLOCK_SKEW_S,
-    expLeewayS: config.JWT_EXP_LEEWAY_S,
-  }
+  const stopKeysLog = logKeyLifecycle(keys, fastify.log)
+  const verifier = createVerifier({ issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, keys })
   const hub = new Hub({
     rtStore,
     store,
-    keys,
-    verify,
+    verifier,
     maxSubscriptions: config.MAX_SUBSCRIPTIONS,
     limits: {
       maxMessageBytes: config.MAX_MESSAGE_BYTES,
@@ -83,7 +80,7 @@ async function nodePlugin(fastify: FastifyInstance, options: NodeOptions): Promi
       msgRatePerS: config.MSG_RATE_PER_S,
       msgBurst: config.MSG_BURST,
       sendBufferLimit: config.SEND_BUFFER_LIMIT_BYTES,
-      expLeewayMs: config.JWT_EXP_LEEWAY_S * 1000,
+      expLeewayMs,
       expiryWarningMs: config.EXPIRY_WARNING_S * 1000,
     },
     broker: (deliver) => new RedisBroker({ client, subscriber, redisName: rtStore.keys.fanout, deliver }),
@@ -94,6 +91,7 @@ async function nodePlugin(fastify: FastifyInstance, options: NodeOptions): Promi
     hub,
     store,
     rtStore,
+    keys,
     idleTimeoutMs: config.IDLE_TIMEOUT_MS,
     heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_MS,
     storeGraceMs: config.STORE_GRACE_MS,
@@ -102,7 +100,7 @@ async function nodePlugin(fastify: FastifyInstance, options: NodeOptions): Promi
   })
 
   fastify.decorate('hub', hub)
-  fastify.decorate('node', { store, rtStore, keys, verify, supervisor })
+  fastify.decorate('node', { store, rtStore, keys, verifier, expLeewayMs, supervisor })
   fastify.decorate('drain', async function drain(code: number, reason: string, timeoutMs = 5000) {
     hub.draining = true
     hub.closeAll(code, reason)
@@ -112,12 +110,13 @@ async function nodePlugin(fastify: FastifyInstance, options: NodeOptions): Promi
   })
 
   fastify.addHook('onReady', async function startNode() {
-    await keys.refresh(true)
     await supervisor.start()
   })
   const stopTimeoutLog = logStoreTimeouts(fastify.log)
   fastify.addHook('onClose', async function stopNode() {
     stopTimeoutLog()
+    keys.close()
+    stopKeysLog()
     await supervisor.stop()
     if (!options.store) await store.close().catch(() => {})
   })

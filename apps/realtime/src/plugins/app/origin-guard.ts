@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyRequest, preValidationHookHandler } from 'fastify'
+import type { OriginPolicy } from '@portcullis/config'
 import { RtErrors } from '../../errors.ts'
 import { refuse } from './refuse.ts'
 
@@ -15,21 +16,19 @@ declare module 'fastify' {
 }
 
 export interface OriginGuardOptions {
-  /** Exact origins (`scheme://host[:port]`); `*` (development only, refused in production) allows any. */
-  allowedOrigins: readonly string[]
+  /** ALLOWED_ORIGINS as the one Origin policy (`originPolicy`): exact, lower-cased, `*` in development only. */
+  origins: OriginPolicy
 }
 
 async function originGuardPlugin(fastify: FastifyInstance, options: OriginGuardOptions): Promise<void> {
-  if (!Array.isArray(options.allowedOrigins)) throw new Error('origin-guard: allowedOrigins must be an array')
-  const any = options.allowedOrigins.includes('*')
-  const allowed = new Set(options.allowedOrigins.map((o) => o.toLowerCase()))
+  const { origins } = options
+  if (typeof origins?.allows !== 'function') throw new Error('origin-guard: origins must be an OriginPolicy')
 
   fastify.decorate('checkOrigin', async function checkOrigin(request: FastifyRequest) {
     const origin = request.headers.origin
-    if (origin === undefined || any) return
-    if (typeof origin !== 'string' || !allowed.has(origin.toLowerCase())) {
+    if (origin === undefined) return
+    if (typeof origin !== 'string' || !origins.allows(origin))
       throw refuse(request, new RtErrors.ORIGIN_FORBIDDEN(), 'origin_not_allowed')
-    }
   })
 }
 

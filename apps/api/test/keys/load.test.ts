@@ -1,73 +1,98 @@
 import { spawnSync } from 'node:child_process'
-import { createPublicKey, generateKeyPairSync, verify } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { ConfigError } from '@portcullis/config'
+import {
+  createJwksSource,
+  createVerifier,
+  generatePrivateJwk,
+  jwksDocument,
+  keySetFromJwks,
+} from '@portcullis/tokens'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { loadApiConfig } from '../../src/config.ts'
-import { generatePrivateJwk, jwksDocument, keySetFromJwks } from '../../src/keys/keyset.ts'
 import { loadKeySet } from '../../src/keys/load.ts'
-import { buildTestApp, loginAs } from '../helper.ts'
+import { buildTestApp, claimsOf, loginAs } from '../helper.ts'
 
 const server = fileURLToPath(new URL('../../src/server.ts', import.meta.url))
 
-/** Verifies a compact JWS with node:crypto alone, against a JWK from the published JWKS. */
-function verifyWithJwks(token: string, jwks: { keys: Array<Record<string, unknown>> }): boolean {
-  const [h, p, s] = token.split('.') as [string, string, string]
-  const header = JSON.parse(Buffer.from(h, 'base64url').toString()) as { kid: string; alg: string }
-  const jwk = jwks.keys.find((k) => k.kid === header.kid)
-  if (!jwk) return false
-  const key = createPublicKey({ key: jwk as never, format: 'jwk' })
-  const data = Buffer.from(`${h}.${p}`)
-  const sig = Buffer.from(s, 'base64url')
-  return header.alg === 'ES256'
-    ? verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, sig)
-    : verify(null, data, key, sig)
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-keys-'))
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
 }
 
 describe('key set', () => {
-  it('publishes public keys only, with cache headers, and they verify issued tokens', async () => {
-    const { app } = await buildTestApp()
-    const res = await app.inject('/.well-known/jwks.json')
-    expect(res.statusCode).toBe(200)
-    expect(res.headers['cache-control']).toBe('public, max-age=300')
-    const jwks = res.json<{ keys: Array<Record<string, unknown>> }>()
+  it('publishes public keys only, with cache headers; a verifier of the published JWKS accepts issued tokens', async () => {
+    const { app, config } = await buildTestApp()
+    const address = await app.listen({ host: '127.0.0.1', port: 0 })
+    const res = await fetch(`${address}/.well-known/jwks.json`)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('cache-control')).toBe('public, max-age=300')
+    const jwks = (await res.json()) as { keys: Array<Record<string, unknown>> }
     expect(jwks.keys).toHaveLength(1)
     expect(jwks.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' })
     expect(jwks.keys[0]).not.toHaveProperty('d')
+    // What a realtime instance (or a forker's service) does with it: the JWKS source over HTTP.
+    const keys = createJwksSource({ url: `${address}/.well-known/jwks.json` })
+    onTestFinished(() => keys.close())
+    const verifier = createVerifier({ issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, keys })
     const { accessToken } = await loginAs(app, 'alice')
-    expect(verifyWithJwks(accessToken, jwks)).toBe(true)
-    expect(verifyWithJwks(`${accessToken.slice(0, -4)}AAAA`, jwks)).toBe(false)
+    expect(await verifier.verify(accessToken)).toMatchObject({ ok: true, claims: claimsOf(accessToken) })
+    expect(await verifier.verify(`${accessToken.slice(0, -4)}AAAA`)).toEqual({
+      ok: false,
+      failure: 'signature',
+    })
   })
 
   it('signs EdDSA with an Ed25519 key', async () => {
     const keys = keySetFromJwks([generatePrivateJwk('EdDSA')])
-    const { app } = await buildTestApp({}, { keys })
+    const { app, config } = await buildTestApp({}, { keys })
     const { accessToken } = await loginAs(app, 'bob')
     const header = JSON.parse(Buffer.from(accessToken.split('.')[0]!, 'base64url').toString()) as object
     expect(header).toMatchObject({ alg: 'EdDSA', kid: keys.current.kid })
-    expect(verifyWithJwks(accessToken, jwksDocument(keys))).toBe(true)
+    const published = keySetFromJwks([generatePrivateJwk('ES256')]) // resolves nothing of `keys`
+    const verify = (k: typeof keys) =>
+      createVerifier({ issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, keys: k }).verify(
+        accessToken,
+      )
+    expect(await verify(keys)).toMatchObject({ ok: true, kid: keys.current.kid })
+    expect(await verify(published)).toEqual({ ok: false, failure: 'unknown_kid' })
+    expect(jwksDocument(keys).keys.map((k) => k.kid)).toEqual([keys.current.kid])
   })
 
-  it('rejects bad key files: public keys, RSA keys, duplicate or missing kids', () => {
+  it('a SIGNING_KEYS_FILE that is not a valid key set stops start-up with one line naming it (and a kid at most)', () => {
+    const dir = tempDir()
     const ec = generatePrivateJwk('ES256')
     const { d: _d, ...publicOnly } = ec
-    const rsa = {
-      ...generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }),
-      kid: 'r',
+    const cases: Array<[unknown, RegExp]> = [
+      [[], /non-empty/],
+      [[publicOnly], /not a private key/],
+      [[ec, ec], /duplicate kid/],
+    ]
+    for (const [content, reason] of cases) {
+      const file = join(dir, 'keys.json')
+      writeFileSync(file, JSON.stringify(content))
+      let error: unknown
+      try {
+        loadKeySet(loadApiConfig({ SIGNING_KEYS_FILE: file }))
+      } catch (err) {
+        error = err
+      }
+      expect(error).toBeInstanceOf(ConfigError)
+      expect((error as ConfigError).variable).toBe('SIGNING_KEYS_FILE')
+      expect((error as Error).message).toMatch(
+        /^invalid environment: SIGNING_KEYS_FILE \(.+\): signing keys: /,
+      )
+      expect((error as Error).message).toMatch(reason)
+      expect((error as Error).message).not.toContain(ec.d!.slice(0, 12))
     }
-    expect(() => keySetFromJwks([])).toThrow(/non-empty/)
-    expect(() => keySetFromJwks([publicOnly])).toThrow(/not a private key/)
-    expect(() => keySetFromJwks([rsa])).toThrow(/ES256/)
-    expect(() => keySetFromJwks([ec, ec])).toThrow(/duplicate kid/)
-    expect(() => keySetFromJwks([{ ...ec, kid: undefined }])).toThrow(/kid/)
-    expect(() => keySetFromJwks([{ ...ec, alg: 'EdDSA' }])).toThrow(/does not match/)
   })
 
   it('generates development keys once (0600) and reuses them on the next start', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'portcullis-keys-'))
-    onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
+    const dir = tempDir()
     const config = loadApiConfig({ DEV_KEYS_DIR: dir })
     const first = loadKeySet(config)
     const second = loadKeySet(config)
@@ -79,8 +104,7 @@ describe('key set', () => {
   })
 
   it('loads SIGNING_KEYS_FILE: the first key signs, the others are published', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'portcullis-keys-'))
-    onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
+    const dir = tempDir()
     const file = join(dir, 'keys.json')
     const [a, b] = [generatePrivateJwk('ES256'), generatePrivateJwk('EdDSA')]
     writeFileSync(file, JSON.stringify([a, b]))
@@ -91,8 +115,7 @@ describe('key set', () => {
   })
 
   it('a malformed SIGNING_KEYS_FILE stops start-up with one line that never echoes the file', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'portcullis-keys-'))
-    onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
+    const dir = tempDir()
     const file = join(dir, 'keys.json')
     const jwk = generatePrivateJwk('ES256')
     // A real private key with one quote missing: V8's JSON.parse error would quote the `d` around it.

@@ -9,7 +9,7 @@ import {
   selfSigned,
   withClaims,
   withHeader,
-} from '../src/jwt.ts'
+} from '../src/testing/forge.ts'
 
 // A genuine-looking ES256 token from a key the test holds, to check the forgeries are what they claim to be.
 const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })

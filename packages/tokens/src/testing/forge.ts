@@ -8,8 +8,9 @@ import {
 } from 'node:crypto'
 
 /**
- * Forgeries built from a real token, as an attacker who holds one (but not the signing key) can make them.
- * Nothing here can produce a token the deployment should accept: that is the point.
+ * Forgeries built from a real token, as an attacker who holds one (but not the signing key) can make them: what
+ * black-box suites (`@portcullis/conformance`) send to a deployment. Nothing here can produce a token the deployment
+ * should accept: that is the point. (`TestTokens` forges with keys it holds, for tests that own the key set.)
  */
 
 type Json = Record<string, unknown>

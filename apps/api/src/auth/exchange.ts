@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { KEYS_UNAVAILABLE_RETRY_AFTER_S } from '@portcullis/tokens'
 import type { ProviderTokenKind } from '@portcullis/tokens/oidc'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { accountFromClaims } from '../accounts/provider-account.ts'
@@ -20,7 +21,7 @@ export const SUBJECT_TOKEN_TYPES = {
 export type SubjectTokenType = keyof typeof SUBJECT_TOKEN_TYPES
 
 /** `Retry-After` of a 503 while the provider's keys cannot be had, seconds (the key source retries within it). */
-export const IDP_RETRY_AFTER_S = 2
+export const IDP_RETRY_AFTER_S = KEYS_UNAVAILABLE_RETRY_AFTER_S
 
 /** The exchange request (docs/reference/http-api.md). */
 export interface ExchangeRequest {

@@ -101,7 +101,7 @@ export class FileDirectory extends EventEmitter<FileDirectoryEvents> implements 
     return this
   }
 
-  /** Reads the file now; keeps the previous accounts when it is invalid. Resolves true when they were replaced. */
+  /** Reads the file now; keeps the previous accounts when it is invalid. True when they were replaced. */
   reload(): boolean {
     let records: UserRecord[]
     try {

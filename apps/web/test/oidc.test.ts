@@ -1,7 +1,8 @@
-import { startStack, type Stack } from '@portcullis/test-stack'
+import { startStack, waitForIdentityProvider, type Stack } from '@portcullis/test-stack'
 import { freePort } from '@portcullis/testkit'
 import { launchChromium } from '@portcullis/testkit/browser'
 import { startOidcProvider, type OidcTestProvider } from '@portcullis/testkit/oidc'
+import { signJwt } from '@portcullis/tokens/testing'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startDemoServer, type DemoServer } from './demo-server.ts'
@@ -38,6 +39,7 @@ beforeAll(async () => {
     api: { OIDC_ISSUER: idp.issuer, OIDC_AUDIENCE: CLIENT_ID, OIDC_ADMIN_VALUES: 'demo-admin' },
   })
   await Promise.all([
+    waitForIdentityProvider(stack.apiUrl, idp, CLIENT_ID),
     demo.build({ ...stack, oidc: { issuer: idp.issuer, clientId: CLIENT_ID } }),
     launchChromium().then((b) => (browser = b)),
   ])
@@ -80,7 +82,8 @@ describe('demo: Sign in with OpenID Connect', () => {
     // The provider ends carol's sessions (a logout token for her `sub`, signed with its key): the api revokes them,
     // realtime closes her socket 4401, the SDK's refresh is refused, and her page is logged out; alice stays.
     const nowS = Math.floor(Date.now() / 1000)
-    const logoutToken = idp.sign(
+    const logoutToken = signJwt(
+      { alg: 'RS256', kid: idp.signingKid, typ: 'logout+jwt' },
       {
         iss: idp.issuer,
         aud: CLIENT_ID,
@@ -90,7 +93,7 @@ describe('demo: Sign in with OpenID Connect', () => {
         exp: nowS + 120,
         events: { 'http://schemas.openid.net/event/backchannel-logout': {} },
       },
-      { typ: 'logout+jwt' },
+      idp.signingKey,
     )
     const res = await fetch(`${stack.apiUrl}/v1/auth/oidc/backchannel-logout`, {
       method: 'POST',

@@ -5,7 +5,7 @@ import { freePort } from '@portcullis/testkit'
 import { startOidcProvider } from '@portcullis/testkit/oidc'
 import { connect, refused } from '@portcullis/testkit/ws'
 import { expect, onTestFinished, test } from 'vitest'
-import { startStack } from '../src/index.ts'
+import { startStack, waitForIdentityProvider } from '../src/index.ts'
 
 const ORIGIN = 'http://localhost:5173'
 const CLIENT_ID = 'portcullis-web'
@@ -30,6 +30,7 @@ test('provider sign-in → exchange → realtime upgrade; back-channel logout cl
     api: { OIDC_ISSUER: idp.issuer, OIDC_AUDIENCE: CLIENT_ID, OIDC_ADMIN_VALUES: 'portcullis-admin' },
   })
   onTestFinished(() => stack.close())
+  await waitForIdentityProvider(stack.apiUrl, idp, CLIENT_ID)
   const post = async (path: string, body: unknown, token?: string) => {
     const res = await fetch(`${stack.apiUrl}${path}`, {
       method: 'POST',

@@ -5,7 +5,7 @@
  * (`signIn`); a browser drives the same pages. Back-channel logout is on: `logout()` makes the provider post a
  * real logout token to the client's `backchannel_logout_uri`.
  */
-import { createHash, generateKeyPairSync, randomBytes, randomUUID, sign, type KeyObject } from 'node:crypto'
+import { createHash, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Provider, type Interaction } from 'oidc-provider'
@@ -55,7 +55,10 @@ export interface OidcSignIn {
 export interface OidcTestProvider {
   /** The issuer identifier, e.g. `http://127.0.0.1:41234` (what `OIDC_ISSUER` is set to). */
   readonly issuer: string
-  /** The RSA private key the provider signs with (RS256, `kid` = `signingKid`): tests forge with it. */
+  /**
+   * The RSA private key the provider signs with (RS256, `kid` = `signingKid`): tests forge its tokens with it
+   * (`signJwt` of `@portcullis/tokens/testing`, the one place that crafts JWTs).
+   */
   readonly signingKey: KeyObject
   readonly signingKid: string
   /** Authorization code + PKCE as a browser would do it, with `username`'s password; returns the tokens. */
@@ -67,21 +70,7 @@ export interface OidcTestProvider {
   }): Promise<OidcSignIn>
   /** Makes the provider send a back-channel logout token for (`sub`, `sid`) to the client's logout URI. */
   logout(options: { clientId: string; sub: string; sid: string }): Promise<void>
-  /**
-   * A JWT signed with the provider's key (RS256, its `kid`) over any header and payload: for attack tests. Header
-   * members given replace the defaults; `alg: 'none'` yields an unsigned token.
-   */
-  sign(payload: Record<string, unknown>, header?: Record<string, unknown>, key?: KeyObject): string
   close(): Promise<void>
-}
-
-const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url')
-
-/** A compact JWS over any header and payload, signed with an RSA key (RS256) — or unsigned for `alg: none`. */
-function signJwt(header: Record<string, unknown>, payload: Record<string, unknown>, key: KeyObject): string {
-  const input = `${b64(header)}.${b64(payload)}`
-  if (header.alg === 'none') return `${input}.`
-  return `${input}.${sign('sha256', Buffer.from(input), key).toString('base64url')}`
 }
 
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
@@ -354,9 +343,6 @@ export async function startOidcProvider(options: OidcTestProviderOptions): Promi
       await (
         client as unknown as { backchannelLogout(sub: string, sid: string): Promise<void> }
       ).backchannelLogout(sub, sid)
-    },
-    sign(payload, header = {}, key = privateKey) {
-      return signJwt({ alg: 'RS256', kid: signingKid, ...header }, payload, key)
     },
     async close() {
       server.closeAllConnections()

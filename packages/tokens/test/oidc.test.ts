@@ -1,9 +1,10 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createHmac, createPublicKey, generateKeyPairSync } from 'node:crypto'
+import { createPublicKey, generateKeyPairSync } from 'node:crypto'
 import { startOidcProvider, type OidcTestProvider } from '@portcullis/testkit/oidc'
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest'
 import type { TokenFailure } from '../src/index.ts'
+import { hmacSigned, signJwt } from '../src/testing/index.ts'
 import {
   BACKCHANNEL_LOGOUT_EVENT,
   createOidcProvider,
@@ -39,6 +40,14 @@ afterAll(async () => {
 })
 
 const nowS = () => Math.floor(Date.now() / 1000)
+
+/** A token "from" a provider: signed with its key (RS256, its kid) unless the header or key says otherwise. */
+const forge = (
+  provider: OidcTestProvider,
+  payload: Record<string, unknown>,
+  header: Record<string, unknown> = {},
+  key = provider.signingKey,
+) => signJwt({ alg: 'RS256', kid: provider.signingKid, ...header }, payload, key)
 const idClaims = (extra: Record<string, unknown> = {}) => ({
   iss: idp.issuer,
   aud: CLIENT,
@@ -118,64 +127,59 @@ describe('attacks', () => {
       modulusLength: 2048,
     })
     void foreignPublic
-    const hs256 = (() => {
-      // The classic confusion: the provider's PUBLIC key, as published, used as an HMAC secret.
-      const pem = createPublicKey(idp.signingKey).export({ format: 'pem', type: 'spki' }).toString()
-      const head = Buffer.from(JSON.stringify({ alg: 'HS256', kid: idp.signingKid })).toString('base64url')
-      const body = Buffer.from(JSON.stringify(idClaims())).toString('base64url')
-      const mac = createHmac('sha256', pem).update(`${head}.${body}`).digest('base64url')
-      return `${head}.${body}.${mac}`
-    })()
+    // The classic confusion: the provider's PUBLIC key, as published, used as an HMAC secret.
+    const publicPem = createPublicKey(idp.signingKey).export({ format: 'pem', type: 'spki' }).toString()
+    const hs256 = hmacSigned(forge(idp, idClaims()), 'HS256', publicPem)
     const fromOther = (await other.signIn({ clientId: CLIENT, redirectUri: REDIRECT, username: 'carol' }))
       .idToken
     const cases: Array<[string, string, TokenFailure]> = [
-      ['wrong aud', idp.sign(idClaims({ aud: 'another-client' })), 'audience'],
-      ['aud list without azp', idp.sign(idClaims({ aud: [CLIENT, 'another'] })), 'audience'],
-      ['azp of another client', idp.sign(idClaims({ azp: 'another' })), 'audience'],
-      ['wrong iss', idp.sign(idClaims({ iss: `${idp.issuer}/other` })), 'issuer'],
-      ['expired', idp.sign(idClaims({ exp: nowS() - 10, iat: nowS() - 400 })), 'expired'],
-      ['issued in the future', idp.sign(idClaims({ iat: nowS() + 120 })), 'not_yet_valid'],
-      ['nbf in the future', idp.sign(idClaims({ nbf: nowS() + 120 })), 'not_yet_valid'],
-      ['no exp', idp.sign(idClaims({ exp: undefined })), 'claims'],
-      ['no sub', idp.sign(idClaims({ sub: undefined })), 'claims'],
-      ['alg none', idp.sign(idClaims(), { alg: 'none' }), 'algorithm'],
+      ['wrong aud', forge(idp, idClaims({ aud: 'another-client' })), 'audience'],
+      ['aud list without azp', forge(idp, idClaims({ aud: [CLIENT, 'another'] })), 'audience'],
+      ['azp of another client', forge(idp, idClaims({ azp: 'another' })), 'audience'],
+      ['wrong iss', forge(idp, idClaims({ iss: `${idp.issuer}/other` })), 'issuer'],
+      ['expired', forge(idp, idClaims({ exp: nowS() - 10, iat: nowS() - 400 })), 'expired'],
+      ['issued in the future', forge(idp, idClaims({ iat: nowS() + 120 })), 'not_yet_valid'],
+      ['nbf in the future', forge(idp, idClaims({ nbf: nowS() + 120 })), 'not_yet_valid'],
+      ['no exp', forge(idp, idClaims({ exp: undefined })), 'claims'],
+      ['no sub', forge(idp, idClaims({ sub: undefined })), 'claims'],
+      ['alg none', forge(idp, idClaims(), { alg: 'none' }), 'algorithm'],
       ['HS256 with the public key as secret', hs256, 'algorithm'],
-      ['RS256 header over a PS256 key claim', idp.sign(idClaims(), { alg: 'PS256' }), 'algorithm'],
-      ['unknown kid', idp.sign(idClaims(), { kid: 'no-such-kid' }), 'unknown_kid'],
-      ['no kid', idp.sign(idClaims(), { kid: undefined }), 'unknown_kid'],
-      ['crit header', idp.sign(idClaims(), { crit: ['exp'] }), 'crit'],
-      ['signed by another key under its kid', idp.sign(idClaims(), {}, foreignKey), 'signature'],
+      ['RS256 header over a PS256 key claim', forge(idp, idClaims(), { alg: 'PS256' }), 'algorithm'],
+      ['unknown kid', forge(idp, idClaims(), { kid: 'no-such-kid' }), 'unknown_kid'],
+      ['no kid', forge(idp, idClaims(), { kid: undefined }), 'unknown_kid'],
+      ['crit header', forge(idp, idClaims(), { crit: ['exp'] }), 'crit'],
+      ['signed by another key under its kid', forge(idp, idClaims(), {}, foreignKey), 'signature'],
       ['a token of a second provider', fromOther, 'issuer'],
       [
         'second provider token re-labelled with our issuer',
-        other.sign(idClaims(), { kid: idp.signingKid }),
+        forge(other, idClaims(), { kid: idp.signingKid }),
         'signature',
       ],
-      ['typed as an access token', idp.sign(idClaims(), { typ: 'at+jwt' }), 'token_type'],
+      ['typed as an access token', forge(idp, idClaims(), { typ: 'at+jwt' }), 'token_type'],
       ['not a JWS', 'not.a.token', 'malformed'],
-      ['too long', `${idp.sign(idClaims())}${'A'.repeat(13_000)}`, 'malformed'],
+      ['too long', `${forge(idp, idClaims())}${'A'.repeat(13_000)}`, 'malformed'],
     ]
     for (const [name, token, failure] of cases)
       expect([name, await outcome(token, 'id_token')]).toEqual([name, failure])
     // The nonce of the flow must be there when one was set.
-    expect(await outcome(idp.sign(idClaims()), 'id_token', 'flow-nonce')).toBe('nonce')
-    expect(await outcome(idp.sign(idClaims({ nonce: 'flow-nonce' })), 'id_token', 'flow-nonce')).toBe('ok')
-    expect(await outcome(idp.sign(idClaims({ aud: [CLIENT, 'x'], azp: CLIENT })), 'id_token')).toBe('ok')
+    expect(await outcome(forge(idp, idClaims()), 'id_token', 'flow-nonce')).toBe('nonce')
+    expect(await outcome(forge(idp, idClaims({ nonce: 'flow-nonce' })), 'id_token', 'flow-nonce')).toBe('ok')
+    expect(await outcome(forge(idp, idClaims({ aud: [CLIENT, 'x'], azp: CLIENT })), 'id_token')).toBe('ok')
   })
 
   test('logout tokens: events, jti, sid or sub required; a nonce refused; typed as logout', async () => {
     const cases: Array<[string, string, TokenFailure | 'ok']> = [
-      ['valid', idp.sign(logoutClaims(), { typ: 'logout+jwt' }), 'ok'],
-      ['sid only', idp.sign(logoutClaims({ sub: undefined })), 'ok'],
-      ['with a nonce', idp.sign(logoutClaims({ nonce: 'n' })), 'nonce'],
-      ['no events', idp.sign(logoutClaims({ events: undefined })), 'claims'],
-      ['events without the logout member', idp.sign(logoutClaims({ events: { other: {} } })), 'claims'],
-      ['no jti', idp.sign(logoutClaims({ jti: undefined })), 'claims'],
-      ['neither sid nor sub', idp.sign(logoutClaims({ sid: undefined, sub: undefined })), 'claims'],
-      ['expired', idp.sign(logoutClaims({ exp: nowS() - 30 })), 'expired'],
-      ['wrong aud', idp.sign(logoutClaims({ aud: 'x' })), 'audience'],
-      ['typed as an access token', idp.sign(logoutClaims(), { typ: 'at+jwt' }), 'token_type'],
-      ['alg none', idp.sign(logoutClaims(), { alg: 'none' }), 'algorithm'],
+      ['valid', forge(idp, logoutClaims(), { typ: 'logout+jwt' }), 'ok'],
+      ['sid only', forge(idp, logoutClaims({ sub: undefined })), 'ok'],
+      ['with a nonce', forge(idp, logoutClaims({ nonce: 'n' })), 'nonce'],
+      ['no events', forge(idp, logoutClaims({ events: undefined })), 'claims'],
+      ['events without the logout member', forge(idp, logoutClaims({ events: { other: {} } })), 'claims'],
+      ['no jti', forge(idp, logoutClaims({ jti: undefined })), 'claims'],
+      ['neither sid nor sub', forge(idp, logoutClaims({ sid: undefined, sub: undefined })), 'claims'],
+      ['expired', forge(idp, logoutClaims({ exp: nowS() - 30 })), 'expired'],
+      ['wrong aud', forge(idp, logoutClaims({ aud: 'x' })), 'audience'],
+      ['typed as an access token', forge(idp, logoutClaims(), { typ: 'at+jwt' }), 'token_type'],
+      ['alg none', forge(idp, logoutClaims(), { alg: 'none' }), 'algorithm'],
     ]
     for (const [name, token, failure] of cases)
       expect([name, await outcome(token, 'logout_token')]).toEqual([name, failure])
@@ -196,7 +200,7 @@ describe('discovery and keys', () => {
     )
     const rpOfImpostor = createOidcProvider({ issuer: impostor, audience: CLIENT })
     onTestFinished(() => rpOfImpostor.close())
-    expect(await rpOfImpostor.verify(idp.sign(idClaims({ iss: impostor })), 'id_token')).toEqual({
+    expect(await rpOfImpostor.verify(forge(idp, idClaims({ iss: impostor })), 'id_token')).toEqual({
       ok: false,
       failure: 'keys_unavailable',
     })
@@ -208,7 +212,7 @@ describe('discovery and keys', () => {
     onTestFinished(() => late.close())
     const failures: ProviderDiscoveryError[] = []
     late.on('discoveryFailed', ({ error }) => failures.push(error))
-    expect(await late.verify(idp.sign(idClaims()), 'id_token')).toEqual({
+    expect(await late.verify(forge(idp, idClaims()), 'id_token')).toEqual({
       ok: false,
       failure: 'keys_unavailable',
     })

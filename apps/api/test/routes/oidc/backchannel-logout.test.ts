@@ -6,7 +6,15 @@ import type { FastifyInstance } from 'fastify'
 import { describe, expect, it } from 'vitest'
 import { providerUserId } from '../../../src/accounts/provider-account.ts'
 import { buildTestApp, listen, secretsIn } from '../../helper.ts'
-import { CLIENT_ID, ID_TOKEN, oidcEnv, REDIRECT_URI, testProvider } from '../../oidc-helper.ts'
+import {
+  CLIENT_ID,
+  ID_TOKEN,
+  oidcEnv,
+  REDIRECT_URI,
+  testProvider,
+  forge,
+  providerReady,
+} from '../../oidc-helper.ts'
 
 const nowS = () => Math.floor(Date.now() / 1000)
 const EVENT = 'http://schemas.openid.net/event/backchannel-logout'
@@ -34,6 +42,7 @@ async function stack() {
   const port = await freePort()
   const idp = await testProvider(`http://127.0.0.1:${port}/v1/auth/oidc/backchannel-logout`)
   const { app, config, logs } = await buildTestApp(oidcEnv(idp))
+  await providerReady(app)
   await app.listen({ host: '127.0.0.1', port })
   return { idp, app, config, logs }
 }
@@ -76,7 +85,8 @@ describe('POST /v1/auth/oidc/backchannel-logout', () => {
       app,
       (await idp.signIn({ clientId: CLIENT_ID, redirectUri: REDIRECT_URI, username: 'dave' })).idToken,
     )
-    const token = idp.sign(
+    const token = forge(
+      idp,
       {
         iss: idp.issuer,
         aud: CLIENT_ID,
@@ -112,14 +122,14 @@ describe('POST /v1/auth/oidc/backchannel-logout', () => {
       ...extra,
     })
     const cases: Array<[string, string, string]> = [
-      ['with a nonce (an ID token passed off)', idp.sign(claims({ nonce: 'n' })), 'nonce'],
+      ['with a nonce (an ID token passed off)', forge(idp, claims({ nonce: 'n' })), 'nonce'],
       ['the ID token itself', signIn.idToken, 'nonce'],
-      ['no events claim', idp.sign(claims({ events: undefined })), 'claims'],
-      ['wrong aud', idp.sign(claims({ aud: 'another-app' })), 'audience'],
-      ['wrong iss', idp.sign(claims({ iss: second.issuer })), 'issuer'],
-      ['alg none', idp.sign(claims(), { alg: 'none' }), 'algorithm'],
-      ['expired', idp.sign(claims({ exp: nowS() - 60 })), 'expired'],
-      ["a second provider's key", second.sign(claims(), { kid: idp.signingKid }), 'signature'],
+      ['no events claim', forge(idp, claims({ events: undefined })), 'claims'],
+      ['wrong aud', forge(idp, claims({ aud: 'another-app' })), 'audience'],
+      ['wrong iss', forge(idp, claims({ iss: second.issuer })), 'issuer'],
+      ['alg none', forge(idp, claims(), { alg: 'none' }), 'algorithm'],
+      ['expired', forge(idp, claims({ exp: nowS() - 60 })), 'expired'],
+      ["a second provider's key", forge(second, claims(), { kid: idp.signingKid }), 'signature'],
     ]
     for (const [name, token, reason] of cases) {
       const res = await postLogout(app, token)
@@ -136,7 +146,7 @@ describe('POST /v1/auth/oidc/backchannel-logout', () => {
     }
     expect(await app.store.getSession(session)).not.toBeNull()
     // A valid token is accepted once; its replay (same jti) is refused, even after the sessions are gone.
-    const valid = idp.sign(claims({ jti: 'once-only' }), { typ: 'logout+jwt' })
+    const valid = forge(idp, claims({ jti: 'once-only' }), { typ: 'logout+jwt' })
     expect((await postLogout(app, valid)).statusCode).toBe(200)
     expect(await app.store.getSession(session)).toBeNull()
     const replay = await postLogout(app, valid)

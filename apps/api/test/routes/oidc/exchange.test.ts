@@ -1,10 +1,20 @@
 // POST /v1/auth/exchange against a real provider (oidc-provider on loopback): authorization code + PKCE gives an ID
 // token, the exchange answers exactly like a login, and every forged or foreign token is one 401.
-import { createPublicKey, createHmac } from 'node:crypto'
+import { createPublicKey } from 'node:crypto'
+import { hmacSigned } from '@portcullis/tokens/testing'
 import { describe, expect, it } from 'vitest'
 import { providerUserId } from '../../../src/accounts/provider-account.ts'
 import { bearer, buildTestApp, claimsOf, secretsIn } from '../../helper.ts'
-import { ACCESS_TOKEN, CLIENT_ID, ID_TOKEN, oidcEnv, REDIRECT_URI, testProvider } from '../../oidc-helper.ts'
+import {
+  ACCESS_TOKEN,
+  CLIENT_ID,
+  ID_TOKEN,
+  oidcEnv,
+  providerReady,
+  REDIRECT_URI,
+  testProvider,
+  forge,
+} from '../../oidc-helper.ts'
 
 const nowS = () => Math.floor(Date.now() / 1000)
 
@@ -12,6 +22,7 @@ describe('POST /v1/auth/exchange', () => {
   it('an ID token from authorization code + PKCE becomes a session, answered like a login; the account is created once', async () => {
     const idp = await testProvider()
     const { app, logs } = await buildTestApp(oidcEnv(idp))
+    await providerReady(app)
     const signIn = await idp.signIn({ clientId: CLIENT_ID, redirectUri: REDIRECT_URI, username: 'carol' })
     const res = await app.inject({
       method: 'POST',
@@ -81,6 +92,7 @@ describe('POST /v1/auth/exchange', () => {
   it('roles from the claim: admin only through OIDC_ADMIN_VALUES; a JWT access token is accepted as one', async () => {
     const idp = await testProvider()
     const { app } = await buildTestApp(oidcEnv(idp))
+    await providerReady(app)
     const signIn = await idp.signIn({ clientId: CLIENT_ID, redirectUri: REDIRECT_URI, username: 'dave' })
     const res = await app.inject({
       method: 'POST',
@@ -104,6 +116,7 @@ describe('POST /v1/auth/exchange', () => {
 
     const other = await testProvider()
     const { app: app2 } = await buildTestApp(oidcEnv(other))
+    await providerReady(app2)
     const first = await other.signIn({ clientId: CLIENT_ID, redirectUri: REDIRECT_URI, username: 'dave' })
     const admin = await app2.inject({
       method: 'POST',
@@ -117,6 +130,7 @@ describe('POST /v1/auth/exchange', () => {
     const idp = await testProvider()
     const second = await testProvider()
     const { app, logs } = await buildTestApp(oidcEnv(idp))
+    await providerReady(app)
     const claims = (extra: Record<string, unknown> = {}) => ({
       iss: idp.issuer,
       aud: CLIENT_ID,
@@ -125,23 +139,24 @@ describe('POST /v1/auth/exchange', () => {
       exp: nowS() + 300,
       ...extra,
     })
-    const hs256 = (() => {
-      const secret = createPublicKey(idp.signingKey).export({ format: 'pem', type: 'spki' }).toString()
-      const head = Buffer.from(JSON.stringify({ alg: 'HS256', kid: idp.signingKid })).toString('base64url')
-      const body = Buffer.from(JSON.stringify(claims())).toString('base64url')
-      return `${head}.${body}.${createHmac('sha256', secret).update(`${head}.${body}`).digest('base64url')}`
-    })()
+    // The classic confusion: the provider's PUBLIC key, as published, used as an HMAC secret.
+    const publicPem = createPublicKey(idp.signingKey).export({ format: 'pem', type: 'spki' }).toString()
+    const hs256 = hmacSigned(forge(idp, claims()), 'HS256', publicPem)
     const valid = await idp.signIn({ clientId: CLIENT_ID, redirectUri: REDIRECT_URI, username: 'carol' })
     const foreign = await second.signIn({ clientId: CLIENT_ID, redirectUri: REDIRECT_URI, username: 'carol' })
     const cases: Array<[string, string, string]> = [
-      ['wrong aud', idp.sign(claims({ aud: 'another-app' })), 'audience'],
-      ['wrong iss', idp.sign(claims({ iss: 'https://evil.example' })), 'issuer'],
-      ['expired', idp.sign(claims({ exp: nowS() - 60, iat: nowS() - 900 })), 'expired'],
-      ['alg none', idp.sign(claims(), { alg: 'none' }), 'algorithm'],
+      ['wrong aud', forge(idp, claims({ aud: 'another-app' })), 'audience'],
+      ['wrong iss', forge(idp, claims({ iss: 'https://evil.example' })), 'issuer'],
+      ['expired', forge(idp, claims({ exp: nowS() - 60, iat: nowS() - 900 })), 'expired'],
+      ['alg none', forge(idp, claims(), { alg: 'none' }), 'algorithm'],
       ['HS256 signed with the public key', hs256, 'algorithm'],
-      ['unknown kid', idp.sign(claims(), { kid: 'rotated-away' }), 'unknown_kid'],
+      ['unknown kid', forge(idp, claims(), { kid: 'rotated-away' }), 'unknown_kid'],
       ['a token of a second provider', foreign.idToken, 'issuer'],
-      ["a second provider's key under our kid", second.sign(claims(), { kid: idp.signingKid }), 'signature'],
+      [
+        "a second provider's key under our kid",
+        forge(second, claims(), { kid: idp.signingKid }),
+        'signature',
+      ],
       ['an access token offered as an ID token', valid.accessToken, 'token_type'],
     ]
     for (const [name, token, reason] of cases) {

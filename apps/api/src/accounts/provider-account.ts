@@ -17,8 +17,18 @@ export interface ProviderAccount {
   initialRoles: Role[]
 }
 
-/** Longest username taken from a claim, characters (the login username's bound). */
-const MAX_USERNAME = 128
+/** Longest username, UTF-16 units: the protocol's bound on `welcome.user.username` and a message's `from`. */
+export const MAX_USERNAME_LENGTH = 64
+
+/** `value` without control characters, trimmed, cut to `MAX_USERNAME_LENGTH` without splitting a character. */
+function displayName(value: string): string {
+  let out = ''
+  for (const ch of value.replace(/\p{Cc}/gu, '').trim()) {
+    if (out.length + ch.length > MAX_USERNAME_LENGTH) break
+    out += ch
+  }
+  return out.trim()
+}
 
 /**
  * The stable Portcullis user id of (issuer, subject): `oidc_` + 32 base64url characters of SHA-256 (192 bits). The
@@ -52,22 +62,27 @@ const usable = (v: unknown): v is string => typeof v === 'string' && v.trim().le
 /**
  * The account of a verified ID (or access) token:
  * - id: `providerUserId(iss, sub)`;
- * - username: `preferred_username`, else `email`, else `sub` (trimmed, at most 128 characters) — a display name;
- *   nobody logs in with it;
+ * - username: `preferred_username`, else `email`, else `sub` (control characters dropped, trimmed, at most 64
+ *   UTF-16 units: the protocol's bound) — a display name; nobody logs in with it;
  * - roles: `user` (every account has it), each other known role the roles claim names except `admin`, and `admin`
  *   only when the claim holds one of `adminValues`.
  */
 export function accountFromClaims(claims: ProviderClaims, mapping: ClaimMapping): ProviderAccount {
   const { payload } = claims
   const sub = claims.sub as string
-  const name = [payload.preferred_username, payload.email, sub].find(usable) as string
+  const name =
+    [payload.preferred_username, payload.email, sub]
+      .filter(usable)
+      .map(displayName)
+      .find((n) => n.length > 0) ?? 'user'
+
   const values = claimValues(claimAt(payload, mapping.rolesClaim))
   const roles = new Set<Role>(['user'])
   for (const role of ROLES) if (role !== 'admin' && values.includes(role)) roles.add(role)
   if (values.some((v) => mapping.adminValues.includes(v))) roles.add('admin')
   return {
     id: providerUserId(claims.iss, sub),
-    username: name.trim().slice(0, MAX_USERNAME),
+    username: name,
     initialRoles: ROLES.filter((r) => roles.has(r)),
   }
 }

@@ -18,9 +18,11 @@ export const UsersFileEntrySchema = Type.Object(
     }),
     username: Type.String({
       minLength: 1,
-      maxLength: 128,
-      pattern: '^\\S(.*\\S)?$',
-      description: 'Login name; unique without regard to case.',
+      // The protocol's bound on `welcome.user.username` and a message's `from`.
+      maxLength: 64,
+      pattern: '^[^\\p{Cc}\\s]([^\\p{Cc}]*[^\\p{Cc}\\s])?$',
+      description:
+        'Login name (1–64 characters, no control characters, no outer spaces); unique without regard to case.',
     }),
     passwordHash: Type.String({
       pattern: '^\\$argon2id\\$v=19\\$m=\\d+,t=\\d+,p=\\d+\\$[A-Za-z0-9+/]+\\$[A-Za-z0-9+/]+$',

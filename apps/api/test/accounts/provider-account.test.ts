@@ -65,13 +65,14 @@ describe('accountFromClaims', () => {
   })
 })
 
+const entry = (username: string) => ({
+  id: 'u_1',
+  username,
+  passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo',
+  roles: ['user'],
+})
+
 describe('users file usernames', () => {
-  const entry = (username: string) => ({
-    id: 'u_1',
-    username,
-    passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo',
-    roles: ['user'],
-  })
   it('fit the protocol: 1–64 characters, no control characters, no outer spaces', () => {
     expect(checkUsersFile([entry('grace hopper')])).toHaveLength(1)
     for (const bad of ['', ' grace', 'grace ', 'gr\u0000ace', 'g\nrace', 'x'.repeat(65)])

@@ -125,7 +125,12 @@ describe('pnpm dev', () => {
     writeFileSync(file, readFileSync(file))
     await waitFor(() => listening() > before, `realtime to restart; output:\n${output}`, 30_000)
     expect(output).toContain("realtime│ Change detected in '")
-    expect((await fetch(`http://127.0.0.1:${ports.realtime}/readyz`)).status).toBe(200)
+    // Listening comes before ready: the restarted realtime fetches the api's keys first (slow on a loaded machine).
+    await expect
+      .poll(async () => (await fetch(`http://127.0.0.1:${ports.realtime}/readyz`)).status, {
+        timeout: 10_000,
+      })
+      .toBe(200)
   })
 
   it('stops everything on SIGTERM (what pnpm forwards on Ctrl-C, and what process managers send)', async () => {

@@ -27,6 +27,39 @@ export const LoginBodySchema = Type.Object(
   { additionalProperties: false },
 )
 
+export const ExchangeBodySchema = Type.Object(
+  {
+    subjectToken: Type.String({
+      minLength: 1,
+      maxLength: 12_288,
+      description: "The identity provider's ID token (or JWT access token), compact JWS.",
+    }),
+    subjectTokenType: Type.Union(
+      [
+        Type.Literal('urn:ietf:params:oauth:token-type:id_token'),
+        Type.Literal('urn:ietf:params:oauth:token-type:access_token'),
+      ],
+      { description: 'RFC 8693 token type of `subjectToken`.' },
+    ),
+    nonce: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 256,
+        description: 'The `nonce` your authentication request carried: the ID token must hold exactly it.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+)
+
+export const LogoutTokenBodySchema = Type.Object({
+  logout_token: Type.String({
+    minLength: 1,
+    maxLength: 12_288,
+    description: 'The logout token (OpenID Connect Back-Channel Logout 1.0), compact JWS.',
+  }),
+})
+
 export const RefreshBodySchema = Type.Object(
   { refreshToken: Type.String({ pattern: REFRESH_TOKEN_PATTERN, maxLength: 200 }) },
   { additionalProperties: false },

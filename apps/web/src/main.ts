@@ -7,6 +7,7 @@ import { DirectMessages } from './direct-messages.ts'
 import { el } from './dom.ts'
 import { EventLog } from './event-log.ts'
 import { LoginView } from './login-view.ts'
+import { finishSignIn, startSignIn } from './oidc.ts'
 import { RoomsView } from './rooms-view.ts'
 import { SecurityFeedView } from './security-feed-view.ts'
 import { StatusPanel } from './status-panel.ts'
@@ -34,7 +35,10 @@ const rooms = new RoomsView(
   },
   [direct.element],
 )
-const login = new LoginView((username, password) => void logIn(username, password))
+const login = new LoginView(
+  (username, password) => void logIn(username, password),
+  config.oidc ? () => void signInWithProvider() : null,
+)
 const feed = new SecurityFeedView()
 const admin = new AdminConsole(client, feed)
 const controls = new Controls(client, { frameSent: () => status.frameSent(), reconnect: () => connect() })
@@ -56,9 +60,14 @@ document
   ?.append(el('aside', { class: 'side' }, [login.element, status.element, events.element]), main)
 
 async function logIn(username: string, password: string): Promise<void> {
+  await begin(() => client.login(username, password))
+}
+
+/** Opens the session (password login or identity-provider exchange), then connects. */
+async function begin(open: () => Promise<unknown>): Promise<void> {
   login.error('')
   try {
-    await client.login(username, password)
+    await open()
   } catch (error) {
     login.error(describe(error as PortcullisError))
     status.error(describe(error as PortcullisError))
@@ -68,6 +77,31 @@ async function logIn(username: string, password: string): Promise<void> {
   login.show(false)
   main.hidden = false
   connect()
+}
+
+/** "Sign in with OpenID Connect": off to the provider; back here with a code (see the end of this file). */
+async function signInWithProvider(): Promise<void> {
+  if (!config.oidc) return
+  try {
+    await startSignIn(config.oidc)
+  } catch (error) {
+    login.error(`OpenID Connect: ${(error as Error).message}`)
+  }
+}
+
+/** Back from the provider: the code becomes an ID token, the ID token a Portcullis session (`client.exchange`). */
+async function resumeProviderSignIn(): Promise<void> {
+  if (!config.oidc) return
+  let result
+  try {
+    result = await finishSignIn(config.oidc)
+  } catch (error) {
+    login.error(`OpenID Connect: ${(error as Error).message}`)
+    return
+  }
+  if (!result) return
+  events.add('signed in at the identity provider; exchanging its ID token')
+  await begin(() => client.exchange({ subjectToken: result.idToken, nonce: result.nonce }))
 }
 
 function connect(): void {
@@ -157,6 +191,7 @@ client.on('expiry', render)
 
 render()
 setInterval(render, 250)
+void resumeProviderSignIn()
 
 function describe(error: PortcullisError): string {
   return `${error.code}: ${error.message}`

@@ -19,6 +19,17 @@ export interface TokenPair {
 }
 
 /** The `login` reply: a token pair plus the session and the user. */
+/** What `exchange` sends: the provider's token, its RFC 8693 type, and the nonce of the sign-in that got it. */
+export interface ExchangeRequest {
+  /** The identity provider's ID token (or JWT access token). */
+  readonly subjectToken: string
+  /** Default `urn:ietf:params:oauth:token-type:id_token`. */
+  readonly subjectTokenType?:
+    'urn:ietf:params:oauth:token-type:id_token' | 'urn:ietf:params:oauth:token-type:access_token'
+  /** The `nonce` of the authentication request: the api checks the ID token holds exactly it. */
+  readonly nonce?: string
+}
+
 export interface LoginReply extends TokenPair {
   readonly sessionId: string
   readonly user: UserInfo
@@ -94,6 +105,21 @@ export class ApiClient {
   async login(username: string, password: string): Promise<LoginReply> {
     return await this.#call<LoginReply>('POST', '/v1/auth/login', {
       body: { username, password },
+      login: true,
+    })
+  }
+
+  /**
+   * `POST /v1/auth/exchange`: a token of the api's identity provider (an ID token by default) for a session, with
+   * the same reply as login. A 401 (`invalid_subject_token`) becomes `invalid_credentials`.
+   */
+  async exchange(request: ExchangeRequest): Promise<LoginReply> {
+    return await this.#call<LoginReply>('POST', '/v1/auth/exchange', {
+      body: {
+        subjectToken: request.subjectToken,
+        subjectTokenType: request.subjectTokenType ?? 'urn:ietf:params:oauth:token-type:id_token',
+        ...(request.nonce === undefined ? {} : { nonce: request.nonce }),
+      },
       login: true,
     })
   }

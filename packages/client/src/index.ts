@@ -20,6 +20,7 @@ export type {
   AdminPage,
   AdminPageQuery,
   AdminSession,
+  ExchangeRequest,
   HttpOptions,
   LoginReply,
   TokenPair,

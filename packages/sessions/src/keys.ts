@@ -47,6 +47,13 @@ export interface Keys {
   sessionQuota(kind: string, sid: string): string
   /** api: prefix of @fastify/rate-limit's per-route, per-IP counters. */
   rateLimitPrefix: string
+  /**
+   * api: set of the Portcullis session ids opened by exchanges under one identity-provider session (hash of issuer
+   * and the provider's `sid`), for back-channel logout; expires with the last of those sessions.
+   */
+  providerSessions(issuerSidHash: string): string
+  /** api: present until the token's `exp` once a provider token (`kind`: subject, logout) was used (its hash). */
+  providerTokenSeen(kind: string, tokenHash: string): string
 }
 
 /**
@@ -73,6 +80,8 @@ export function keys(prefix: string): Keys {
     knownLoginClient: (name, client) => `${prefix}login:known:${name}:${client}`,
     sessionQuota: (kind, sid) => `${prefix}quota:${kind}:${sid}`,
     rateLimitPrefix: `${prefix}ratelimit:`,
+    providerSessions: (hash) => `${prefix}idp:sid:${hash}`,
+    providerTokenSeen: (kind, hash) => `${prefix}idp:seen:${kind}:${hash}`,
   }
 }
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { accountExists } from '../../auth/session-service.ts'
 import { NotFound } from '../../errors.ts'
 import { apiEvent } from '../../security-events.ts'
 import {
@@ -88,7 +89,7 @@ export default async function adminSessionRoutes(app: FastifyInstance): Promise<
     },
     async (req, reply) => {
       const { userId } = req.params
-      if (!app.users.byId(userId)) throw new NotFound('user')
+      if (!(await accountExists(app, userId))) throw new NotFound('user')
       const sids = await app.store.revokeUserSessions(userId, 'admin')
       for (const sessionId of sids)
         apiEvent(req.log, 'session.revoked', {

@@ -1,7 +1,8 @@
 // `pnpm doctor`: would this environment start in production? Reads the same variables as the apps, parses them
 // with the apps' own schemas as if NODE_ENV=production, and prints one table of the production checks
 // (packages/config/src/production.ts) for the api and the realtime server, plus a few checks only a running
-// machine can answer (the TLS and key files exist, parse, match and have not expired). Exit 1 when anything fails.
+// machine can answer (the TLS, key and users files exist, parse, match and have not expired), and which account
+// sources the api has (`account-source`: USERS_FILE, OIDC_ISSUER). Exit 1 when anything fails.
 //
 //   pnpm doctor                  # both apps
 //   pnpm doctor --app realtime   # one app
@@ -19,6 +20,7 @@ import {
   readJsonFile,
   type ProductionCheck,
 } from '../packages/config/src/index.ts'
+import { readUsersFile, UsersFileError } from '../apps/api/src/users/users-file.ts'
 
 const APPS = {
   api: { module: '../apps/api/src/config.ts', marker: 'API_PORT' },
@@ -124,6 +126,25 @@ function fileChecks(app: AppName, config: Record<string, unknown>): Row[] {
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err
       rows.push(row(app, 'signing-keys-file', 'SIGNING_KEYS_FILE', false, err.message))
+    }
+  }
+  const usersFile = config.USERS_FILE as string | undefined
+  if (app === 'api' && usersFile) {
+    try {
+      const accounts = readUsersFile(usersFile)
+      const disabled = accounts.filter((a) => a.disabled).length
+      rows.push(
+        row(
+          app,
+          'users-file',
+          'USERS_FILE',
+          accounts.length - disabled > 0 ? true : 'warn',
+          `${accounts.length} account(s), ${disabled} disabled`,
+        ),
+      )
+    } catch (err) {
+      if (!(err instanceof ConfigError || err instanceof UsersFileError)) throw err
+      rows.push(row(app, 'users-file', 'USERS_FILE', false, err.message))
     }
   }
   return rows

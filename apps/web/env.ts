@@ -21,6 +21,21 @@ export const WebEnvSchema = Type.Object({
     expected: 'a ws:// or wss:// URL',
     description: 'Where the page opens its WebSocket (inlined into the build; the SDK appends `/v1/ws`).',
   }),
+  VITE_OIDC_ISSUER: Type.Optional(
+    Type.String({
+      pattern: '^https?://[^?#\\s]+$',
+      expected: 'an http(s) issuer URL',
+      description:
+        'Issuer of the OpenID Connect provider the api trusts (its `OIDC_ISSUER`): the page offers "Sign in with OpenID Connect" (authorization code + PKCE). `pnpm dev` sets it to its local provider.',
+    }),
+  ),
+  VITE_OIDC_CLIENT_ID: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        "The page's client id at that provider (the api's `OIDC_AUDIENCE`); its redirect URI is the page's origin + `/`.",
+    }),
+  ),
   WEB_HOST: Type.String({
     minLength: 1,
     default: 'localhost',

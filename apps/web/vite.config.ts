@@ -12,16 +12,17 @@ function origin(url: string): string {
 
 /**
  * A Content-Security-Policy for the demo page: scripts and styles only from the page's own origin (no inline
- * code, so even markup that slipped into the DOM could not run), network only to the configured api and
- * realtime server. Defence in depth: the demo already renders server data as text only.
+ * code, so even markup that slipped into the DOM could not run), network only to the configured api, realtime
+ * server and identity provider. Defence in depth: the demo already renders server data as text only.
  */
-function contentSecurityPolicy(apiUrl: string, realtimeUrl: string): Plugin {
+function contentSecurityPolicy(apiUrl: string, realtimeUrl: string, oidcIssuer?: string): Plugin {
   const policy = [
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
     "img-src 'self' data:",
-    `connect-src 'self' ${origin(apiUrl)} ${origin(realtimeUrl)}`,
+    // The identity provider's discovery and token endpoints are fetched by the page (authorization code + PKCE).
+    `connect-src 'self' ${origin(apiUrl)} ${origin(realtimeUrl)}${oidcIssuer ? ` ${origin(oidcIssuer)}` : ''}`,
     "object-src 'none'",
     "base-uri 'none'",
     "form-action 'none'",
@@ -64,7 +65,10 @@ export default defineConfig(({ mode }) => {
     // The `source` condition lets the demo use the workspace packages' TypeScript directly (no build step in
     // dev); the defaults are spread back in so third-party packages still resolve their browser builds.
     resolve: { conditions: ['source', ...defaultClientConditions] },
-    plugins: [contentSecurityPolicy(env.VITE_API_URL, env.VITE_REALTIME_URL), readiness()],
+    plugins: [
+      contentSecurityPolicy(env.VITE_API_URL, env.VITE_REALTIME_URL, env.VITE_OIDC_ISSUER),
+      readiness(),
+    ],
     server: { host: env.WEB_HOST, port: env.WEB_PORT, strictPort: true, ...(https ? { https } : {}) },
     preview: { host: env.WEB_HOST, ...(https ? { https } : {}) },
     build: { target: 'es2022', sourcemap: true },

@@ -15,9 +15,12 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import type { ApiConfig } from './config.ts'
 import type { KeySet } from '@portcullis/tokens'
 import { loadKeySet } from './keys/load.ts'
+import accountsPlugin from './plugins/app/accounts.ts'
 import authPlugin from './plugins/app/auth.ts'
 import errorHandler from './plugins/app/error-handler.ts'
+import identityProviderPlugin, { type IdentityProviderOptions } from './plugins/app/identity-provider.ts'
 import noStorePlugin from './plugins/app/no-store.ts'
+import securityFeedPlugin from './plugins/app/security-feed.ts'
 import servicesPlugin from './plugins/app/services.ts'
 import storePlugin from './plugins/app/store.ts'
 import corsPlugin from './plugins/external/cors.ts'
@@ -26,6 +29,9 @@ import rateLimitPlugin from './plugins/external/rate-limit.ts'
 import swaggerPlugin from './plugins/external/swagger.ts'
 import adminSessionRoutes from './routes/admin/sessions.ts'
 import rolesRoute from './routes/admin/roles.ts'
+import backchannelLogoutRoute from './routes/auth/backchannel-logout.ts'
+import exchangeRoute from './routes/auth/exchange.ts'
+import adminUserRoutes from './routes/admin/users.ts'
 import loginRoute from './routes/auth/login.ts'
 import logoutRoute from './routes/auth/logout.ts'
 import refreshRoute from './routes/auth/refresh.ts'
@@ -33,7 +39,8 @@ import wsTicketRoute from './routes/auth/ws-ticket.ts'
 import healthRoutes from './routes/health.ts'
 import jwksRoute from './routes/jwks.ts'
 import type { BulkheadOptions } from './users/bulkhead.ts'
-import { demoDirectory, type UserDirectory } from './users/directory.ts'
+import { combinedDirectory, demoDirectory, type UserDirectory } from './users/directory.ts'
+import { openUsersFile } from './users/open-users-file.ts'
 import { DEFAULT_HASH_OPTIONS, PasswordHasher, type HashOptions } from './users/passwords.ts'
 
 // Re-exported like the realtime app does, so embedders and other packages' tests can build a config.
@@ -50,8 +57,10 @@ export interface AppDeps {
   store?: SessionStore
   /** Signing keys; default: SIGNING_KEYS_FILE, or development keys generated once. */
   keys?: KeySet
-  /** Accounts; default: the demo users when DEMO_USERS is on, else none. */
+  /** Accounts; default: USERS_FILE (watched), and the demo users when DEMO_USERS is on. */
   users?: UserDirectory
+  /** Settings of the identity provider's discovery and key fetches (tests shorten them). */
+  identityProvider?: IdentityProviderOptions['provider']
   /** argon2id cost (tests lower it); default m=19456 KiB, t=2, p=1. */
   hashOptions?: HashOptions
   /**
@@ -72,8 +81,9 @@ export interface AppDeps {
 export const BODY_LIMIT_BYTES = 16 * 1024
 
 /**
- * Builds the api (never listens). Registration order, top to bottom: errors → store → services → security
- * headers, no-store, CORS, rate limit → auth → OpenAPI → routes.
+ * Builds the api (never listens). Registration order, top to bottom: errors → store → security feed → services →
+ * security headers, no-store, CORS, rate limit → auth → accounts (USERS_FILE watch), identity provider → OpenAPI →
+ * routes.
  * @example const app = await buildApp(loadApiConfig(process.env)); await app.listen({ port: 3001 })
  */
 export async function buildApp(config: ApiConfig, deps: AppDeps = {}): Promise<FastifyInstance> {
@@ -107,26 +117,35 @@ export async function buildApp(config: ApiConfig, deps: AppDeps = {}): Promise<F
   const store = deps.store ?? new RedisSessionStore({ redis, prefix: config.REDIS_KEY_PREFIX })
   const keys = deps.keys ?? loadKeySet(config).keys
   const hasher = new PasswordHasher(deps.hashOptions ?? DEFAULT_HASH_OPTIONS, deps.passwordConcurrency)
-  const users = deps.users ?? (await demoDirectory(hasher, config.DEMO_USERS))
+  const usersFile = deps.users || !config.USERS_FILE ? null : openUsersFile(config.USERS_FILE)
+  const users =
+    deps.users ??
+    combinedDirectory([...(usersFile ? [usersFile] : []), await demoDirectory(hasher, config.DEMO_USERS)])
   const tls = Boolean(deps.https) || config.TLS_TERMINATED_BY_PROXY
 
   await app.register(errorHandler)
   await app.register(storePlugin, { store, redis, owned: { store: !deps.store, redis: !deps.redis } })
+  await app.register(securityFeedPlugin, { prefix: config.REDIS_KEY_PREFIX })
   await app.register(servicesPlugin, { config, now: deps.now ?? Date.now, keys, users, hasher })
   await app.register(helmetPlugin, { tls })
   await app.register(noStorePlugin)
   await app.register(corsPlugin, { origins: app.origins })
   await app.register(rateLimitPlugin, { prefix: config.REDIS_KEY_PREFIX })
   await app.register(authPlugin)
+  await app.register(accountsPlugin, { usersFile })
+  await app.register(identityProviderPlugin, { provider: deps.identityProvider })
   await app.register(swaggerPlugin, { expose: config.OPENAPI_DOCS })
 
   await app.register(healthRoutes)
   await app.register(jwksRoute)
   await app.register(loginRoute)
+  await app.register(exchangeRoute)
+  await app.register(backchannelLogoutRoute)
   await app.register(refreshRoute)
   await app.register(logoutRoute)
   await app.register(wsTicketRoute)
   await app.register(rolesRoute)
   await app.register(adminSessionRoutes)
+  await app.register(adminUserRoutes)
   return app
 }

@@ -1,4 +1,11 @@
-import { assertProductionSafe, loadConfig, originPolicy, sharedEnv, type Env } from '@portcullis/config'
+import {
+  assertProductionSafe,
+  ConfigError,
+  loadConfig,
+  originPolicy,
+  sharedEnv,
+  type Env,
+} from '@portcullis/config'
 import { Type, type Static } from 'typebox'
 
 /**
@@ -93,6 +100,43 @@ export const ApiEnvSchema = Type.Object({
         'Where development keys are generated when `SIGNING_KEYS_FILE` is unset (default `<repo>/.dev-keys`).',
     }),
   ),
+  USERS_FILE: Type.Optional(
+    Type.String({
+      minLength: 1,
+      expected: 'a file path',
+      description:
+        'JSON array of accounts `{id, username, passwordHash (argon2id PHC), roles, disabled?}`, written by `pnpm users`; re-read when it changes (a bad file keeps the previous accounts). Disabling an account or changing its password revokes its sessions.',
+    }),
+  ),
+  OIDC_ISSUER: Type.Optional(
+    Type.String({
+      pattern: '^https?://[^?#\\s]+$',
+      expected: 'an http(s) issuer URL without query or fragment, e.g. https://id.example.com/realms/main',
+      description:
+        'OpenID Connect provider whose ID tokens (and JWT access tokens) `POST /v1/auth/exchange` accepts; discovered at `<issuer>/.well-known/openid-configuration`. `https://` in production (loopback excepted). Needs `OIDC_AUDIENCE`.',
+    }),
+  ),
+  OIDC_AUDIENCE: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 256,
+      description:
+        "Your app's client id at the provider: the `aud` every exchanged or logout token must contain (and `azp` when an ID token has several audiences).",
+    }),
+  ),
+  OIDC_ROLES_CLAIM: Type.String({
+    minLength: 1,
+    maxLength: 256,
+    default: 'roles',
+    description:
+      "Claim holding the provider's roles or groups (a name, or a dotted path such as `realm_access.roles`); read once, when the account is created at its first exchange.",
+  }),
+  OIDC_ADMIN_VALUES: Type.Array(Type.String({ minLength: 1, maxLength: 256 }), {
+    default: [],
+    expected: 'a comma-separated list of claim values',
+    description:
+      'Values of `OIDC_ROLES_CLAIM` that grant the `admin` role at the first exchange; empty: nobody becomes admin through the provider.',
+  }),
   DEMO_USERS: Type.Boolean({
     default: false,
     devDefault: true,
@@ -111,11 +155,18 @@ export type ApiConfig = Static<typeof ApiEnvSchema>
 
 /**
  * Reads and validates the api's environment once; throws a one-line `ConfigError` naming the bad variable (`*`
- * in ALLOWED_ORIGINS outside development included), or a production refusal (demo users, generated keys, no TLS,
- * bad origins, ...).
+ * in ALLOWED_ORIGINS outside development included; OIDC_ISSUER without OIDC_AUDIENCE), or a production refusal
+ * (demo users, generated keys, no TLS, bad origins, no account source, ...).
  */
 export function loadApiConfig(env: Env): ApiConfig {
   const config = loadConfig(ApiEnvSchema, env)
+  if (config.OIDC_ISSUER !== undefined && config.OIDC_AUDIENCE === undefined)
+    throw new ConfigError(
+      'OIDC_AUDIENCE',
+      'invalid environment: OIDC_AUDIENCE must be set with OIDC_ISSUER (your client id at the provider)',
+    )
+  if (config.OIDC_AUDIENCE !== undefined && config.OIDC_ISSUER === undefined)
+    throw new ConfigError('OIDC_ISSUER', 'invalid environment: OIDC_ISSUER must be set with OIDC_AUDIENCE')
   assertProductionSafe(config)
   originPolicy(config)
   return config

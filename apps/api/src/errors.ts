@@ -25,6 +25,26 @@ export const SessionExpired = createError(
   'the session reached its maximum age: log in again',
   401,
 )
+export const InvalidSubjectToken = createError(
+  'API_ERR_AUTH_INVALID_SUBJECT_TOKEN',
+  'the subject token was not accepted',
+  401,
+)
+export const InvalidLogoutToken = createError(
+  'API_ERR_AUTH_INVALID_LOGOUT_TOKEN',
+  'the logout token was not accepted',
+  400,
+)
+export const NoIdentityProvider = createError(
+  'API_ERR_AUTH_NO_IDENTITY_PROVIDER',
+  'no identity provider is configured (OIDC_ISSUER)',
+  404,
+)
+export const IdentityProviderUnavailable = createError(
+  'API_ERR_AUTH_IDP_UNAVAILABLE',
+  "the identity provider's keys are unavailable, retry shortly",
+  503,
+)
 export const Forbidden = createError('API_ERR_AUTH_FORBIDDEN', 'this requires role %s', 403)
 export const OriginNotAllowed = createError('API_ERR_AUTH_ORIGIN_NOT_ALLOWED', 'origin not allowed', 403)
 export const NotFound = createError('API_ERR_HTTP_NOT_FOUND', '%s not found', 404)
@@ -42,6 +62,10 @@ export const WIRE_CODES: Readonly<Record<string, string>> = {
   API_ERR_AUTH_UNAUTHORIZED: 'unauthorized',
   API_ERR_AUTH_INVALID_REFRESH_TOKEN: 'invalid_refresh_token',
   API_ERR_AUTH_SESSION_EXPIRED: 'session_expired',
+  API_ERR_AUTH_INVALID_SUBJECT_TOKEN: 'invalid_subject_token',
+  API_ERR_AUTH_INVALID_LOGOUT_TOKEN: 'invalid_request',
+  API_ERR_AUTH_NO_IDENTITY_PROVIDER: 'not_found',
+  API_ERR_AUTH_IDP_UNAVAILABLE: 'temporarily_unavailable',
   API_ERR_AUTH_FORBIDDEN: 'forbidden',
   API_ERR_AUTH_ORIGIN_NOT_ALLOWED: 'origin_not_allowed',
   API_ERR_HTTP_NOT_FOUND: 'not_found',

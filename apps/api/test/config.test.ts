@@ -22,6 +22,7 @@ const SAFE_PROD = {
   TLS_TERMINATED_BY_PROXY: 'true',
   REDIS_URL: 'rediss://api:pw@redis.internal:6380',
   SIGNING_KEYS_FILE: '/run/secrets/jwks.json',
+  USERS_FILE: '/run/secrets/users.json',
 }
 
 describe('api config', () => {
@@ -65,6 +66,37 @@ describe('api config', () => {
     expect(refusal({ ...SAFE_PROD, DEMO_USERS: 'true' }).message).toMatch(/DEMO_USERS/)
     const { SIGNING_KEYS_FILE: _, ...noKeys } = SAFE_PROD
     expect(refusal(noKeys).message).toMatch(/SIGNING_KEYS_FILE/)
+  })
+
+  it('production needs an account source: a users file or an identity provider (https, or loopback)', () => {
+    const { USERS_FILE: _, ...noAccounts } = SAFE_PROD
+    const err = refusal(noAccounts)
+    expect(err.variable).toBe('USERS_FILE')
+    expect(err.message).toBe(
+      'refusing to start in production: no account source, nobody could log in: run `pnpm users add <name>` and set USERS_FILE to its file, or set OIDC_ISSUER and OIDC_AUDIENCE (docs/guides/identity-providers.md)',
+    )
+    const oidc = { ...noAccounts, OIDC_ISSUER: 'https://id.example/realms/main', OIDC_AUDIENCE: 'portcullis' }
+    expect(loadApiConfig(oidc).OIDC_ISSUER).toBe('https://id.example/realms/main')
+    expect(loadApiConfig({ ...oidc, OIDC_ISSUER: 'http://127.0.0.1:8080' }).OIDC_AUDIENCE).toBe('portcullis')
+    expect(refusal({ ...oidc, OIDC_ISSUER: 'http://id.example' }).message).toMatch(
+      /OIDC_ISSUER fetches the provider's keys over plaintext http from id.example/,
+    )
+  })
+
+  it('OIDC variables: issuer and audience go together; defaults of the claim mapping', () => {
+    expect(loadApiConfig({})).toMatchObject({ OIDC_ROLES_CLAIM: 'roles', OIDC_ADMIN_VALUES: [] })
+    expect(refusal({ OIDC_ISSUER: 'https://id.example' }).variable).toBe('OIDC_AUDIENCE')
+    expect(refusal({ OIDC_AUDIENCE: 'web' }).variable).toBe('OIDC_ISSUER')
+    expect(refusal({ OIDC_ISSUER: 'https://id.example/?tenant=1', OIDC_AUDIENCE: 'web' }).variable).toBe(
+      'OIDC_ISSUER',
+    )
+    expect(
+      loadApiConfig({
+        OIDC_ISSUER: 'https://id.example',
+        OIDC_AUDIENCE: 'web',
+        OIDC_ADMIN_VALUES: 'ops, portcullis-admin',
+      }).OIDC_ADMIN_VALUES,
+    ).toEqual(['ops', 'portcullis-admin'])
   })
 
   it('the server exits 1 with one line on stderr for a bad variable', () => {

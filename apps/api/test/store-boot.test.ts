@@ -58,5 +58,7 @@ it('logs one clear line while the store is unreachable at boot, keeps retrying, 
   const redis = await startRedisServer({ port: redisPort })
   onTestFinished(() => redis.stop())
   await waitFor(async () => (await readyz()) === 200, 'readyz 200 once Redis is up', 10_000)
+  // The line is written as the client turns ready; on a busy machine it may reach our pipe after readyz answers.
+  await waitFor(() => storeLines().length === 2, `the "reachable again" line; output:\n${out}`, 5000)
   expect(storeLines().map((l) => l.msg)).toEqual([down!.msg, 'session store reachable again'])
 })

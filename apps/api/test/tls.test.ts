@@ -104,6 +104,7 @@ describe('api over TLS', () => {
       ALLOWED_ORIGINS: 'https://chat.example,http://insecure.example',
       REDIS_URL: 'redis://:secret-pw@127.0.0.1:6379',
       SIGNING_KEYS_FILE: '/nonexistent/signing-keys.json',
+      USERS_FILE: '/nonexistent/users.json',
     })
     const code = await new Promise<number | null>((resolve) => server.once('exit', resolve))
     expect(code).toBe(1)

@@ -16,6 +16,7 @@ import hsts from './plugins/app/hsts.ts'
 import ipBlock from './plugins/app/ip-block.ts'
 import node from './plugins/app/node.ts'
 import originGuard from './plugins/app/origin-guard.ts'
+import securityFeed from './plugins/app/security-feed.ts'
 import upgradePaths from './plugins/app/upgrade-paths.ts'
 import upgradeTelemetry from './plugins/app/upgrade-telemetry.ts'
 import healthRoutes from './routes/health.ts'
@@ -62,8 +63,8 @@ export async function buildApp(config: RealtimeConfig, deps: AppDeps = {}): Prom
     return503OnClosing: true,
   }) as unknown as FastifyInstance
 
-  // Read top-down: errors and transport, the node (hub, supervisor, stores, keys), then one plugin per control of
-  // the upgrade, in the order they refuse (docs/reference/protocol.md), then the routes.
+  // Read top-down: errors and transport, the node (hub, supervisor, stores, keys) and its security feed, then one
+  // plugin per control of the upgrade, in the order they refuse (docs/reference/protocol.md), then the routes.
   await app.register(errorHandler)
   if (https) await app.register(hsts)
   await app.register(redis, { target: redisTarget(config) })
@@ -73,6 +74,7 @@ export async function buildApp(config: RealtimeConfig, deps: AppDeps = {}): Prom
     connectionLeaseMs: deps.connectionLeaseMs ?? 30_000,
     expLeewayMs: (deps.expLeewayS ?? EXP_LEEWAY_S) * 1000,
   })
+  await app.register(securityFeed)
   await app.register(websocket, { maxMessageBytes: config.MAX_MESSAGE_BYTES })
   const { store, rtStore, keys, verifier, expLeewayMs, supervisor } = app.node
   await app.register(upgradeTelemetry)

@@ -4,6 +4,11 @@ import { DEFAULT_API_URL, DEFAULT_REALTIME_URL } from './defaults.ts'
 export const config = {
   apiUrl: import.meta.env.VITE_API_URL ?? DEFAULT_API_URL,
   realtimeUrl: import.meta.env.VITE_REALTIME_URL ?? DEFAULT_REALTIME_URL,
+  /** The identity provider of "Sign in with OpenID Connect" (`VITE_OIDC_ISSUER`, `VITE_OIDC_CLIENT_ID`), or null. */
+  oidc:
+    import.meta.env.VITE_OIDC_ISSUER && import.meta.env.VITE_OIDC_CLIENT_ID
+      ? { issuer: import.meta.env.VITE_OIDC_ISSUER, clientId: import.meta.env.VITE_OIDC_CLIENT_ID }
+      : null,
 } as const
 
 /** The demo users the api seeds outside production (docs/reference/configuration.md `DEMO_USERS`; ids from apps/api's demo directory). */

@@ -1,13 +1,19 @@
 import { DEMO_USERS } from './config.ts'
 import { el, setText } from './dom.ts'
 
-/** The login card: one button per demo user, a plain form, the login error and the logged-out banner. */
+/**
+ * The login card: one button per demo user, a plain form, "Sign in with OpenID Connect" when the stack has an
+ * identity provider, the login error and the logged-out banner.
+ */
 export class LoginView {
   readonly element: HTMLElement
   readonly #error: HTMLElement
   readonly #banner: HTMLElement
 
-  constructor(onLogin: (username: string, password: string) => void) {
+  constructor(
+    onLogin: (username: string, password: string) => void,
+    onProviderSignIn: (() => void) | null = null,
+  ) {
     const username = el('input', {
       'data-testid': 'login-username',
       autocomplete: 'username',
@@ -37,10 +43,19 @@ export class LoginView {
     })
     this.#error = el('p', { class: 'error', 'data-testid': 'login-error', role: 'alert' })
     this.#banner = el('p', { class: 'banner', 'data-testid': 'logged-out', hidden: true })
+    const provider: HTMLElement[] = []
+    if (onProviderSignIn) {
+      const button = el('button', { type: 'button', class: 'provider', 'data-testid': 'login-oidc' }, [
+        'Sign in with OpenID Connect',
+      ])
+      button.addEventListener('click', onProviderSignIn)
+      provider.push(button)
+    }
     this.element = el('section', { class: 'panel login', 'data-testid': 'login' }, [
       el('h2', {}, ['Log in']),
       this.#banner,
       el('div', { class: 'quick' }, quick),
+      ...provider,
       form,
       this.#error,
     ])

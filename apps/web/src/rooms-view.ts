@@ -13,7 +13,7 @@ export class RoomsView {
   readonly #text: HTMLInputElement
   readonly #known: HTMLDataListElement
 
-  constructor(onSend: (channel: string, text: string) => void) {
+  constructor(onSend: (channel: string, text: string) => void, extra: HTMLElement[] = []) {
     this.#list = el('div', { class: 'rooms', 'data-testid': 'rooms' })
     this.#known = el('datalist', { id: 'known-channels' })
     this.#channel = el('input', {
@@ -41,7 +41,7 @@ export class RoomsView {
       onSend(this.#channel.value.trim(), text)
       this.#text.value = ''
     })
-    this.element = el('section', { class: 'panel' }, [el('h2', {}, ['Rooms']), this.#list, form])
+    this.element = el('section', { class: 'panel' }, [el('h2', {}, ['Rooms']), this.#list, form, ...extra])
   }
 
   /** Shows a room (idempotent). */
@@ -76,14 +76,25 @@ export class RoomsView {
 
   /** Appends a message. The text goes in with `textContent`: markup in it stays text. */
   message(message: ChannelMessage): void {
-    const list = this.#rooms.get(message.channel)
+    this.#append(message.channel, message.messageId, message.ts, message.from.username, message.text)
+  }
+
+  /**
+   * Appends your own copy of a direct message you sent to `room` (your inbox): the server delivers it only to the
+   * recipient, so the page keeps what the reply confirmed.
+   */
+  sent(room: string, to: string, messageId: string, text: string): void {
+    this.#append(room, messageId, Date.now(), `you → ${to}`, text, 'outgoing')
+  }
+
+  #append(room: string, messageId: string, ts: number, from: string, text: string, kind?: string): void {
+    const list = this.#rooms.get(room)
     if (!list) return
-    const time = new Date(message.ts).toLocaleTimeString()
     list.append(
-      el('li', { 'data-message-id': message.messageId }, [
-        el('time', {}, [time]),
-        el('span', { class: 'from', 'data-testid': 'from' }, [message.from.username]),
-        el('span', { class: 'text', 'data-testid': 'text' }, [message.text]),
+      el('li', { 'data-message-id': messageId, class: kind }, [
+        el('time', {}, [new Date(ts).toLocaleTimeString()]),
+        el('span', { class: 'from', 'data-testid': 'from' }, [from]),
+        el('span', { class: 'text', 'data-testid': 'text' }, [text]),
       ]),
     )
     while (list.children.length > MAX_MESSAGES) list.firstElementChild?.remove()

@@ -23,7 +23,11 @@ export interface DemoServer {
   /** `http://127.0.0.1:<port>`: the same page from an origin the stack does not allow. */
   readonly otherOrigin: string
   /** Builds the demo for this stack (Vite, production mode) into the served folder. */
-  build(urls: { apiUrl: string; realtimeUrl: string }): Promise<void>
+  build(urls: {
+    apiUrl: string
+    realtimeUrl: string
+    oidc?: { issuer: string; clientId: string }
+  }): Promise<void>
   close(): Promise<void>
 }
 
@@ -53,6 +57,13 @@ export async function startDemoServer(): Promise<DemoServer> {
       // Vite exposes VITE_* variables from process.env (each test file runs in its own process).
       process.env.VITE_API_URL = urls.apiUrl
       process.env.VITE_REALTIME_URL = urls.realtimeUrl
+      if (urls.oidc) {
+        process.env.VITE_OIDC_ISSUER = urls.oidc.issuer
+        process.env.VITE_OIDC_CLIENT_ID = urls.oidc.clientId
+      } else {
+        delete process.env.VITE_OIDC_ISSUER
+        delete process.env.VITE_OIDC_CLIENT_ID
+      }
       await build({
         root: APP_ROOT,
         configFile: join(APP_ROOT, 'vite.config.ts'),

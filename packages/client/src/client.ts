@@ -9,7 +9,7 @@ import { attemptCredential, openSocket, type AttemptCredential } from './connect
 import { silent, type DebugLogger } from './debug.ts'
 import { TypedEmitter } from './emitter.ts'
 import { PortcullisError, asError, codeForStatus, notConnected } from './errors.ts'
-import { ApiClient, type LoginReply } from './http.ts'
+import { ApiClient, type ExchangeRequest, type LoginReply } from './http.ts'
 import { inboxChannel, inboxOwner } from './inbox.ts'
 import { watchOnline } from './online.ts'
 import { frameError, type ReplyMap } from './pending.ts'
@@ -162,6 +162,23 @@ export class PortcullisClient extends TypedEmitter<ClientEvents> {
       this.#subscriptions.clear()
     }
     return await this.#session.login(username, password)
+  }
+
+  /**
+   * Signs in with a token of the api's identity provider (`POST /v1/auth/exchange`): after your app's OpenID
+   * Connect sign-in (authorization code + PKCE), hand over the ID token and the nonce you sent. The session is then
+   * held exactly like a login's (refresh, tickets, logout). A refused token rejects with `invalid_credentials`.
+   * Not available with a `tokenProvider` (throws a `TypeError`).
+   * @example await client.exchange({ subjectToken: idToken, nonce })
+   */
+  async exchange(request: ExchangeRequest): Promise<LoginReply> {
+    if (this.#options.tokenProvider)
+      throw new TypeError('exchange: this client gets its tokens from tokenProvider')
+    if (this.#wanted || this.#socket) {
+      this.#stop('idle', 1000, 'login')
+      this.#subscriptions.clear()
+    }
+    return await this.#session.exchange(request)
   }
 
   /** Revokes the session at the api, closes the socket and drops the tokens (`loggedOut` with `logout`). */

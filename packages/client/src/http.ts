@@ -19,6 +19,17 @@ export interface TokenPair {
 }
 
 /** The `login` reply: a token pair plus the session and the user. */
+/** What `exchange` sends: the provider's token, its RFC 8693 type, and the nonce of the sign-in that got it. */
+export interface ExchangeRequest {
+  /** The identity provider's ID token (or JWT access token). */
+  readonly subjectToken: string
+  /** Default `urn:ietf:params:oauth:token-type:id_token`. */
+  readonly subjectTokenType?:
+    'urn:ietf:params:oauth:token-type:id_token' | 'urn:ietf:params:oauth:token-type:access_token'
+  /** The `nonce` of the authentication request: the api checks the ID token holds exactly it. */
+  readonly nonce?: string
+}
+
 export interface LoginReply extends TokenPair {
   readonly sessionId: string
   readonly user: UserInfo
@@ -29,6 +40,30 @@ export interface Ticket {
   readonly ticket: string
   /** Seconds until the ticket expires unused. */
   readonly expiresIn: number
+}
+
+/** A live session as the api's admin listing shows it (`listSessions`). Times are epoch ms. */
+export interface AdminSession {
+  readonly sessionId: string
+  /** Its user, with the roles the session store holds now. */
+  readonly user: UserInfo
+  /** Login time. */
+  readonly createdAt: number
+  /** The login or the latest refresh. */
+  readonly refreshedAt: number
+  /** Open WebSockets of the session on every realtime instance. */
+  readonly connections: number
+}
+
+/** One page of a listing; pass `nextCursor` as `cursor` for the next one (null: this is the last). */
+export interface AdminPage {
+  readonly nextCursor: string | null
+}
+
+/** Which page of a listing (`limit` 1–100, default 50). */
+export interface AdminPageQuery {
+  readonly cursor?: string
+  readonly limit?: number
 }
 
 /** Options of the HTTP half of the SDK. */
@@ -74,6 +109,21 @@ export class ApiClient {
     })
   }
 
+  /**
+   * `POST /v1/auth/exchange`: a token of the api's identity provider (an ID token by default) for a session, with
+   * the same reply as login. A 401 (`invalid_subject_token`) becomes `invalid_credentials`.
+   */
+  async exchange(request: ExchangeRequest): Promise<LoginReply> {
+    return await this.#call<LoginReply>('POST', '/v1/auth/exchange', {
+      body: {
+        subjectToken: request.subjectToken,
+        subjectTokenType: request.subjectTokenType ?? 'urn:ietf:params:oauth:token-type:id_token',
+        ...(request.nonce === undefined ? {} : { nonce: request.nonce }),
+      },
+      login: true,
+    })
+  }
+
   /** `POST /v1/auth/refresh`: a new pair; the old refresh token is spent. */
   async refresh(refreshToken: string): Promise<TokenPair> {
     return await this.#call<TokenPair>('POST', '/v1/auth/refresh', { body: { refreshToken } })
@@ -97,6 +147,26 @@ export class ApiClient {
   ): Promise<{ userId: string; roles: Role[] }> {
     const path = `/v1/admin/users/${encodeURIComponent(userId)}/roles`
     return await this.#call('PUT', path, { token: accessToken, body: { roles } })
+  }
+
+  /**
+   * `GET /v1/admin/sessions` (role `admin`): live sessions, newest first, one page at a time; `userId` keeps one
+   * user's.
+   * @example const { sessions, nextCursor } = await client.api.listSessions(client.accessToken(), { userId })
+   */
+  async listSessions(
+    accessToken: string,
+    query: AdminPageQuery & { readonly userId?: string } = {},
+  ): Promise<AdminPage & { readonly sessions: AdminSession[] }> {
+    return await this.#call('GET', `/v1/admin/sessions${queryString(query)}`, { token: accessToken })
+  }
+
+  /** `GET /v1/admin/users` (role `admin`): the api's accounts by id, with their current roles, one page at a time. */
+  async listUsers(
+    accessToken: string,
+    query: AdminPageQuery = {},
+  ): Promise<AdminPage & { readonly users: UserInfo[] }> {
+    return await this.#call('GET', `/v1/admin/users${queryString(query)}`, { token: accessToken })
   }
 
   /** `DELETE /v1/admin/sessions/:sessionId` (role `admin`). */
@@ -157,6 +227,15 @@ export class ApiClient {
     }
     throw await httpError(response, method, path, options.login === true)
   }
+}
+
+/** `?a=1&b=2` of the string and number values, or '' when there are none. */
+function queryString(query: object): string {
+  const params = new URLSearchParams()
+  for (const [key, value] of Object.entries(query))
+    if (typeof value === 'string' || typeof value === 'number') params.set(key, String(value))
+  const text = params.toString()
+  return text ? `?${text}` : ''
 }
 
 async function httpError(

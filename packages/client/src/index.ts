@@ -16,7 +16,16 @@ export type { AccessGrant, TokenProvider, TokenRequestReason } from './token-pro
 export { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts'
 export type { Unsubscribe } from './emitter.ts'
 export { PortcullisError, type ErrorSource, type PortcullisErrorCode } from './errors.ts'
-export type { HttpOptions, LoginReply, TokenPair, UserInfo } from './http.ts'
+export type {
+  AdminPage,
+  AdminPageQuery,
+  AdminSession,
+  ExchangeRequest,
+  HttpOptions,
+  LoginReply,
+  TokenPair,
+  UserInfo,
+} from './http.ts'
 export type { ReplyMap } from './pending.ts'
 export type { RateBudget } from './rate-budget.ts'
 export type { LoggedOutReason, SessionOptions } from './session.ts'

@@ -1,7 +1,7 @@
 import { backoffDelay } from './backoff.ts'
 import { silent, type DebugLogger } from './debug.ts'
 import { PortcullisError } from './errors.ts'
-import type { ApiClient, LoginReply, UserInfo } from './http.ts'
+import type { ApiClient, ExchangeRequest, LoginReply, UserInfo } from './http.ts'
 import {
   checkGrant,
   type AccessGrant,
@@ -113,7 +113,16 @@ export class Session {
   }
 
   async login(username: string, password: string): Promise<LoginReply> {
-    const reply = await this.#api.login(username, password)
+    return await this.#begin(this.#api.login(username, password))
+  }
+
+  /** A session from the api's token exchange (an identity provider's token), held like a login's. */
+  async exchange(request: ExchangeRequest): Promise<LoginReply> {
+    return await this.#begin(this.#api.exchange(request))
+  }
+
+  async #begin(pending: Promise<LoginReply>): Promise<LoginReply> {
+    const reply = await pending
     this.#generation++
     this.#inflight = undefined
     this.#accept(reply, 'login')

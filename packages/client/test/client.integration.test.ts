@@ -112,6 +112,29 @@ describe('client SDK against the real stack', () => {
     expect((await bob.connect()).connectionId).toBe(connectionId)
   })
 
+  it('lists users and live sessions for an admin (typed), one page at a time; a non-admin gets forbidden', async () => {
+    const admin = await online('admin')
+    const bob = await online('bob')
+    const users = await admin.api.listUsers(admin.accessToken(), { limit: 2 })
+    expect(users.users.map((u) => u.username)).toEqual(['admin', 'alice'])
+    expect(users.nextCursor).toBe('u_alice')
+    // The stack is shared by this file's tests: bob may have older sessions; this one is the newest.
+    const mine = await admin.api.listSessions(admin.accessToken(), { userId: bob.user!.id, limit: 1 })
+    expect(mine.sessions).toEqual([
+      {
+        sessionId: bob.sessionId,
+        user: { id: bob.user!.id, username: 'bob', roles: ['user'] },
+        createdAt: expect.any(Number) as number,
+        refreshedAt: expect.any(Number) as number,
+        connections: 1,
+      },
+    ])
+    await expect(bob.api.listSessions(bob.accessToken())).rejects.toMatchObject({
+      code: 'forbidden',
+      status: 403,
+    })
+  })
+
   it('logs out within a second when an admin revokes the session, and does not reconnect', async () => {
     const admin = await online('admin')
     const alice = await online('alice', { auth: 'bearer-subprotocol' })

@@ -5,7 +5,7 @@ import { ApiClient } from '../src/http.ts'
 import { PortcullisClient, type ClientOptions, type LoginReply } from '../src/index.ts'
 import type { TokenRequestReason } from '../src/token-provider.ts'
 import { startStack, type Stack } from '@portcullis/test-stack'
-import { tcpProxy, type TcpProxy } from './proxy.ts'
+import { tcpProxy, type TcpProxy } from '@portcullis/testkit/tcp-proxy'
 
 // Resilience against the real api + realtime + redis-server. Network trouble is made with a loopback TCP
 // proxy between the SDK and realtime: `cut` drops every connection, `freeze` leaves them half-open,

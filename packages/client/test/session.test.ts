@@ -12,6 +12,13 @@ function setup(refreshAnswer: () => { status: number; body?: unknown; headers?: 
   const api = fakeFetch({
     'POST /v1/auth/login': () => ({ status: 200, body: pair(++n) }),
     'POST /v1/auth/refresh': refreshAnswer,
+    'POST /v1/auth/exchange': (body) =>
+      (body as { subjectToken?: string }).subjectToken === 'good-id-token'
+        ? { status: 200, body: pair(++n) }
+        : {
+            status: 401,
+            body: { error: 'invalid_subject_token', message: 'the subject token was not accepted' },
+          },
   })
   const events: Array<string> = []
   const loggedOut: LoggedOutReason[] = []
@@ -47,6 +54,30 @@ describe('Session (tokens in memory, refresh before expiry)', () => {
     // The next refresh sends the rotated token.
     await vi.advanceTimersByTimeAsync(248_000)
     expect(api.calls.at(-1)?.body).toEqual({ refreshToken: 'refresh-101' })
+  })
+
+  it('an exchange (identity provider token) holds the session like a login: the refresh token rotates the same way', async () => {
+    let n = 100
+    const { session, api } = setup(() => ({ status: 200, body: pair(++n) }))
+    await session.exchange({ subjectToken: 'good-id-token', nonce: 'n-1' })
+    expect(api.calls.at(-1)).toMatchObject({
+      key: 'POST /v1/auth/exchange',
+      body: {
+        subjectToken: 'good-id-token',
+        subjectTokenType: 'urn:ietf:params:oauth:token-type:id_token',
+        nonce: 'n-1',
+      },
+    })
+    expect(session.accessToken()).toBe('access-1')
+    await session.refresh()
+    expect(api.calls.at(-1)).toMatchObject({
+      key: 'POST /v1/auth/refresh',
+      body: { refreshToken: 'refresh-1' },
+    })
+    await expect(session.exchange({ subjectToken: 'forged' })).rejects.toMatchObject({
+      code: 'invalid_credentials',
+      status: 401,
+    })
   })
 
   it('sends one refresh for concurrent callers (the refresh token is single use)', async () => {

@@ -25,6 +25,10 @@ export interface ProductionFacts {
   SIGNING_KEYS_FILE?: string | undefined
   /** api: marks the config as the api's, so a missing `SIGNING_KEYS_FILE` counts. */
   API_PORT?: number | undefined
+  /** api: the accounts file (`pnpm users`). */
+  USERS_FILE?: string | undefined
+  /** api: the OpenID Connect provider whose tokens the exchange accepts. */
+  OIDC_ISSUER?: string | undefined
   /** realtime: accept `?access_token=`. */
   ALLOW_QUERY_TOKEN?: boolean | undefined
   /** realtime: where verification keys come from. */
@@ -280,6 +284,34 @@ function jwksUrl(f: ProductionFacts): Row {
   return pass('JWKS_URL', `${url.protocol}//${url.host}`)
 }
 
+function oidcIssuer(f: ProductionFacts): Row {
+  if (f.OIDC_ISSUER === undefined) return skip('OIDC_ISSUER')
+  const url = URL.parse(f.OIDC_ISSUER)
+  if (!url) return fail('OIDC_ISSUER', 'OIDC_ISSUER is not a URL')
+  // Whoever can rewrite the discovery document or the provider's JWKS can sign in as anyone.
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname))
+    return fail(
+      'OIDC_ISSUER',
+      `OIDC_ISSUER fetches the provider's keys over plaintext http from ${url.host}: use https:// off loopback`,
+    )
+  return pass('OIDC_ISSUER', `${url.protocol}//${url.host}`)
+}
+
+function accountSource(f: ProductionFacts): Row {
+  if (f.API_PORT === undefined) return skip('USERS_FILE')
+  const sources = [
+    ...(f.USERS_FILE ? [`USERS_FILE ${f.USERS_FILE}`] : []),
+    ...(f.OIDC_ISSUER ? [`OIDC_ISSUER ${f.OIDC_ISSUER}`] : []),
+    ...((f.DEMO_USERS ?? f.demoUsers) ? ['DEMO_USERS'] : []),
+  ]
+  if (!f.USERS_FILE && !f.OIDC_ISSUER)
+    return fail(
+      'USERS_FILE',
+      'no account source, nobody could log in: run `pnpm users add <name>` and set USERS_FILE to its file, or set OIDC_ISSUER and OIDC_AUDIENCE (docs/guides/identity-providers.md)',
+    )
+  return pass(f.USERS_FILE ? 'USERS_FILE' : 'OIDC_ISSUER', `accounts from ${sources.join(' and ')}`)
+}
+
 const CHECKS: ReadonlyArray<readonly [string, (f: ProductionFacts) => Row]> = [
   ['tls', tls],
   ['origins', origins],
@@ -290,6 +322,8 @@ const CHECKS: ReadonlyArray<readonly [string, (f: ProductionFacts) => Row]> = [
   ['redis-auth', redisAuth],
   ['message-cap', messageCap],
   ['jwks-url', jwksUrl],
+  ['oidc-issuer', oidcIssuer],
+  ['account-source', accountSource],
 ]
 
 /**
@@ -324,7 +358,8 @@ export class ProductionConfigError extends ConfigError {
  * Under `NODE_ENV=production`, throws a `ProductionConfigError` naming EVERY unsafe setting (one line each:
  * plaintext without a TLS proxy, empty/wildcard/http origins, demo users, generated or missing signing keys,
  * query tokens, a trust-everyone proxy list, Redis without credentials, plaintext `redis://` (`REDIS_URL`, or any
- * `REDIS_CLUSTER_NODES` seed when that is set) or an `http://` `JWKS_URL` to a host other than loopback, `MAX_MESSAGE_BYTES` over 1 MiB).
+ * `REDIS_CLUSTER_NODES` seed when that is set) or an `http://` `JWKS_URL` / `OIDC_ISSUER` to a host other than
+ * loopback, `MAX_MESSAGE_BYTES` over 1 MiB, an api with no account source: neither `USERS_FILE` nor `OIDC_ISSUER`).
  * `runMain` prints the message and exits 1. Does nothing outside production.
  * @example
  * export function loadApiConfig(env: Env): ApiConfig {

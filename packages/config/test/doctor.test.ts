@@ -54,9 +54,23 @@ describe('doctor', () => {
     const keysFile = join(dir, 'signing-keys.json')
     writeFileSync(keysFile, JSON.stringify([{ ...jwk, kid: 'k1', alg: 'ES256' }]))
 
-    const { code, stdout } = doctor({ ...safe, SIGNING_KEYS_FILE: keysFile }, '--json')
+    const usersFile = join(dir, 'users.json')
+    const hash = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaA'
+    writeFileSync(
+      usersFile,
+      JSON.stringify([
+        { id: 'u_1', username: 'alice', passwordHash: hash, roles: ['user', 'admin'] },
+        { id: 'u_2', username: 'bob', passwordHash: hash, roles: ['user'], disabled: true },
+      ]),
+    )
+
+    const { code, stdout } = doctor({ ...safe, SIGNING_KEYS_FILE: keysFile, USERS_FILE: usersFile }, '--json')
     const { rows, failed } = JSON.parse(stdout) as { rows: Row[]; failed: number }
     expect(rows.filter((r) => r.status !== 'pass')).toEqual([])
+    // Which account sources are active, and what the users file holds (never a hash).
+    expect(rows.find((r) => r.id === 'account-source')?.detail).toBe(`accounts from USERS_FILE ${usersFile}`)
+    expect(rows.find((r) => r.id === 'users-file')?.detail).toBe('2 account(s), 1 disabled')
+    expect(stdout).not.toContain('$argon2id$')
     expect(failed).toBe(0)
     expect(code).toBe(0)
     expect(rows.map((r) => `${r.app}:${r.id}`)).toEqual(
@@ -68,6 +82,22 @@ describe('doctor', () => {
       ]),
     )
     expect(stdout).not.toContain('doctor-secret')
+  })
+
+  it('flags an api without an account source, and an invalid users file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'portcullis-doctor-'))
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
+    const none = JSON.parse(doctor(safe, '--app', 'api', '--json').stdout) as { rows: Row[] }
+    expect(none.rows.find((r) => r.id === 'account-source')).toMatchObject({ status: 'fail' })
+    const usersFile = join(dir, 'users.json')
+    writeFileSync(usersFile, JSON.stringify([{ id: 'u_1', username: 'a', passwordHash: 'plain', roles: [] }]))
+    const bad = JSON.parse(doctor({ ...safe, USERS_FILE: usersFile }, '--app', 'api', '--json').stdout) as {
+      rows: Row[]
+    }
+    expect(bad.rows.find((r) => r.id === 'users-file')).toMatchObject({
+      status: 'fail',
+      detail: 'account 0: passwordHash is not an argon2id PHC string',
+    })
   })
 
   it('flags a key file that is not a JWK array, for one app only', () => {

@@ -21,6 +21,7 @@ const api: ProductionFacts = {
   REDIS_URL: 'rediss://portcullis:s3cret-pw@redis.internal:6380',
   DEMO_USERS: false,
   SIGNING_KEYS_FILE: '/run/secrets/signing-keys.json',
+  USERS_FILE: '/run/secrets/users.json',
 }
 
 const realtime: ProductionFacts = {
@@ -38,6 +39,8 @@ const realtime: ProductionFacts = {
 function byId(facts: ProductionFacts): Record<string, string> {
   return Object.fromEntries(productionChecks(facts).map((c) => [c.id, c.status]))
 }
+
+const accountRow = (facts: ProductionFacts) => productionChecks(facts).find((c) => c.id === 'account-source')
 
 function refusal(facts: ProductionFacts): ProductionConfigError {
   try {
@@ -178,6 +181,18 @@ describe('production check', () => {
       /no credentials/,
     ],
     [
+      'an api with no account source',
+      { ...api, USERS_FILE: undefined },
+      'USERS_FILE',
+      /no account source, nobody could log in: run `pnpm users add <name>` and set USERS_FILE/,
+    ],
+    [
+      'an identity provider over plaintext off loopback',
+      { ...api, OIDC_ISSUER: 'http://id.example/realms/main' },
+      'OIDC_ISSUER',
+      /plaintext http from id.example: use https/,
+    ],
+    [
       'a frame cap over 1 MiB',
       { ...realtime, MAX_MESSAGE_BYTES: 1_048_577 },
       'MAX_MESSAGE_BYTES',
@@ -209,9 +224,10 @@ describe('production check', () => {
       'demo-users',
       'signing-keys',
       'redis-auth',
+      'account-source',
     ])
     const lines = err.message.split('\n')
-    expect(lines).toHaveLength(5)
+    expect(lines).toHaveLength(6)
     for (const line of lines) expect(line).toMatch(/^refusing to start in production: \S/)
   })
 
@@ -274,6 +290,26 @@ describe('production check', () => {
       'https://api.example/.well-known/jwks.json',
     ])
       expect(byId({ ...realtime, JWKS_URL })['jwks-url'], JWKS_URL).toBe('pass')
+  })
+
+  it('accepts either account source, and says which are active (pnpm doctor shows the row)', () => {
+    expect(accountRow(api)).toMatchObject({
+      status: 'pass',
+      detail: 'accounts from USERS_FILE /run/secrets/users.json',
+    })
+    const oidcOnly = { ...api, USERS_FILE: undefined, OIDC_ISSUER: 'https://id.example' }
+    expect(productionProblems(oidcOnly)).toEqual([])
+    expect(accountRow(oidcOnly)).toMatchObject({
+      status: 'pass',
+      detail: 'accounts from OIDC_ISSUER https://id.example',
+    })
+    for (const OIDC_ISSUER of [
+      'http://127.0.0.1:8080',
+      'http://localhost:8080/realms/dev',
+      'https://id.example',
+    ])
+      expect(byId({ ...api, OIDC_ISSUER })['oidc-issuer'], OIDC_ISSUER).toBe('pass')
+    expect(byId(realtime)).toMatchObject({ 'account-source': 'skip', 'oidc-issuer': 'skip' })
   })
 
   it('skips the settings an app does not have', () => {

@@ -39,6 +39,14 @@ describe('devPlan', () => {
     expect(readyBanner(plan, 'redis://127.0.0.1:1', 1)).toContain('over TLS')
   })
 
+  it('names the local OpenID provider and its users in the banner when it runs', () => {
+    const plan = devPlan({}, none)
+    expect(readyBanner(plan, 'redis://127.0.0.1:1', 1)).not.toMatch(/^ {4}oidc/m)
+    expect(readyBanner(plan, 'redis://127.0.0.1:1', 1, 'http://127.0.0.1:3003')).toMatch(
+      /^ {4}oidc {5}http:\/\/127\.0\.0\.1:3003 {2}\(Sign in with OpenID Connect as carol, or dave \(admin\); password <name>-password\)$/m,
+    )
+  })
+
   it('stops on a bad variable with the apps’ own one line', () => {
     expect(() => devPlan({ API_PORT: 'abc' }, none)).toThrow(
       /^invalid environment: API_PORT must be an integer from 0 to 65535 \(got "abc"\)$/,

@@ -12,7 +12,14 @@ import { REPO_ROOT } from '../src/generate/files.ts'
 const keysDir = mkdtempSync(join(tmpdir(), 'portcullis-dev-keys-'))
 let dev: ChildProcess
 let output = ''
-const ports = { api: 0, realtime: 0, web: 0 }
+const ports = { api: 0, realtime: 0, web: 0, oidc: 0 }
+
+/** Whether realtime answers `/readyz` with 200 (false while it restarts). */
+const realtimeReady = (): Promise<boolean> =>
+  fetch(`http://127.0.0.1:${ports.realtime}/readyz`).then(
+    (res) => res.status === 200,
+    () => false,
+  )
 const lines = () => output.split('\n')
 const listening = () => lines().filter((l) => /^realtime│ .*Server listening at/.test(l)).length
 const closed = async (port: number) =>
@@ -25,14 +32,17 @@ beforeAll(async () => {
   ports.api = await freePort()
   ports.realtime = await freePort()
   ports.web = await freePort()
+  ports.oidc = await freePort()
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     API_PORT: String(ports.api),
     REALTIME_PORT: String(ports.realtime),
     WEB_PORT: String(ports.web),
+    DEV_OIDC_PORT: String(ports.oidc),
     DEV_KEYS_DIR: keysDir,
   }
   delete env.REDIS_URL // the runner starts its own
+  delete env.OIDC_ISSUER // and its own identity provider
   dev = spawn('pnpm', ['run', 'dev'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
   dev.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()))
   dev.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
@@ -91,6 +101,30 @@ describe('pnpm dev', () => {
     expect(lines().filter((l) => /\b(WARN|ERROR|FATAL)\b|ECONNREFUSED|not found/.test(l))).toEqual([])
   })
 
+  it('runs a local OpenID provider the api trusts, with the demo as its client', async () => {
+    const issuer = bannerUrl('oidc')
+    expect(issuer).toBe(`http://127.0.0.1:${ports.oidc}`)
+    const discovery = (await (await fetch(`${issuer}/.well-known/openid-configuration`)).json()) as {
+      issuer: string
+      code_challenge_methods_supported: string[]
+      backchannel_logout_supported: boolean
+    }
+    expect(discovery).toMatchObject({ issuer, backchannel_logout_supported: true })
+    expect(discovery.code_challenge_methods_supported).toContain('S256')
+    // The api has it configured: a forged token is refused 401 (not 404: no provider; not 503: keys unavailable).
+    const exchange = await fetch(`${bannerUrl('api')}/v1/auth/exchange`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        subjectToken: 'a.b.c',
+        subjectTokenType: 'urn:ietf:params:oauth:token-type:id_token',
+      }),
+    })
+    expect(exchange.status).toBe(401)
+    // The demo page was built for it: its CSP lets the page reach the provider.
+    expect(await (await fetch(bannerUrl('demo'))).text()).toContain(issuer)
+  })
+
   it('restarts realtime when a workspace package it uses changes (packages/protocol)', async () => {
     const file = join(REPO_ROOT, 'packages/protocol/src/limits.ts')
     const before = listening()
@@ -98,7 +132,8 @@ describe('pnpm dev', () => {
     writeFileSync(file, readFileSync(file))
     await waitFor(() => listening() > before, `realtime to restart; output:\n${output}`, 30_000)
     expect(output).toContain("realtime│ Change detected in '")
-    expect((await fetch(`http://127.0.0.1:${ports.realtime}/readyz`)).status).toBe(200)
+    // The api uses the package too and restarts with it: realtime is ready again once it holds the api's keys.
+    await waitFor(realtimeReady, `realtime ready after the restart; output:\n${output}`, 15_000)
   })
 
   it('stops everything on SIGTERM (what pnpm forwards on Ctrl-C, and what process managers send)', async () => {
@@ -106,6 +141,7 @@ describe('pnpm dev', () => {
     await new Promise((resolve) => dev.once('exit', resolve))
     for (const port of Object.values(ports))
       await waitFor(() => closed(port), `port ${port} to close`, 15_000)
+    expect(output).not.toContain('oidc-provider WARNING')
   })
 })
 

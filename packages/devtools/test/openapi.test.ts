@@ -32,7 +32,21 @@ describe('docs/reference/openapi.yaml', () => {
         'POST /v1/auth/ws-ticket',
         'GET /.well-known/jwks.json',
         'PUT /v1/admin/users/{userId}/roles',
+        'GET /v1/admin/users',
+        'GET /v1/admin/sessions',
+        'DELETE /v1/admin/sessions/{sessionId}',
+        'DELETE /v1/admin/users/{userId}/sessions',
       ]),
     )
+  })
+
+  it('every route is in the route table of docs/reference/http-api.md', () => {
+    const doc = readFileSync(join(REPO_ROOT, 'docs/reference/http-api.md'), 'utf8')
+    const table = doc.split('## Routes')[1]?.split('\n## ')[0] ?? ''
+    const missing = Object.entries(document.paths)
+      .flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`))
+      .map((route) => `\`${route.replace(/\{(\w+)\}/g, ':$1')}`)
+      .filter((route) => !table.includes(route))
+    expect(missing).toEqual([])
   })
 })

@@ -6,6 +6,7 @@ export * from './limits.ts'
 export * from './close-codes.ts'
 export * from './error-codes.ts'
 export * from './messages/index.ts'
+export * from './security-feed.ts'
 export { RoleSchema } from './messages/common.ts'
 export {
   parseClientMessage,

@@ -60,3 +60,24 @@ export function parseSession(
   if (expiresAt <= now || endsAt <= now) return null
   return { sid, userId, username, createdAt, expiresAt: Math.min(expiresAt, endsAt), endsAt }
 }
+
+/** `SESSION_FIELDS` and `refreshedAt`: what the admin listing reads of each session (`HMGET`, in this order). */
+export const LISTING_FIELDS = [...SESSION_FIELDS, 'refreshedAt'] as const
+
+/** A live session and when it was last refreshed, as the listing reads it. */
+export type ListedSession = SessionRecord & { refreshedAt: number }
+
+/**
+ * `parseSession` of the `LISTING_FIELDS` values, with `refreshedAt` (ms): the last rotation, or `createdAt` for a
+ * session never refreshed.
+ */
+export function parseListed(
+  sid: string,
+  fields: ReadonlyArray<string | null | undefined>,
+  now: number,
+): ListedSession | null {
+  const session = parseSession(sid, fields, now)
+  if (!session) return null
+  const refreshedAt = epochMs(fields[SESSION_FIELDS.length])
+  return { ...session, refreshedAt: Number.isFinite(refreshedAt) ? refreshedAt : session.createdAt }
+}

@@ -1,5 +1,20 @@
-export type { SessionRecord, TicketGrant, RefreshRotation, SessionStore } from './types.ts'
-export { SPENT_REFRESH_KEPT, ENDED_SESSION_RETENTION_MS, retainUntil } from './types.ts'
+export type {
+  SessionRecord,
+  TicketGrant,
+  RefreshRotation,
+  SessionStore,
+  SessionSummary,
+  SessionQuery,
+  SessionPage,
+} from './types.ts'
+export {
+  SPENT_REFRESH_KEPT,
+  ENDED_SESSION_RETENTION_MS,
+  retainUntil,
+  DEFAULT_SESSION_PAGE,
+  MAX_SESSION_PAGE,
+} from './types.ts'
+export { SESSION_CURSOR_PATTERN } from './keys.ts'
 export {
   SessionEventSchema,
   SessionRevokedSchema,

@@ -1,17 +1,23 @@
 import { StoreUnavailableError } from './errors.ts'
 import { sessionRevoked, userRolesChanged, type SessionEvent } from './events.ts'
 import { hashSecret } from './hash.ts'
+import { connectionLease, leaseSession } from './keys.ts'
+import { listingQuery, pageInMemory } from './listing.ts'
 import {
   retainUntil,
   SPENT_REFRESH_KEPT,
   type RefreshRotation,
   type Role,
+  type SessionPage,
+  type SessionQuery,
   type SessionRecord,
   type SessionStore,
   type TicketGrant,
 } from './types.ts'
 
 interface StoredSession extends SessionRecord {
+  /** Login or the latest rotation (ms). */
+  refreshedAt: number
   refresh: string | null
   /** The most recently spent refresh hashes, oldest first (at most SPENT_REFRESH_KEPT). */
   spent: string[]
@@ -28,6 +34,8 @@ export class MemorySessionStore implements SessionStore {
   readonly #sessions = new Map<string, StoredSession>()
   readonly #roles = new Map<string, Role[]>()
   readonly #tickets = new Map<string, { grant: TicketGrant; expiresAt: number }>()
+  /** Connection leases by user: `connectionLease(sid, id)` → lease end (ms), like realtime's sorted sets. */
+  readonly #leases = new Map<string, Map<string, number>>()
   readonly #handlers = new Set<{
     handler: (e: SessionEvent) => void
     onLink?: ((up: boolean) => void) | undefined
@@ -69,14 +77,14 @@ export class MemorySessionStore implements SessionStore {
   async createSession(s: SessionRecord): Promise<void> {
     this.#check()
     const expiresAt = Math.min(s.expiresAt, s.endsAt)
-    this.#sessions.set(s.sid, { ...s, expiresAt, refresh: null, spent: [] })
+    this.#sessions.set(s.sid, { ...s, expiresAt, refreshedAt: s.createdAt, refresh: null, spent: [] })
   }
 
   async getSession(sid: string): Promise<SessionRecord | null> {
     this.#check()
     const s = this.#live(sid)
     if (!s) return null
-    const { refresh: _r, spent: _s, ...record } = s
+    const { refresh: _r, spent: _s, refreshedAt: _at, ...record } = s
     return record
   }
 
@@ -98,6 +106,40 @@ export class MemorySessionStore implements SessionStore {
   async listUserSessions(userId: string): Promise<string[]> {
     this.#check()
     return [...this.#sessions.keys()].filter((sid) => this.#live(sid)?.userId === userId)
+  }
+
+  async listSessions(query?: SessionQuery): Promise<SessionPage> {
+    this.#check()
+    const q = listingQuery(query)
+    const live = [...this.#sessions.keys()]
+      .map((sid) => this.#live(sid))
+      .filter((s): s is StoredSession => s !== null && (q.userId === undefined || s.userId === q.userId))
+    const { page, nextCursor } = pageInMemory(live, q)
+    const now = this.#now()
+    const sessions = page.map(({ refresh: _r, spent: _s, ...s }) => {
+      const leases = [...(this.#leases.get(s.userId) ?? [])]
+      return {
+        ...s,
+        roles: [...(this.#roles.get(s.userId) ?? [])],
+        connections: leases.filter(([lease, until]) => until > now && leaseSession(lease) === s.sid).length,
+      }
+    })
+    return { sessions, nextCursor }
+  }
+
+  /**
+   * Records a live WebSocket connection of a session until `untilMs` (epoch ms), as realtime's connection leases do
+   * in Redis: `listSessions` counts it. For tests of listings; realtime itself always runs on Redis.
+   */
+  leaseConnection(userId: string, sid: string, connectionId: string, untilMs: number): void {
+    let leases = this.#leases.get(userId)
+    if (!leases) this.#leases.set(userId, (leases = new Map()))
+    leases.set(connectionLease(sid, connectionId), untilMs)
+  }
+
+  /** Ends a connection lease (`leaseConnection`). */
+  releaseConnection(userId: string, sid: string, connectionId: string): void {
+    this.#leases.get(userId)?.delete(connectionLease(sid, connectionId))
   }
 
   async getRoles(userId: string): Promise<Role[] | null> {
@@ -162,6 +204,7 @@ export class MemorySessionStore implements SessionStore {
     s.spent.push(oldHash)
     if (s.spent.length > SPENT_REFRESH_KEPT) s.spent.shift()
     s.refresh = newHash
+    s.refreshedAt = now
     s.expiresAt = Math.min(expiresAt, s.endsAt)
     return 'rotated'
   }

@@ -3,10 +3,13 @@ import { EventFeed } from './event-feed.ts'
 import type { SessionEvent } from './events.ts'
 import { parseGrant, parseRoles, parseSession, SESSION_FIELDS } from './grant.ts'
 import { hashSecret } from './hash.ts'
-import { keys, type Keys } from './keys.ts'
+import { keys, sessionIndexFloor, sessionIndexMember, type Keys } from './keys.ts'
+import { listingQuery } from './listing.ts'
+import { RedisListing } from './redis-listing.ts'
 import {
   CREATE_SESSION,
   ENSURE_ROLES,
+  INDEX_LIVE_SESSION,
   INDEX_SESSION,
   REVOKE_SESSION,
   ROTATE_REFRESH,
@@ -19,6 +22,8 @@ import {
   SPENT_REFRESH_KEPT,
   type RefreshRotation,
   type Role,
+  type SessionPage,
+  type SessionQuery,
   type SessionRecord,
   type SessionStore,
   type TicketGrant,
@@ -48,12 +53,18 @@ export class RedisSessionStore implements SessionStore {
   readonly #owns: boolean
   readonly #now: () => number
   readonly #feeds = new Set<EventFeed>()
+  readonly #listing: RedisListing
 
   constructor(options: RedisSessionStoreOptions) {
     this.#redis = options.redis
     this.#keys = keys(options.prefix)
     this.#owns = options.ownsRedis ?? false
     this.#now = options.now ?? Date.now
+    this.#listing = new RedisListing({
+      redis: this.#redis,
+      keys: this.#keys,
+      roles: (userId) => this.getRoles(userId),
+    })
   }
 
   async #run(script: LuaScript, key: string, args: Array<string | number>): Promise<unknown> {
@@ -71,6 +82,10 @@ export class RedisSessionStore implements SessionStore {
       retainUntil(expiresAt, s.endsAt),
     ])
     await this.#run(INDEX_SESSION, this.#keys.userSessions(s.userId), [s.sid, expiresAt])
+    await this.#run(INDEX_LIVE_SESSION, this.#keys.sessionIndex, [
+      sessionIndexMember(s.endsAt, s.sid),
+      sessionIndexFloor(this.#now()),
+    ])
   }
 
   async getSession(sid: string): Promise<SessionRecord | null> {
@@ -112,6 +127,10 @@ export class RedisSessionStore implements SessionStore {
     const stale = sids.filter((_, i) => !live[i])
     if (stale.length) await this.#redis.sRem(index, stale)
     return sids.filter((_, i) => live[i])
+  }
+
+  async listSessions(query?: SessionQuery): Promise<SessionPage> {
+    return await this.#listing.list(listingQuery(query), this.#now())
   }
 
   async getRoles(userId: string): Promise<Role[] | null> {

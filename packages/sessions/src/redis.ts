@@ -18,7 +18,7 @@ export {
   type RedisCluster,
 } from './client.ts'
 export { RedisSessionStore, type RedisSessionStoreOptions } from './redis-store.ts'
-export { keys, type Keys } from './keys.ts'
+export { keys, connectionLease, sessionIndexMember, type Keys } from './keys.ts'
 export { EVENT_PARTITIONS, partitionOf } from './partitions.ts'
 export { keySlot } from './slots.ts'
 export {

@@ -40,7 +40,8 @@ return h[1]
  * it gets `ended` and nothing changes. Spent hashes live in a ring of `ARGV[7]` slots: `xn` counts rotations,
  * `xs:<n mod size>` names the hash in each slot, and the hash evicted from a slot loses its `x:` field, so the
  * session hash never holds more than `ARGV[7]` spent hashes. The new `expiresAt` is capped at `endsAt`; a window
- * that reaches `endsAt` keeps the key `ARGV[8]` ms past it (see `retainUntil`).
+ * that reaches `endsAt` keeps the key `ARGV[8]` ms past it (see `retainUntil`). `refreshedAt` records the rotation
+ * (the admin listing's "last refreshed").
  */
 export const ROTATE_REFRESH = lua(
   'rotate_refresh',
@@ -67,7 +68,8 @@ if tonumber(ARGV[3]) >= ends then
   until_ms = h[4]
   keep_ms = string.format('%.0f', ends + tonumber(ARGV[8]))
 end
-redis.call('HSET', KEYS[1], 'rt', ARGV[2], slot, ARGV[1], 'x:' .. ARGV[1], '1', 'expiresAt', until_ms)
+redis.call('HSET', KEYS[1], 'rt', ARGV[2], slot, ARGV[1], 'x:' .. ARGV[1], '1', 'expiresAt', until_ms,
+  'refreshedAt', ARGV[5])
 redis.call('PEXPIREAT', KEYS[1], keep_ms)
 return {'rotated', uid, until_ms}
 `,
@@ -127,5 +129,41 @@ export const ENSURE_ROLES = lua(
   `
 redis.call('SET', KEYS[1], ARGV[1], 'NX')
 return redis.call('GET', KEYS[1])
+`,
+)
+
+/**
+ * KEYS[1] the session index. ARGV: member (`sessionIndexMember`), floor (`sessionIndexFloor(now)`). Adds the
+ * session and drops every member that ended before now, so the index never outgrows the sessions of one
+ * SESSION_MAX_AGE_S (revoked and expired ones are dropped when a listing reads them).
+ */
+export const INDEX_LIVE_SESSION = lua(
+  'index_live_session',
+  `
+redis.call('ZREMRANGEBYLEX', KEYS[1], '-', '(' .. ARGV[2])
+redis.call('ZADD', KEYS[1], 0, ARGV[1])
+return 1
+`,
+)
+
+/**
+ * KEYS[1] the session index. ARGV: cursor member or '' (from the newest), count, floor (`sessionIndexFloor(now)`).
+ * Drops the members that ended before now, then returns up to `count` members below the cursor, newest first.
+ */
+export const SESSION_INDEX_PAGE = lua(
+  'session_index_page',
+  `
+redis.call('ZREMRANGEBYLEX', KEYS[1], '-', '(' .. ARGV[3])
+local top = '+'
+if ARGV[1] ~= '' then top = '(' .. ARGV[1] end
+return redis.call('ZRANGE', KEYS[1], top, '-', 'BYLEX', 'REV', 'LIMIT', 0, tonumber(ARGV[2]))
+`,
+)
+
+/** KEYS[1] a user's connection leases (`Keys.userConnections`). ARGV: now (ms). The members whose lease runs past now. */
+export const LIVE_LEASES = lua(
+  'live_leases',
+  `
+return redis.call('ZRANGE', KEYS[1], '(' .. ARGV[1], '+inf', 'BYSCORE')
 `,
 )

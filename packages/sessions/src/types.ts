@@ -70,6 +70,38 @@ export interface TicketGrant {
  */
 export type RefreshRotation = 'rotated' | 'reused' | 'ended' | 'unknown'
 
+/** A live session as the admin listing shows it (`listSessions`). Times are epoch milliseconds. */
+export interface SessionSummary extends SessionRecord {
+  /** The user's current roles in the store (empty when it holds none). */
+  roles: Role[]
+  /** When tokens were last issued for the session: its login, or its latest refresh. */
+  refreshedAt: number
+  /** The session's live WebSocket connections on every realtime instance (their connection leases). */
+  connections: number
+}
+
+/** What `listSessions` lists. */
+export interface SessionQuery {
+  /** Only this user's sessions (default: everyone's). */
+  userId?: string
+  /** `nextCursor` of the previous page (default: the first page). */
+  cursor?: string
+  /** Sessions per page, 1–`MAX_SESSION_PAGE` (default `DEFAULT_SESSION_PAGE`). */
+  limit?: number
+}
+
+/** One page of `listSessions`, newest session first. */
+export interface SessionPage {
+  sessions: SessionSummary[]
+  /** Pass as `cursor` for the next page; null when this page is the last. */
+  nextCursor: string | null
+}
+
+/** Sessions per `listSessions` page unless asked otherwise: 50. */
+export const DEFAULT_SESSION_PAGE = 50
+/** The largest `listSessions` page: 100. */
+export const MAX_SESSION_PAGE = 100
+
 /**
  * The session store shared by apps/api and apps/realtime. Implementations: `RedisSessionStore`
  * (production, `@portcullis/sessions/redis`) and `MemorySessionStore` (unit tests, `@portcullis/sessions/memory`).
@@ -95,6 +127,15 @@ export interface SessionStore {
   revokeUserSessions(userId: string, reason: string): Promise<string[]>
   /** Ids of the user's live sessions. */
   listUserSessions(userId: string): Promise<string[]>
+  /**
+   * One page of live sessions (everyone's, or one user's), newest first (by `endsAt`, then id; stable under
+   * concurrent logins and revocations: a cursor is a position, not an offset), each with its user's current roles,
+   * when it was last refreshed and its live connection count across realtime instances. A page may hold fewer than
+   * `limit` sessions while `nextCursor` is not null (stale index entries were skipped). Throws `RangeError` for a
+   * malformed cursor or limit (callers validate: `SESSION_CURSOR_PATTERN`).
+   * @example const { sessions, nextCursor } = await store.listSessions({ userId: 'u_bob', limit: 20 })
+   */
+  listSessions(query?: SessionQuery): Promise<SessionPage>
   /** The user's current roles, or null for an unknown user. */
   getRoles(userId: string): Promise<Role[] | null>
   /**

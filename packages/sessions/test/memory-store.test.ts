@@ -1,12 +1,18 @@
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { StoreUnavailableError } from '../src/index.ts'
 import { MemorySessionStore } from '../src/memory-store.ts'
-import { session, storeContract } from './contract.ts'
+import { session, storeContract, type StoreFactory } from './contract.ts'
+import { listingContract } from './listing-contract.ts'
 
-storeContract('memory', async (options) => {
+const memoryStore: StoreFactory = async (options) => {
   const store = new MemorySessionStore(options)
   onTestFinished(() => store.close())
   return store
+}
+
+storeContract('memory', memoryStore)
+listingContract('memory', memoryStore, async (store, l) => {
+  ;(store as MemorySessionStore).leaseConnection(l.userId, l.sid, l.connectionId, l.untilMs)
 })
 
 describe('MemorySessionStore', () => {

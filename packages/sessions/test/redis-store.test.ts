@@ -1,7 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { startRedisServer, uniquePrefix, waitFor } from '@portcullis/testkit'
-import { createRedisClient, keys, RedisSessionStore, type RedisClient } from '../src/redis.ts'
+import {
+  connectionLease,
+  createRedisClient,
+  keys,
+  RedisSessionStore,
+  type RedisClient,
+} from '../src/redis.ts'
 import {
   ENDED_SESSION_RETENTION_MS,
   hashSecret,
@@ -9,7 +15,11 @@ import {
   StoreUnavailableError,
 } from '../src/index.ts'
 import { session, storeContract } from './contract.ts'
+import { listingContract } from './listing-contract.ts'
 import { redisUrl, testRedis } from './redis-url.ts'
+
+/** The key prefix of each store the tests made (the listing contract writes connection leases under it). */
+const prefixes = new WeakMap<object, string>()
 
 async function redisStore(
   url = redisUrl(),
@@ -19,6 +29,7 @@ async function redisStore(
   const redis = await testRedis({ url }, { deadlineMs: 500 })
   const store = new RedisSessionStore({ redis, prefix, ownsRedis: true, ...(now ? { now } : {}) })
   onTestFinished(() => store.close())
+  prefixes.set(store, prefix)
   return store
 }
 
@@ -30,6 +41,16 @@ async function rawClient(): Promise<RedisClient> {
 }
 
 storeContract('redis', (options) => redisStore(undefined, undefined, options?.now))
+listingContract(
+  'redis',
+  (options) => redisStore(undefined, undefined, options?.now),
+  async (store, l) => {
+    // What realtime's ACQUIRE_CONNECTION writes: the lease under the user's key, scored by its end.
+    const raw = await rawClient()
+    const key = keys(prefixes.get(store)!).userConnections(l.userId)
+    await raw.zAdd(key, { score: l.untilMs, value: connectionLease(l.sid, l.connectionId) })
+  },
+)
 
 describe('RedisSessionStore', () => {
   it('keeps every key under the prefix and stores only hashes of tickets and refresh tokens', async () => {
@@ -46,10 +67,18 @@ describe('RedisSessionStore', () => {
     await store.setRoles(s.userId, ['user'])
     const raw = await rawClient()
     const stored = await raw.keys(`${prefix}*`)
-    expect(stored.length).toBe(4)
-    expect(stored.every((k) => k.startsWith(prefix))).toBe(true)
+    const k = keys(prefix)
+    expect(stored.toSorted()).toEqual(
+      [
+        k.session(s.sid),
+        k.sessionIndex,
+        k.userSessions(s.userId),
+        k.roles(s.userId),
+        k.ticket(hashSecret('TICKET-SECRET')),
+      ].toSorted(),
+    )
     expect(stored.join(' ')).not.toContain('TICKET-SECRET')
-    const dump = JSON.stringify(await raw.hGetAll(keys(prefix).session(s.sid)))
+    const dump = JSON.stringify(await raw.hGetAll(k.session(s.sid)))
     expect(dump).not.toContain('REFRESH-SECRET')
     expect(await raw.pTTL(keys(prefix).session(s.sid))).toBeGreaterThan(0)
   })
@@ -106,11 +135,59 @@ describe('RedisSessionStore', () => {
       expect(await store.rotateRefresh(s.sid, `h${i}`, `h${i + 1}`, s.expiresAt)).toBe('rotated')
       if ((i + 1) % SPENT_REFRESH_KEPT === 0) sizes.push(await raw.hLen(key))
     }
-    // 5 record fields, `rt`, the rotation count `xn`, and per kept spent hash an `x:` field and a ring slot.
-    const bound = 5 + 2 + 2 * SPENT_REFRESH_KEPT
+    // 6 record fields (refreshedAt among them), `rt`, the rotation count `xn`, and per kept spent hash an `x:` field
+    // and a ring slot.
+    const bound = 6 + 2 + 2 * SPENT_REFRESH_KEPT
     expect(sizes).toEqual([bound, bound, bound])
     const spent = Object.keys(await raw.hGetAll(key)).filter((f) => f.startsWith('x:'))
     expect(spent).toHaveLength(SPENT_REFRESH_KEPT)
+  })
+
+  it('bounds the session index: ended sessions leave it on the next login, revoked ones when a listing passes', async () => {
+    const prefix = uniquePrefix('index')
+    const store = await redisStore(undefined, prefix)
+    const raw = await rawClient()
+    const index = keys(prefix).sessionIndex
+    const now = Date.now()
+    await store.createSession(session({ createdAt: now, expiresAt: now + 30, endsAt: now + 30 }))
+    await sleep(60)
+    const live = session()
+    await store.createSession(live)
+    expect(await raw.zRange(index, 0, -1)).toEqual([`${String(live.endsAt).padStart(16, '0')}:${live.sid}`])
+    await store.revokeSession(live.sid, 'admin')
+    expect(await raw.zCard(index)).toBe(1)
+    expect(await store.listSessions()).toEqual({ sessions: [], nextCursor: null })
+    expect(await raw.zCard(index)).toBe(0)
+  })
+
+  it('fills a page past stale index members', async () => {
+    const store = await redisStore()
+    const made: string[] = []
+    const now = Date.now()
+    for (let i = 0; i < 8; i++) {
+      const s = session({ createdAt: now + i, endsAt: now + 3_600_000 + i })
+      await store.createSession(s)
+      made.push(s.sid)
+    }
+    for (const sid of made.slice(2)) await store.revokeSession(sid, 'admin')
+    const page = await store.listSessions({ limit: 2 })
+    expect(page.sessions.map((s) => s.sid)).toEqual([made[1], made[0]])
+  })
+
+  it('counts only the leases that name the session (a member written before leases named it counts for none)', async () => {
+    const prefix = uniquePrefix('leases')
+    const store = await redisStore(undefined, prefix)
+    const raw = await rawClient()
+    const s = session()
+    await store.createSession(s)
+    const key = keys(prefix).userConnections(s.userId)
+    const until = Date.now() + 60_000
+    await raw.zAdd(key, [
+      { score: until, value: 'plain-connection-id' },
+      { score: until, value: connectionLease(s.sid, 'c1') },
+      { score: until, value: connectionLease('another-session', 'c2') },
+    ])
+    expect((await store.listSessions()).sessions[0]?.connections).toBe(1)
   })
 
   it('lets a ticket expire after its TTL', async () => {
@@ -229,9 +306,10 @@ describe('RedisSessionStore', () => {
     const stats = await admin.sendCommand<Array<string>>(['INFO', 'commandstats'])
     const calls = (name: string) =>
       Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(String(stats))?.[1] ?? 0)
-    // Two sessions, two scripts each (create, index): every call was an EVALSHA, and each script was sent once.
-    expect(calls('evalsha')).toBe(4)
-    expect(calls('eval')).toBe(2)
+    // Two sessions, three scripts each (create, user index, session index): every call was an EVALSHA, and each
+    // script was sent once.
+    expect(calls('evalsha')).toBe(6)
+    expect(calls('eval')).toBe(3)
   })
 })
 

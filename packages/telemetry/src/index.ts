@@ -8,6 +8,14 @@ export {
 } from './logger.ts'
 export type { SerializableRequest } from './logger.ts'
 export { securityEvent } from './security-event.ts'
+export {
+  SecurityFeed,
+  attachSecurityFeed,
+  type FeedField,
+  type FeedRule,
+  type SecurityFeedOptions,
+  type SecurityFeedRules,
+} from './security-feed.ts'
 export { AUTH_FAILURE_EVENTS, IP_BLOCK_EVENTS } from './event-metrics.ts'
 export type {
   EventLogger,

@@ -3,6 +3,7 @@ import { ATTR, boundedLabel } from './attributes.ts'
 import { recordEventMetrics } from './event-metrics.ts'
 import { portcullisMetrics } from './metrics.ts'
 import { SECRET_FIELDS } from './logger.ts'
+import { feedOf } from './security-feed.ts'
 
 /** The minimal logger `securityEvent` writes to (pino and Fastify loggers fit). */
 export interface EventLogger {
@@ -51,7 +52,8 @@ const SECRET = new Set<string>(SECRET_FIELDS.map((f) => f.toLowerCase()))
  * connectionId?, traceId?, ... }` with message = event name. Undefined fields are dropped. It also adds a span
  * event of that name (identifier fields only) to `options.span` or the active span, counts
  * `portcullis.security.events{portcullis.event, portcullis.reason}` and the metrics the event implies
- * (`portcullis.auth.failures`, `portcullis.ip.blocks`: see `AUTH_FAILURE_EVENTS`).
+ * (`portcullis.auth.failures`, `portcullis.ip.blocks`: see `AUTH_FAILURE_EVENTS`). When the logger carries a
+ * security feed (`attachSecurityFeed`), the feed gets the event too (allowlisted, rate-limited, identifiers only).
  * @example securityEvent(req.log, 'auth.login.failed', { reason: 'bad_password', ip: req.ip, level: 'warn' })
  */
 export function securityEvent(
@@ -82,4 +84,13 @@ export function securityEvent(
     [ATTR.REASON]: boundedLabel(typeof rest.reason === 'string' ? rest.reason : undefined),
   })
   recordEventMetrics(name, rest)
+  const feed = feedOf(log)
+  if (feed) {
+    try {
+      feed.offer(name, rest)
+    } catch (err) {
+      // The feed is a view for admins: nothing in it may change or stop the decision it reports.
+      log.warn({ err: { message: (err as Error).message } }, 'security feed: event left out')
+    }
+  }
 }

@@ -25,6 +25,10 @@ export const TOKEN_FAILURES = [
   'expired',
   /** `nbf` or `iat` lies more than `CLOCK_SKEW_S` in the future. */
   'not_yet_valid',
+  /** A provider token's `nonce` is not the one the flow set, or a logout token carries one (it must not). */
+  'nonce',
+  /** A provider token of the wrong kind: its `typ` header says another (`at+jwt` offered as an ID token …). */
+  'token_type',
   /** Valid, but the caller's `trusted` hook refused it (e.g. its session is revoked). */
   'untrusted',
   /** The keys cannot be had (JWKS unreachable, never loaded, or stale past its limit): not the client's fault. */

@@ -5,11 +5,14 @@
  * mints and forges tokens for tests.
  */
 export {
+  ASYMMETRIC_ALGS,
   CLOCK_SKEW_S,
   EXP_LEEWAY_S,
   MAX_TOKEN_LENGTH,
+  MIN_RSA_BITS,
   REQUIRED_CLAIMS,
   SIGNING_ALGS,
+  type AsymmetricAlg,
   type SigningAlg,
 } from './defaults.ts'
 export { AccessClaimsSchema, type AccessClaims } from './claims.ts'

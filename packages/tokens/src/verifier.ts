@@ -66,9 +66,9 @@ export interface DecodedToken {
 
 const decodeComplete = createDecoder({ complete: true }) as (token: string) => DecodedToken
 
-/** @internal The decoded token, or `malformed` (not a string, empty, over `MAX_TOKEN_LENGTH`, not a JWS). */
-export function decodeToken(token: unknown): DecodedToken | 'malformed' {
-  if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) return 'malformed'
+/** @internal The decoded token, or `malformed` (not a string, empty, over `maxLength`, not a JWS). */
+export function decodeToken(token: unknown, maxLength = MAX_TOKEN_LENGTH): DecodedToken | 'malformed' {
+  if (typeof token !== 'string' || token.length === 0 || token.length > maxLength) return 'malformed'
   try {
     return decodeComplete(token)
   } catch {

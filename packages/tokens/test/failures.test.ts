@@ -23,6 +23,8 @@ describe('wireError: the one mapping of failures to the wire', () => {
       claims: { status: 401, error: 'invalid_token' },
       expired: { status: 401, error: 'token_expired' },
       not_yet_valid: { status: 401, error: 'invalid_token' },
+      nonce: { status: 401, error: 'invalid_token' },
+      token_type: { status: 401, error: 'invalid_token' },
       untrusted: { status: 401, error: 'invalid_token' },
       keys_unavailable: { status: 503, error: 'unavailable', retryAfterS: 2 },
     })

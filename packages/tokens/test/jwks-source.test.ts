@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto'
 import { once } from 'node:events'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, onTestFinished, test } from 'vitest'
@@ -281,5 +282,35 @@ describe('JwksSource: lifecycle', () => {
       /maxStaleMs/,
     )
     expect(() => createJwksSource({ url: 'http://127.0.0.1:9/jwks', maxBytes: -1 })).toThrow(/maxBytes/)
+  })
+})
+
+describe("JwksSource: a provider's algorithms", () => {
+  test('imports only keys of the given algorithms; a document without one keeps the previous keys', async () => {
+    const rsa = {
+      ...generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'jwk' }),
+      kid: 'rsa-1',
+      use: 'sig',
+    }
+    const ec = new TestTokens({ algs: ['ES256'] }).jwks().keys[0]!
+    let doc: { keys: unknown[] } = { keys: [rsa, ec] }
+    const server = await JwksServer.start(() => doc)
+    onTestFinished(() => server.close())
+    const keys = createJwksSource({ url: server.url, algorithms: ['RS256'], retryInitialMs: 20 })
+    onTestFinished(() => keys.close())
+    expect(await keys.whenReady(2_000)).toBe(true)
+    expect(keys.status().kids).toEqual(['rsa-1'])
+    expect(await keys.resolve(ec.kid)).toBe('unknown_kid')
+    const failures: FetchFailure[] = []
+    keys.on('fetchFailed', (f) => failures.push(f))
+    doc = { keys: [ec] }
+    expect(await keys.refresh()).toBe(false)
+    await expect.poll(() => failures.length).toBeGreaterThan(0) // and it keeps retrying, with backoff
+    expect(failures[0]?.error.message).toMatch(/no usable RS256 signing key/)
+    expect(keys.get('rsa-1')?.alg).toBe('RS256')
+    expect(() => createJwksSource({ url: server.url, algorithms: ['HS256' as 'RS256'] })).toThrow(
+      TokensOptionsError,
+    )
+    expect(() => createJwksSource({ url: server.url, algorithms: [] })).toThrow(/algorithms/)
   })
 })

@@ -89,9 +89,16 @@ describe('keySetFromJwks', () => {
   })
 })
 
+const rsaJwk = (bits: number) => ({
+  ...generateKeyPairSync('rsa', { modulusLength: bits }).publicKey.export({ format: 'jwk' }),
+  kid: `rsa-${bits}`,
+  use: 'sig',
+})
+
 describe('importPublicJwk', () => {
   const es = jwksDocument(keySetFromJwks([generatePrivateJwk('ES256')])).keys[0]!
   const ed = jwksDocument(keySetFromJwks([generatePrivateJwk('EdDSA')])).keys[0]!
+  const rsa = { ...rsaJwk(2048), alg: 'RS256' }
 
   test('imports P-256 and Ed25519 signing keys, with or without alg/use', () => {
     expect(importPublicJwk(es)).toMatchObject({ key: { kid: es.kid, alg: 'ES256' } })
@@ -109,8 +116,10 @@ describe('importPublicJwk', () => {
       [{ ...es, use: 'enc' }, /use is not sig/],
       [{ ...es, key_ops: ['encrypt'] }, /key_ops/],
       [{ ...es, d: 'AAAA' }, /private key/],
-      [{ kty: 'oct', k: 'c2VjcmV0', kid: 'hmac' }, /not a P-256 or Ed25519/],
-      [{ ...es, crv: 'P-384' }, /not a P-256 or Ed25519/],
+      [{ kty: 'oct', k: 'c2VjcmV0', kid: 'hmac' }, /not an RSA, EC or Ed25519/],
+      [{ ...es, crv: 'P-384' }, /alg does not match/],
+      [{ ...es, crv: 'P-384', alg: undefined }, /ES384 is not accepted \(ES256, EdDSA\)/],
+      [{ ...rsa, alg: undefined }, /RS256 is not accepted/],
       [{ ...es, alg: 'RS256' }, /alg does not match/],
       [{ ...ed, alg: 'ES256' }, /alg does not match/],
       [{ ...es, x: 'AAAA' }, /invalid key material/],
@@ -120,5 +129,32 @@ describe('importPublicJwk', () => {
       expect(result).toEqual({ skipped: expect.stringMatching(reason) })
       expect(JSON.stringify(result)).not.toContain(es.x as string)
     }
+  })
+
+  test("a provider's algorithms admit RSA (RS256 when the key declares none), P-384 and P-521 keys", () => {
+    const all = ['RS256', 'PS256', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const
+    expect(importPublicJwk(rsa, all)).toMatchObject({ key: { kid: 'rsa-2048', alg: 'RS256' } })
+    expect(importPublicJwk({ ...rsa, alg: undefined }, all)).toMatchObject({ key: { alg: 'RS256' } })
+    expect(importPublicJwk({ ...rsa, alg: 'PS256' }, all)).toMatchObject({ key: { alg: 'PS256' } })
+    const p384 = {
+      ...generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey.export({ format: 'jwk' }),
+      kid: 'p384',
+    }
+    expect(importPublicJwk(p384, all)).toMatchObject({ key: { alg: 'ES384' } })
+    const p521 = {
+      ...generateKeyPairSync('ec', { namedCurve: 'P-521' }).publicKey.export({ format: 'jwk' }),
+      kid: 'p521',
+    }
+    expect(importPublicJwk(p521, all)).toMatchObject({ key: { alg: 'ES512' } })
+    // The key's own algorithm must still be in the list: a PS256-only provider does not admit an RS256 key.
+    expect(importPublicJwk(rsa, ['PS256'])).toEqual({
+      skipped: expect.stringMatching(/RS256 is not accepted/),
+    })
+    expect(importPublicJwk({ ...rsa, alg: 'HS256' }, all)).toEqual({
+      skipped: expect.stringMatching(/alg does not match/),
+    })
+    expect(importPublicJwk(rsaJwk(1024), all)).toEqual({
+      skipped: expect.stringMatching(/shorter than 2048 bits/),
+    })
   })
 })

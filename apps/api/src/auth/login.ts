@@ -11,7 +11,7 @@ export const LOGIN_BUSY_RETRY_AFTER_S = 1
  * Password login. Order: throttle (counts this attempt per username and client, see `LoginThrottle`) → argon2id
  * verify in a bounded slot (a dummy hash for unknown users: same work, same answer; 503 at once when every slot
  * is taken) → session. Unknown user and wrong password are indistinguishable to the client; the log keeps the
- * distinction (`reason`).
+ * distinction (`reason`). A disabled account (USERS_FILE) is refused like a wrong password, after the same work.
  */
 export async function login(
   app: FastifyInstance,
@@ -35,9 +35,9 @@ export async function login(
     apiEvent(req.log, 'auth.login.busy', { reason: 'password_checks_full', ip: req.ip, level: 'warn' })
     throw withRetryAfter(new LoginBusy(), LOGIN_BUSY_RETRY_AFTER_S)
   }
-  if (!user || !ok) {
+  if (!user || !ok || user.disabled) {
     apiEvent(req.log, 'auth.login.failed', {
-      reason: user ? 'bad_password' : 'unknown_user',
+      reason: !user ? 'unknown_user' : !ok ? 'bad_password' : 'account_disabled',
       ip: req.ip,
       userId: user?.id,
       level: 'warn',

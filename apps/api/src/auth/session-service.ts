@@ -6,6 +6,7 @@ import { InvalidRefreshToken, SessionExpired } from '../errors.ts'
 import { apiEvent } from '../security-events.ts'
 import { newRefreshToken, newSessionId, refreshTokenSid } from '../tokens/secrets.ts'
 import type { UserRecord } from '../users/directory.ts'
+import { PROVIDER_ACCOUNT_PREFIX } from '../users/users-file.ts'
 
 /** The body of a successful login or refresh (docs/reference/http-api.md). */
 export interface TokenPair {
@@ -15,6 +16,25 @@ export interface TokenPair {
   expiresIn: number
   sessionId: string
   user: { id: string; username: string; roles: Role[] }
+}
+
+/**
+ * Whether a session's account may go on: accounts of the identity provider always (the provider ends them with a
+ * back-channel logout), password accounts while the directory holds them enabled.
+ */
+export function accountActive(app: FastifyInstance, userId: string): boolean {
+  if (userId.startsWith(PROVIDER_ACCOUNT_PREFIX)) return true
+  const user = app.users.byId(userId)
+  return user !== undefined && !user.disabled
+}
+
+/**
+ * Whether the api knows the account: a password account of the directory, or an account of the identity provider
+ * that exchanged at least once (its roles exist in the store). The admin routes answer 404 for anything else.
+ */
+export async function accountExists(app: FastifyInstance, userId: string): Promise<boolean> {
+  if (app.users.byId(userId)) return true
+  return userId.startsWith(PROVIDER_ACCOUNT_PREFIX) && (await app.store.getRoles(userId)) !== null
 }
 
 /** The user's current roles; seeds them (no event) from the directory the first time the store has none. */
@@ -51,10 +71,13 @@ function pair(
 }
 
 /**
- * Opens a session for an authenticated user: session record (it ends for good SESSION_MAX_AGE_S from now),
- * first refresh token, access token.
+ * Opens a session for an authenticated user (a password account, or one of the identity provider): session
+ * record (it ends for good SESSION_MAX_AGE_S from now), first refresh token, access token.
  */
-export async function openSession(app: FastifyInstance, user: UserRecord): Promise<TokenPair> {
+export async function openSession(
+  app: FastifyInstance,
+  user: Pick<UserRecord, 'id' | 'username' | 'initialRoles'>,
+): Promise<TokenPair> {
   const now = app.now()
   const sid = newSessionId()
   const roles = await currentRoles(app, user.id, user.initialRoles)
@@ -115,6 +138,24 @@ export async function rotateSession(
   const session = result === 'rotated' ? await app.store.getSession(sid) : null
   if (!session) {
     apiEvent(req.log, 'auth.refresh.failed', { reason: 'unknown_token', ip: req.ip, level: 'warn' })
+    throw new InvalidRefreshToken()
+  }
+  if (!accountActive(app, session.userId)) {
+    // Disabled or removed while the api was not watching (or its revocation failed): end the session now.
+    await app.store.revokeSession(sid, 'account_disabled')
+    apiEvent(req.log, 'auth.refresh.failed', {
+      reason: 'account_disabled',
+      ip: req.ip,
+      userId: session.userId,
+      sessionId: sid,
+      level: 'warn',
+    })
+    apiEvent(req.log, 'session.revoked', {
+      reason: 'account_disabled',
+      ip: req.ip,
+      userId: session.userId,
+      sessionId: sid,
+    })
     throw new InvalidRefreshToken()
   }
   await app.sessionQuota.count('refresh', sid)

@@ -1,4 +1,4 @@
-import type { Role } from '@portcullis/protocol'
+import { SECURITY_FEED_CHANNEL, type Role } from '@portcullis/protocol'
 
 /**
  * May a user subscribe to a channel? `public:*` any user, `admin:*` role admin, `user:<id>` (an inbox) only that
@@ -11,10 +11,12 @@ export function canSubscribe(channel: string, userId: string, roles: readonly Ro
 
 /**
  * May a user publish to a channel? As `canSubscribe`, except that `user:<id>` is an inbox: any authenticated user
- * may write to it (the server sets `from`, so the owner always sees who wrote).
+ * may write to it (the server sets `from`, so the owner always sees who wrote), and that nobody may write to the
+ * security feed (`admin:security`): only the servers publish there, so admins can trust every entry on it.
  */
 export function canPublish(channel: string, _userId: string, roles: readonly Role[]): boolean {
   if (channel.startsWith('user:')) return true
+  if (channel === SECURITY_FEED_CHANNEL) return false
   return canUseShared(channel, roles)
 }
 

@@ -6,6 +6,7 @@ import type { ConnectionTelemetry } from '@portcullis/telemetry'
 import { KEYS_UNAVAILABLE_RETRY_AFTER_S, type TokenVerifier } from '@portcullis/tokens'
 import type { Principal } from '../auth/principal.ts'
 import type { SessionRecord, SessionStore } from '@portcullis/sessions'
+import { connectionLease } from '@portcullis/sessions/redis'
 import type { RtStore } from '../limits/rt-store.ts'
 import { UserBudget } from '../limits/user-budget.ts'
 import { rtEvent } from '../security-events.ts'
@@ -25,8 +26,8 @@ export interface HubOptions {
   maxSubscriptions: number
   /** Builds the cross-instance fan-out around the hub's `deliver`. */
   broker: BrokerFactory
-  /** Gives the user's connection slot back (Redis), called once per closed socket. */
-  release: (userId: string, connectionId: string) => Promise<void>
+  /** Gives the user's connection slot back (Redis), called once per closed socket with `connectionLease(sid, id)`. */
+  release: (userId: string, lease: string) => Promise<void>
   log: FastifyBaseLogger
 }
 
@@ -98,7 +99,7 @@ export class Hub implements ConnectionOwner {
     removeFrom(this.byUser, conn.userId, conn)
     for (const channel of conn.subscriptions) this.#leave(conn, channel)
     conn.subscriptions.clear()
-    void this.#options.release(conn.userId, conn.id)
+    void this.#options.release(conn.userId, connectionLease(conn.sid, conn.id))
     rtEvent(conn.log, 'ws.closed', {
       code,
       closeReason: reason,
@@ -121,6 +122,14 @@ export class Hub implements ConnectionOwner {
       case 'auth.refresh':
         return this.#refresh(conn, msg)
     }
+  }
+
+  /**
+   * Publishes a frame the server itself wrote (the security feed) to the channel's subscribers on every instance.
+   * Rejects when the broker's transport is unreachable.
+   */
+  async publishFrame(channel: string, frame: string): Promise<void> {
+    await this.#broker.publish(channel, frame)
   }
 
   /** Writes a fan-out frame to every local subscriber of the channel. */

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { CLOSE_CODES, type Role } from '@portcullis/protocol'
 import type { SessionEvent, SessionStore } from '@portcullis/sessions'
+import { connectionLease } from '@portcullis/sessions/redis'
 import { recordRevocationLatency } from '@portcullis/telemetry'
 import type { JwksSource } from '@portcullis/tokens'
 import type { RtStore } from '../limits/rt-store.ts'
@@ -139,7 +140,7 @@ export class Supervisor {
         this.#o.rtStore
           .renewConnections(
             userId,
-            Array.from(conns, (c) => c.id),
+            Array.from(conns, (c) => connectionLease(c.sid, c.id)),
             this.#o.connectionLeaseMs,
           )
           .catch(() => void (failed += 1)),

@@ -20,6 +20,13 @@ describe('channel rules', () => {
     expect(canPublish('user:alice', 'alice', ['user'])).toBe(true)
     expect(canPublish('other:x', 'alice', ['admin'])).toBe(false)
   })
+
+  test('the security feed admin:security: admins read it, nobody writes to it (only the servers publish)', () => {
+    expect(canSubscribe('admin:security', 'root', ['user', 'admin'])).toBe(true)
+    expect(canSubscribe('admin:security', 'alice', ['user'])).toBe(false)
+    expect(canPublish('admin:security', 'root', ['user', 'admin'])).toBe(false)
+    expect(canPublish('admin:security', 'alice', ['user'])).toBe(false)
+  })
 })
 
 describe('channels', () => {

@@ -8,12 +8,16 @@
 //    here and passed in the environment (real variables win; Vite reads the demo's itself) — not with
 //    --env-file-if-exists, which aborts node's watch mode on Ctrl-C when the file is missing
 //    (docs/decisions/0841-dev-runner.md). Logs are pino-pretty lines prefixed with the service name.
-// 3. One ready banner with the real URLs once every service answers /readyz.
-// 4. Ctrl-C (SIGINT) or SIGTERM stops the apps, then Redis, and leaves no process behind.
+// 3. A local OpenID Connect provider (development only: oidc-provider with the demo users carol and dave) on
+//    DEV_OIDC_PORT (default 3003, any free port when busy), unless OIDC_ISSUER is yours; the api trusts it and the
+//    demo offers "Sign in with OpenID Connect" (docs/guides/identity-providers.md).
+// 4. One ready banner with the real URLs once every service answers /readyz.
+// 5. Ctrl-C (SIGINT) or SIGTERM stops the apps, then the provider and Redis, and leaves no process behind.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startRedisServer, type RedisServer } from '@portcullis/testkit'
+import { startDevProvider, type DevProvider } from './oidc.ts'
 import { lineFormatter, pipeLines } from './output.ts'
 import { devPlan, readEnvFile, readyBanner, type DevPlan, type DevService } from './plan.ts'
 
@@ -41,12 +45,14 @@ try {
 
 const children: ChildProcess[] = []
 let redis: RedisServer | undefined
+let provider: DevProvider | undefined
 let stopping = false
 
 async function stop(code: number): Promise<never> {
   if (!stopping) {
     stopping = true
     await Promise.all(children.map((child) => stopGroup(child)))
+    await provider?.close()
     await redis?.stop()
   }
   process.exit(code)
@@ -97,6 +103,7 @@ function start(service: DevService): ChildProcess {
       ...(service.name === 'web' ? {} : files[service.name]),
       ...process.env,
       ...service.env,
+      ...(service.name === 'api' ? provider?.env.api : service.name === 'web' ? provider?.env.web : {}),
       ...(redis ? { REDIS_URL: redis.url } : {}),
       TURBO_TELEMETRY_DISABLED: '1',
     },
@@ -143,10 +150,20 @@ function redact(url: string): string {
   }
 }
 
+// Your own provider (OIDC_ISSUER) wins; without one, the local provider stands in so the demo can show the exchange.
+if (!process.env.OIDC_ISSUER && !files.api.OIDC_ISSUER) {
+  try {
+    provider = await startDevProvider(plan, process.env.DEV_OIDC_PORT)
+  } catch (err) {
+    console.error(`dev: the local OpenID provider did not start: ${(err as Error).message}`)
+    await stop(1)
+  }
+}
+
 start(plan.api)
 start(plan.web)
 // Realtime fetches the api's keys as it starts: starting it after the api is ready makes that fetch succeed.
 await ready(plan.api)
 start(plan.realtime)
 await Promise.all([ready(plan.realtime), ready(plan.web)])
-write(readyBanner(plan, redisShown, (Date.now() - started) / 1000))
+write(readyBanner(plan, redisShown, (Date.now() - started) / 1000, provider?.issuer))

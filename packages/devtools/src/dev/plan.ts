@@ -111,13 +111,21 @@ export function devPlan(env: Env, files: { api: Env; realtime: Env; web: Env }):
   }
 }
 
-/** The one banner `pnpm dev` prints once every service answers `/readyz`. */
-export function readyBanner(plan: DevPlan, redis: string, seconds: number): string {
+/** The one banner `pnpm dev` prints once every service answers `/readyz` (`oidc`: the local provider's issuer). */
+export function readyBanner(plan: DevPlan, redis: string, seconds: number, oidc?: string): string {
   const rows = [
     ['demo', `${plan.web.url}  (log in as alice, bob or admin; password <name>-password)`],
     ['api', `${plan.api.url}  (OpenAPI: ${plan.api.url}/docs/json)`],
     ['realtime', plan.realtime.url],
     ['redis', redis],
+    ...(oidc
+      ? [
+          [
+            'oidc',
+            `${oidc}  (Sign in with OpenID Connect as carol, or dave (admin); password <name>-password)`,
+          ],
+        ]
+      : []),
   ]
   return [
     '',

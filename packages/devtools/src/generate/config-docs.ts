@@ -81,11 +81,26 @@ export const UNSAFE_PRODUCTION: ProductionFacts & Record<string, unknown> = {
   ALLOW_QUERY_TOKEN: true,
   MAX_MESSAGE_BYTES: 2_097_152,
   JWKS_URL: 'http://api.internal/.well-known/jwks.json',
+  OIDC_ISSUER: 'http://id.example/realms/main',
+}
+
+/**
+ * The api without any account source. A provider in `UNSAFE_PRODUCTION` is an account source, so the two checks
+ * (plaintext provider, no account source) cannot both fail on one example: this one shows the second.
+ */
+const NO_ACCOUNT_SOURCE: ProductionFacts = {
+  ...UNSAFE_PRODUCTION,
+  OIDC_ISSUER: undefined,
+  USERS_FILE: undefined,
 }
 
 /** The production checks, each with the line it prints when it refuses (or warns about) a setting. */
 export function productionRules(): ProductionCheck[] {
-  return productionChecks(UNSAFE_PRODUCTION)
+  const alone = new Map(productionChecks(NO_ACCOUNT_SOURCE).map((r) => [r.id, r]))
+  return productionChecks(UNSAFE_PRODUCTION).map((rule) => {
+    const other = alone.get(rule.id)
+    return rule.status === 'pass' && other?.status === 'fail' ? other : rule
+  })
 }
 
 /** What a variable accepts, in words (the wording of the start-up error line). */

@@ -72,19 +72,18 @@ function classify(err: unknown): JwksFetchError {
 }
 
 /**
- * GETs a JWKS document: no redirects (a 3xx is a failure), a timeout over the whole exchange, the body read as
- * a stream and refused past `maxBytes`, status 200 and a JSON object with a `keys` array required.
+ * @internal GETs a JSON object with the safeguards of every key-related fetch: no redirects (a 3xx is a failure), a
+ * timeout over the whole exchange, the body read as a stream and refused past `maxBytes`, status 200, UTF-8 JSON.
  * @throws JwksFetchError
  */
-export async function fetchJwks(url: string, options: FetchJwksOptions): Promise<FetchedJwks> {
+export async function fetchJsonObject(
+  url: string,
+  options: FetchJwksOptions & { accept: string },
+): Promise<{ doc: Record<string, unknown>; maxAgeS: number | undefined }> {
   const timeout = AbortSignal.timeout(options.timeoutMs)
   const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout
   try {
-    const res = await fetch(url, {
-      redirect: 'manual',
-      signal,
-      headers: { accept: 'application/jwk-set+json, application/json' },
-    })
+    const res = await fetch(url, { redirect: 'manual', signal, headers: { accept: options.accept } })
     if (res.status >= 300 && res.status < 400) {
       await res.body?.cancel()
       throw new JwksFetchError('redirect', `answered ${res.status}; redirects are not followed`)
@@ -101,11 +100,23 @@ export async function fetchJwks(url: string, options: FetchJwksOptions): Promise
     } catch {
       throw new JwksFetchError('invalid', 'the body is not UTF-8 JSON')
     }
-    const keys = (doc as { keys?: unknown } | null)?.keys
-    if (typeof doc !== 'object' || doc === null || !Array.isArray(keys))
-      throw new JwksFetchError('invalid', 'the body is not a JWKS (no keys array)')
-    return { keys, maxAgeS: maxAgeOf(res.headers.get('cache-control')) }
+    if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
+      throw new JwksFetchError('invalid', 'the body is not a JSON object')
+    return { doc: doc as Record<string, unknown>, maxAgeS: maxAgeOf(res.headers.get('cache-control')) }
   } catch (err) {
     throw classify(err)
   }
+}
+
+/**
+ * GETs a JWKS document (the safeguards of `fetchJsonObject`) and requires a `keys` array.
+ * @throws JwksFetchError
+ */
+export async function fetchJwks(url: string, options: FetchJwksOptions): Promise<FetchedJwks> {
+  const { doc, maxAgeS } = await fetchJsonObject(url, {
+    ...options,
+    accept: 'application/jwk-set+json, application/json',
+  })
+  if (!Array.isArray(doc.keys)) throw new JwksFetchError('invalid', 'the body is not a JWKS (no keys array)')
+  return { keys: doc.keys, maxAgeS }
 }

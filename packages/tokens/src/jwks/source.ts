@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import { ASYMMETRIC_ALGS, SIGNING_ALGS, type AsymmetricAlg } from '../defaults.ts'
 import {
   importPublicJwk,
   type KeyLookupFailure,
@@ -25,6 +26,12 @@ export interface JwksSourceOptions {
   retryInitialMs?: number
   /** Longest wait between retries once keys were loaded, ms. Before the first success it is at most 1 000. Default 10 000. */
   retryMaxMs?: number
+  /**
+   * The algorithms whose keys are imported (others are skipped). Default `SIGNING_ALGS` (ES256, EdDSA: Portcullis's
+   * own keys); an identity provider's source passes what its discovery document advertises, within `ASYMMETRIC_ALGS`
+   * (never `none` or HMAC: anything else throws).
+   */
+  algorithms?: readonly AsymmetricAlg[]
 }
 
 /** Why a `fetchFailed` event fired, and when the source tries again. */
@@ -69,7 +76,7 @@ const DEFAULTS = {
   maxBytes: 65_536,
   retryInitialMs: 250,
   retryMaxMs: 10_000,
-} satisfies Required<Omit<JwksSourceOptions, 'url'>>
+} satisfies Required<Omit<JwksSourceOptions, 'url' | 'algorithms'>>
 
 /** Before the first success nothing can be verified (and `/readyz` is 503): retry at least once a second. */
 const COLD_RETRY_MAX_MS = 1_000
@@ -85,11 +92,18 @@ function validated(options: JwksSourceOptions): Required<JwksSourceOptions> {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new TokensOptionsError('url', 'an absolute http(s) URL')
-  const out = { ...DEFAULTS, ...options }
+  const out = { ...DEFAULTS, algorithms: SIGNING_ALGS, ...options }
   for (const name of Object.keys(DEFAULTS) as Array<keyof typeof DEFAULTS>) {
     const value = out[name]
     if (!Number.isFinite(value) || value <= 0) throw new TokensOptionsError(name, 'a positive number')
   }
+  const known: readonly unknown[] = ASYMMETRIC_ALGS
+  if (
+    !Array.isArray(out.algorithms) ||
+    out.algorithms.length === 0 ||
+    !out.algorithms.every((alg) => known.includes(alg))
+  )
+    throw new TokensOptionsError('algorithms', `a non-empty list of ${ASYMMETRIC_ALGS.join(', ')}`)
   return out
 }
 
@@ -210,7 +224,7 @@ export class JwksSource extends EventEmitter<JwksSourceEvents> implements KeyRes
     const next = new Map<string, VerificationKey>()
     const skipped: string[] = []
     for (const entry of entries) {
-      const result = importPublicJwk(entry)
+      const result = importPublicJwk(entry, this.#options.algorithms)
       if ('skipped' in result) {
         skipped.push(result.skipped)
         continue
@@ -224,7 +238,7 @@ export class JwksSource extends EventEmitter<JwksSourceEvents> implements KeyRes
     if (next.size === 0)
       throw new JwksFetchError(
         'invalid',
-        `no usable ES256/EdDSA signing key (${skipped.join('; ') || 'empty'})`,
+        `no usable ${this.#options.algorithms.join('/')} signing key (${skipped.join('; ') || 'empty'})`,
       )
     return next
   }

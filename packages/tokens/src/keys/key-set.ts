@@ -29,6 +29,7 @@ export class KeySetError extends Error {
 
 /** One signing key: the private part signs (current key only), the public part verifies and is published. */
 export interface SigningKey extends VerificationKey {
+  readonly alg: SigningAlg
   readonly privatePem: string
 }
 
@@ -77,6 +78,7 @@ export function signingKeyFromJwk(jwk: unknown): SigningKey {
     throw new KeySetError(`key ${kid}: its private and public parts do not belong together`)
   return {
     ...verificationKey(kid, alg, pub),
+    alg,
     privatePem: priv.export({ format: 'pem', type: 'pkcs8' }).toString(),
   }
 }

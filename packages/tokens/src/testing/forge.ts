@@ -1,10 +1,12 @@
 import {
+  constants,
   createHmac,
   createPublicKey,
   generateKeyPairSync,
   randomBytes,
   sign,
   type JsonWebKey,
+  type KeyObject,
 } from 'node:crypto'
 
 /**
@@ -97,4 +99,27 @@ export function selfSigned(payload: Json, header: Json = {}, embed?: 'jwk' | 'jk
   const data = `${b64({ alg: 'ES256', typ: 'JWT', kid, ...extra, ...header })}.${b64(payload)}`
   const signature = sign('sha256', Buffer.from(data), { key: privateKey, dsaEncoding: 'ieee-p1363' })
   return `${data}.${signature.toString('base64url')}`
+}
+
+/**
+ * A compact JWS over any header and payload, signed with `key` by the algorithm the header names (RS*, PS*, ES*,
+ * EdDSA), or unsigned for `alg: none`: the tokens of an identity provider whose private key the test holds (the
+ * test provider of `@portcullis/testkit/oidc` exposes its key), with any claim or header an attack needs.
+ * @example signJwt({ alg: 'RS256', kid: idp.signingKid }, { iss, aud, sub, iat, exp }, idp.signingKey)
+ */
+export function signJwt(header: Json, payload: Json, key: KeyObject): string {
+  const data = `${b64(header)}.${b64(payload)}`
+  const alg = String(header.alg)
+  if (alg === 'none') return `${data}.`
+  const digest = alg === 'EdDSA' ? null : `sha${alg.slice(2)}`
+  const options = alg.startsWith('PS')
+    ? {
+        key,
+        padding: constants.RSA_PKCS1_PSS_PADDING,
+        saltLength: constants.RSA_PSS_SALTLEN_DIGEST,
+      }
+    : alg.startsWith('ES')
+      ? { key, dsaEncoding: 'ieee-p1363' as const }
+      : key
+  return `${data}.${sign(digest, Buffer.from(data), options).toString('base64url')}`
 }

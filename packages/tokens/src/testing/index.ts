@@ -11,6 +11,7 @@ export {
   hmacSigned,
   keyConfusionSecrets,
   selfSigned,
+  signJwt,
   withClaims,
   withHeader,
   type DecodedJwt,

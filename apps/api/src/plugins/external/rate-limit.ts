@@ -6,8 +6,9 @@ import { apiEvent } from '../../security-events.ts'
 import { redisRateLimitStore } from './rate-limit-store.ts'
 
 /**
- * `@fastify/rate-limit`, Redis-backed, opt-in per route (`config.rateLimit`): only login is limited per IP.
- * Runs in `onRequest`, before authentication and body parsing.
+ * `@fastify/rate-limit`, Redis-backed, opt-in per route (`config.rateLimit`): login and the identity-provider
+ * exchange are limited per IP, each route with its own count. Runs in `onRequest`, before authentication and body
+ * parsing.
  */
 async function rateLimitPlugin(app: FastifyInstance, opts: { prefix: string }): Promise<void> {
   await app.register(rateLimit, {
@@ -15,7 +16,12 @@ async function rateLimitPlugin(app: FastifyInstance, opts: { prefix: string }): 
     store: redisRateLimitStore(app.redis, opts.prefix),
     errorResponseBuilder: (req, ctx) => {
       const retryAfterS = Math.max(1, Math.ceil(ctx.ttl / 1000))
-      apiEvent(req.log, 'auth.login.throttled', { reason: 'ip', ip: req.ip, level: 'warn' })
+      apiEvent(req.log, 'auth.login.throttled', {
+        reason: 'ip',
+        ip: req.ip,
+        route: req.routeOptions.url,
+        level: 'warn',
+      })
       return Object.assign(new LoginThrottled(retryAfterS), { retryAfterS })
     },
   })

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { accountExists } from '../../auth/session-service.ts'
 import { NotFound } from '../../errors.ts'
 import { apiEvent } from '../../security-events.ts'
 import { errors, RolesBodySchema, RolesResultSchema, UserParamsSchema } from '../../schemas.ts'
@@ -21,7 +22,7 @@ export default async function rolesRoute(app: FastifyInstance): Promise<void> {
     },
     async (req) => {
       const { userId } = req.params
-      if (!app.users.byId(userId)) throw new NotFound('user')
+      if (!(await accountExists(app, userId))) throw new NotFound('user')
       await app.store.setRoles(userId, req.body.roles)
       apiEvent(req.log, 'user.roles_changed', {
         reason: 'admin',

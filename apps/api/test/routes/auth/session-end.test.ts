@@ -103,8 +103,9 @@ describe('sessions end at SESSION_MAX_AGE_S', () => {
       expect(res.statusCode).toBe(200)
       tokens.push(res.json<Pair>().refreshToken)
     }
-    // the session hash stays bounded: its record fields, `rt`, `xn`, and two fields per kept spent hash
-    expect(await raw.hLen(key)).toBe(5 + 2 + 2 * SPENT_REFRESH_KEPT)
+    // the session hash stays bounded: its 6 record fields (`refreshedAt` among them), `rt`, `xn`, and two fields
+    // per kept spent hash
+    expect(await raw.hLen(key)).toBe(6 + 2 + 2 * SPENT_REFRESH_KEPT)
     expect(await raw.hGet(key, 'rt')).toBe(hashSecret(tokens.at(-1)!))
     // a token spent 40 rotations ago is just refused: the session lives on
     const stale = await app.inject(refresh(tokens[0]!))

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyRequest, preValidationHookHandler } from 'fastify'
+import { connectionLease } from '@portcullis/sessions/redis'
 import { RtErrors } from '../../errors.ts'
 import type { RtStore } from '../../limits/rt-store.ts'
 import { refuse } from './refuse.ts'
@@ -18,8 +19,8 @@ declare module 'fastify' {
      * instance's MAX_CONNECTIONS, else 503.
      */
     reserveConnection: preValidationHookHandler
-    /** Gives a slot back (socket closed, or the upgrade never happened). */
-    releaseConnection(userId: string, connectionId: string): Promise<void>
+    /** Gives a slot back (socket closed, or the upgrade never happened): `lease` is `connectionLease(sid, id)`. */
+    releaseConnection(userId: string, lease: string): Promise<void>
   }
 }
 
@@ -37,7 +38,10 @@ export interface ConnectionCapOptions {
 /** Seconds a client refused for too many connections should wait (one of its sockets has to close first). */
 const RETRY_AFTER_S = 5
 
-/** Per-user connection cap across instances: a Redis sorted set of connection ids scored by lease expiry. */
+/**
+ * Per-user connection cap across instances: a Redis sorted set of connection leases scored by lease expiry. Each
+ * lease names its session (`connectionLease(sid, connectionId)`), so the admin listing counts a session's sockets.
+ */
 async function connectionCapPlugin(fastify: FastifyInstance, options: ConnectionCapOptions): Promise<void> {
   const { store, maxPerUser, leaseMs, maxConnections, openConnections } = options
   if (!(maxPerUser >= 1) || !(leaseMs >= 1000) || !(maxConnections >= 1) || !openConnections)
@@ -51,15 +55,16 @@ async function connectionCapPlugin(fastify: FastifyInstance, options: Connection
     const principal = request.principal
     if (!principal) throw new Error('reserveConnection runs after authenticate')
     const connectionId = randomBytes(12).toString('base64url')
+    const lease = connectionLease(principal.sid, connectionId)
     // An unreachable store rejects with StoreUnavailableError: the error handler refuses 503 (fail closed).
-    const ok = await store.acquireConnection(principal.userId, connectionId, maxPerUser, leaseMs)
+    const ok = await store.acquireConnection(principal.userId, lease, maxPerUser, leaseMs)
     if (!ok) {
       void reply.header('retry-after', RETRY_AFTER_S)
       throw refuse(request, new RtErrors.USER_CONNECTIONS(), 'user_connection_limit')
     }
     // The documented order: the per-user cap (429) is judged before the instance's (503).
     if (openConnections() + opening >= maxConnections) {
-      void fastify.releaseConnection(principal.userId, connectionId)
+      void fastify.releaseConnection(principal.userId, lease)
       throw refuse(request, new RtErrors.INSTANCE_FULL(), 'instance_full')
     }
     opening += 1
@@ -68,7 +73,7 @@ async function connectionCapPlugin(fastify: FastifyInstance, options: Connection
     const socket = request.raw.socket
     const giveBack = (): void => {
       opening -= 1
-      void fastify.releaseConnection(principal.userId, connectionId)
+      void fastify.releaseConnection(principal.userId, lease)
     }
     socket.once('close', giveBack)
     request.keepConnectionSlot = () => {
@@ -77,17 +82,14 @@ async function connectionCapPlugin(fastify: FastifyInstance, options: Connection
     }
   })
 
-  fastify.decorate(
-    'releaseConnection',
-    async function releaseConnection(userId: string, connectionId: string) {
-      try {
-        await store.releaseConnection(userId, connectionId)
-      } catch (err) {
-        // The lease expires by itself within leaseMs.
-        fastify.log.warn({ err }, 'could not release a connection slot')
-      }
-    },
-  )
+  fastify.decorate('releaseConnection', async function releaseConnection(userId: string, lease: string) {
+    try {
+      await store.releaseConnection(userId, lease)
+    } catch (err) {
+      // The lease expires by itself within leaseMs.
+      fastify.log.warn({ err }, 'could not release a connection slot')
+    }
+  })
 }
 
 export default fp(connectionCapPlugin, { name: 'rt-connection-cap' })

@@ -84,7 +84,7 @@ async function nodePlugin(fastify: FastifyInstance, options: NodeOptions): Promi
       expiryWarningMs: config.EXPIRY_WARNING_S * 1000,
     },
     broker: (deliver) => new RedisBroker({ redis, subscriber, redisName: rtStore.keys.fanout, deliver }),
-    release: (userId, connectionId) => fastify.releaseConnection(userId, connectionId),
+    release: (userId, lease) => fastify.releaseConnection(userId, lease),
     log: fastify.log,
   })
   const supervisor = new Supervisor({

@@ -22,6 +22,12 @@ export class RedisBroker implements Broker {
   readonly #o: RedisBrokerOptions
   readonly #refs = new Map<string, number>()
   readonly #ready = new Map<string, Promise<void>>()
+  /**
+   * Unsubscribes still in flight, by channel. node-redis drops EVERY listener of a channel when an unsubscribe's
+   * reply arrives, including one a subscribe added meanwhile (that subscribe sends nothing: the client still counts
+   * the channel as subscribed), so a join waits for the channel's pending unsubscribe before subscribing again.
+   */
+  readonly #leaving = new Map<string, Promise<void>>()
 
   constructor(options: RedisBrokerOptions) {
     this.#o = options
@@ -36,9 +42,10 @@ export class RedisBroker implements Broker {
     this.#refs.set(channel, n)
     let ready = this.#ready.get(channel)
     if (n === 1 || !ready) {
-      ready = this.#o.subscriber.subscribe(this.#o.redisName(channel), (frame) =>
-        this.#o.deliver(channel, frame),
-      )
+      const subscribe = (): Promise<void> =>
+        this.#o.subscriber.subscribe(this.#o.redisName(channel), (frame) => this.#o.deliver(channel, frame))
+      const leaving = this.#leaving.get(channel)
+      ready = leaving ? leaving.then(subscribe) : subscribe()
       this.#ready.set(channel, ready)
     }
     try {
@@ -51,8 +58,14 @@ export class RedisBroker implements Broker {
   }
 
   leave(channel: string): void {
-    // Unreachable Redis drops subscriptions anyway; a stray one only costs ignored deliveries.
-    if (this.#drop(channel)) void this.#o.subscriber.unsubscribe(this.#o.redisName(channel))
+    if (!this.#drop(channel)) return
+    // Never rejects: an unreachable Redis drops subscriptions anyway; a stray one only costs ignored deliveries.
+    const left = (this.#leaving.get(channel) ?? Promise.resolve())
+      .then(() => this.#o.subscriber.unsubscribe(this.#o.redisName(channel)))
+      .finally(() => {
+        if (this.#leaving.get(channel) === left) this.#leaving.delete(channel)
+      })
+    this.#leaving.set(channel, left)
   }
 
   #drop(channel: string): boolean {

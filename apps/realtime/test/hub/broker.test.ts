@@ -54,4 +54,23 @@ describe.each([
     expect(got.b).toEqual(['public:x one', 'public:x two'])
     expect(got.a).toEqual([]) // a never joined
   })
+
+  test('a channel joined again while its last leave is still in flight keeps delivering', async () => {
+    const got: string[] = []
+    const [a, b] = await pair(
+      () => {},
+      (channel, frame) => got.push(`${channel} ${String(frame)}`),
+    )
+    for (let round = 0; round < 3; round++) {
+      await b.join('public:r')
+      // The last local subscriber goes and a new one comes at once (a client reconnecting to the same instance):
+      // the leave's unsubscribe is still on the wire when the join subscribes again.
+      b.leave('public:r')
+      await b.join('public:r')
+      await a.publish('public:r', `round ${round}`)
+      await waitFor(() => got.length === round + 1, `delivery of round ${round}`)
+      b.leave('public:r')
+    }
+    expect(got).toEqual(['public:r round 0', 'public:r round 1', 'public:r round 2'])
+  })
 })

@@ -51,6 +51,7 @@ export async function runSoak(
     logDir,
     prefix: `soak:${randomBytes(4).toString('hex')}:`,
     realtimeEnv: limits,
+    users: Array.from({ length: Math.ceil(options.connections / 2) }, (_, u) => soakUser(u)),
     log,
   })
   log(`api and ${options.instances} realtime instance(s) ready; logs in ${logDir}`)
@@ -75,7 +76,7 @@ export async function runSoak(
       new SoakClient(
         i,
         {
-          userId: `soak-u${Math.floor(i / 2)}`,
+          userId: soakUser(Math.floor(i / 2)),
           channel: `public:soak-${i % options.rooms}`,
           sourceIp: sourceIp(i % options.sourceIps),
           ticket: i % 5 === 0,
@@ -221,4 +222,9 @@ export async function runSoak(
   }
   report.checks = checks(report)
   return report
+}
+
+/** The id of soak user `u` (two connections per user). */
+function soakUser(u: number): string {
+  return `soak-u${u}`
 }

@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { freePort } from '@portcullis/testkit'
@@ -44,6 +45,7 @@ export class SoakStack {
   readonly realtime: Server[]
   readonly #logDir: string
   readonly #keysDir: string
+  readonly #usersFile: string
   readonly #realtimeEnv: Record<string, string>
 
   private constructor(
@@ -58,6 +60,7 @@ export class SoakStack {
     this.prefix = o.prefix
     this.#logDir = o.logDir
     this.#keysDir = join(o.logDir, 'keys')
+    this.#usersFile = join(o.logDir, 'users.json')
     this.#realtimeEnv = o.realtimeEnv
   }
 
@@ -67,9 +70,12 @@ export class SoakStack {
     logDir: string
     prefix: string
     realtimeEnv: Record<string, string>
+    /** The soak's user ids: the api's USERS_FILE lists them (it refreshes only the sessions of known accounts). */
+    users: readonly string[]
     log: (line: string) => void
   }): Promise<SoakStack> {
     mkdirSync(o.logDir, { recursive: true })
+    writeUsersFile(join(o.logDir, 'users.json'), o.users)
     const cluster = await startRedisCluster()
     o.log(`redis cluster up: masters ${(await cluster.masters()).join(', ')}`)
     const api = await newServer('api')
@@ -134,6 +140,7 @@ export class SoakStack {
       API_HOST: '127.0.0.1',
       API_PORT: String(this.api.port),
       DEMO_USERS: 'false',
+      USERS_FILE: this.#usersFile,
       DEV_KEYS_DIR: this.#keysDir,
     })
   }
@@ -180,4 +187,19 @@ export class SoakStack {
     await Promise.allSettled([...this.realtime, this.api].map((s) => s.child?.stop(5000)))
     await this.cluster.stop()
   }
+}
+
+/** `n` random bytes in unpadded base64 (the alphabet of a PHC string). */
+function b64(n: number): string {
+  return randomBytes(n).toString('base64').replace(/=+$/, '')
+}
+
+/**
+ * The api's accounts for the soak: one per user id, all with a hash of a random password nobody holds (the soak
+ * opens its sessions in the store, as `Identities` explains, so nobody logs in with a password).
+ */
+function writeUsersFile(path: string, userIds: readonly string[]): void {
+  const passwordHash = `$argon2id$v=19$m=19456,t=2,p=1$${b64(16)}$${b64(32)}`
+  const accounts = userIds.map((id) => ({ id, username: id, passwordHash, roles: ['user'] }))
+  writeFileSync(path, JSON.stringify(accounts), { mode: 0o600 })
 }

@@ -1,6 +1,7 @@
 /**
  * `pnpm bench [--quick] [--servers a,b] [--scenarios a,b] [--repeats n] [--window-ms n] [--idle-conns n]
- *  [--idle-processes n] [--echo 100x8] [--out dir] [--docs] [--profile]` — see docs/benchmarks.md.
+ *  [--idle-processes n] [--idle-max n] [--cross-subs n] [--storm-clients n] [--echo 100x8] [--out dir] [--docs]
+ *  [--profile]` — see docs/benchmarks.md.
  * Prints progress to stderr (`step k of n`, elapsed, time left), the markdown table to stdout, and exits non-zero
  * only when the run itself failed (a missed target is reported, not an error). Only `--docs` rewrites the docs.
  */
@@ -52,6 +53,9 @@ async function main(): Promise<void> {
       'window-ms': { type: 'string' },
       'idle-conns': { type: 'string' },
       'idle-processes': { type: 'string' },
+      'idle-max': { type: 'string' },
+      'cross-subs': { type: 'string' },
+      'storm-clients': { type: 'string' },
       echo: { type: 'string' },
       out: { type: 'string' },
       docs: { type: 'boolean', default: false },
@@ -65,6 +69,9 @@ async function main(): Promise<void> {
   options.windowMs = int(values['window-ms'], '--window-ms') ?? options.windowMs
   options.idleConns = int(values['idle-conns'], '--idle-conns') ?? options.idleConns
   options.idleProcesses = int(values['idle-processes'], '--idle-processes') ?? options.idleProcesses
+  options.idleMaxCap = int(values['idle-max'], '--idle-max') ?? options.idleMaxCap
+  options.crossSubscribers = int(values['cross-subs'], '--cross-subs') ?? options.crossSubscribers
+  options.stormClients = int(values['storm-clients'], '--storm-clients') ?? options.stormClients
   if (values.echo !== undefined) options.echoCases = echoCases(values.echo)
   options.outDir = values.out ?? options.outDir
   options.profile = values.profile

@@ -76,7 +76,7 @@ const COLUMNS: Record<string, { title: string; columns: Column[] }> = {
   },
   wss: {
     title:
-      '(g) `wss://`: TLS in-process (handshakes at concurrency 50, full TLS handshake each; echo 100 × 8)',
+      '(g) `wss://`: TLS in-process (handshakes at concurrency 10, a full TLS handshake each; echo 100 × 8)',
     columns: [
       { metric: 'ratePerS', label: 'per s', ratios: true },
       { metric: 'p50Ms', label: 'p50 ms' },

@@ -63,7 +63,7 @@ export interface BenchOptions {
   profile: boolean
 }
 
-/** Defaults of a mode: `full` ≈ 25–35 min on 2 cores (more on a busy machine), `quick` ≈ 3 min. */
+/** Defaults of a mode: `full` ≈ 20–30 min on 2 cores (more on a busy machine), `quick` ≈ 3 min. */
 export function defaults(mode: 'quick' | 'full'): BenchOptions {
   const full = mode === 'full'
   return {
@@ -88,7 +88,7 @@ export function defaults(mode: 'quick' | 'full'): BenchOptions {
     idleCycles: full ? 3 : 1,
     trickleMs: full ? 10_000 : 2000,
     idleProcesses: full ? 3 : 1,
-    idleMaxCap: full ? 50_000 : 2000,
+    idleMaxCap: full ? 50_000 : 1000,
     revocations: full ? 1000 : 100,
     revokePaceMs: 2,
     crossSubscribers: full ? 10_000 : 500,

@@ -60,10 +60,11 @@ export class Progress {
   }
 }
 
+const pad = (n: number): string => String(n).padStart(2, '0')
+
 /** `m:ss` (or `h:mm:ss`). */
 export function clock(seconds: number): string {
   const s = Math.max(0, Math.round(seconds))
-  const pad = (n: number): string => String(n).padStart(2, '0')
   const h = Math.floor(s / 3600)
   const m = Math.floor((s % 3600) / 60)
   return h > 0 ? `${h}:${pad(m)}:${pad(s % 60)}` : `${m}:${pad(s % 60)}`

@@ -94,7 +94,8 @@ async function idleOne(ctx: Context, target: Target, cycles: boolean): Promise<v
   // kept by malloc, never a leak) is in it; further cycles must not grow from there.
   const steady = await settledProbe(target)
 
-  for (let c = 0; cycles && c < ctx.options.idleCycles; c++) {
+  const rounds = cycles ? ctx.options.idleCycles : 0
+  for (let c = 0; c < rounds; c++) {
     await openPool(ctx, target, `cycle${c}`)
     await command<PoolCloseResult>(ctx, { cmd: 'pool.close', pool: `cycle${c}` })
   }

@@ -55,14 +55,15 @@ test('control costs compare figures of the same run, positive when the control s
   expect(tracing?.costPct).toBeCloseTo(20, 5)
 })
 
+const hs = (server: Measurement['server'], c: string, cpu: number): Measurement => ({
+  scenario: 'handshake',
+  case: c,
+  server,
+  metrics: { ratePerS: 1000, serverCpuUsPerOp: cpu },
+})
+
 test('issue-14 targets compare server CPU per operation from the same run, tracing included', () => {
   const options = defaults('full')
-  const hs = (server: Measurement['server'], c: string, cpu: number): Measurement => ({
-    scenario: 'handshake',
-    case: c,
-    server,
-    metrics: { ratePerS: 1000, serverCpuUsPerOp: cpu },
-  })
   const rows = toRows([
     hs('socketio', 'accept', 400),
     hs('portcullis', 'accept', 280),

@@ -49,6 +49,9 @@ const INSTANCES: Record<ServerName, number> = {
   'portcullis-notrace': 1,
 }
 
+/** Scenarios that measure the Portcullis realtime server alone (listed as not measured without it). */
+const PORTCULLIS_ONLY: ScenarioName[] = ['revocation', 'reconnect', 'redis-rtt', 'loop']
+
 /** Each scenario's driver and its plan (steps and their rough length, for the progress line). */
 const SCENARIO_RUNNERS: Record<
   ScenarioName,
@@ -152,8 +155,9 @@ export async function runBench(
       log(`— ${scenario}`)
       await SCENARIO_RUNNERS[scenario].run(ctx)
     }
-    if (!targets.has('portcullis') && options.scenarios.includes('revocation')) {
-      skipped.push('(e) revocation: needs the Portcullis realtime server')
+    for (const scenario of PORTCULLIS_ONLY) {
+      if (!targets.has('portcullis') && options.scenarios.includes(scenario))
+        skipped.push(`${scenario}: needs the Portcullis realtime server`)
     }
   } finally {
     // Profiles are written when a server exits: give a profiled server time to drain and exit by itself.

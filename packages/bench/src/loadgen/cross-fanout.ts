@@ -4,6 +4,10 @@ import { closeAll, openMany } from './open.ts'
 import type { CrossFanoutJob, CrossFanoutResult } from './types.ts'
 import { nextLocalAddress, runWindow, type Window } from './window.ts'
 
+/** The longest wait for the window's deliveries after it ends (ms), and how long without one ends it early. */
+const DRAIN_MAX_MS = 30_000
+const DRAIN_IDLE_MS = 2000
+
 /**
  * `cross-fanout`: every subscriber on one instance, the publisher on another, publishing at a fixed rate, so
  * each delivery crosses the bus between instances. Open loop: a publish's latency runs from its scheduled time,
@@ -55,12 +59,22 @@ export async function runCrossFanout(job: CrossFanoutJob, w: Window): Promise<Cr
   await runWindow(w, job.warmupMs, job.durationMs, () => false)
   clearInterval(timer)
   lastInWindow = scheduledAt.length - 1
-  // Let in-flight deliveries land so completeness counts every delivery of the window's publishes.
-  await new Promise((r) => setTimeout(r, 1000))
+  const expected = firstInWindow < 0 ? 0 : (lastInWindow - firstInWindow + 1) * live.length
+  // Let in-flight deliveries land so completeness counts every delivery of the window's publishes: until all are
+  // in, or nothing arrived for a while (a backlog drains at its own pace; a lost delivery never arrives).
+  let seen = -1
+  let idleSince = performance.now()
+  const drainUntil = performance.now() + DRAIN_MAX_MS
+  for (;;) {
+    const now = performance.now()
+    if (drained >= expected || now > drainUntil) break
+    if (drained !== seen) [seen, idleSince] = [drained, now]
+    else if (now - idleSince > DRAIN_IDLE_MS) break
+    await new Promise((r) => setTimeout(r, 50))
+  }
   publisher.close()
   await closeAll(live)
   const { elapsedMs, clientCpuPct } = w.result
-  const expected = firstInWindow < 0 ? 0 : (lastInWindow - firstInWindow + 1) * live.length
   return {
     publishes,
     deliveries,

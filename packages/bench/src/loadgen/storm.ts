@@ -1,5 +1,5 @@
 import { DEFAULT_BACKOFF } from '@portcullis/client'
-import { connect, type Conn } from './conn.ts'
+import { connect, Refused, type Conn } from './conn.ts'
 import { closeAll, openMany, specFor } from './open.ts'
 import type { StormOpenJob, StormOpenResult, StormWaitJob, StormWaitResult } from './types.ts'
 
@@ -20,6 +20,8 @@ interface Storm {
   firstDropAt: number
   backAt: number[]
   failedAttempts: number
+  /** Failed attempts by reason: HTTP status and the body's error `code`, or the network error. */
+  failures: Record<string, number>
   firstError?: string
   closing: boolean
   /** Resolves `storm.wait` once every dropped connection is back. */
@@ -38,6 +40,7 @@ export async function stormOpen(job: StormOpenJob): Promise<StormOpenResult> {
     firstDropAt: 0,
     backAt: [],
     failedAttempts: 0,
+    failures: {},
     closing: false,
     onBack: () => {},
   }
@@ -61,7 +64,7 @@ function watch(s: Storm, conn: Conn, i: number): void {
 function reconnect(s: Storm, i: number, failures: number): void {
   setTimeout(() => {
     if (s.closing) return
-    connect(specFor(s.job.reconnectEndpoints, s.job.credentials, i)).then(
+    connect({ ...specFor(s.job.reconnectEndpoints, s.job.credentials, i), explain: true }).then(
       (conn) => {
         s.backAt.push(Date.now())
         if (s.closing) return conn.close()
@@ -71,10 +74,21 @@ function reconnect(s: Storm, i: number, failures: number): void {
       (err: unknown) => {
         s.failedAttempts++
         s.firstError ??= (err as Error).message
+        const reason = reasonOf(err)
+        s.failures[reason] = (s.failures[reason] ?? 0) + 1
         reconnect(s, i, failures + 1)
       },
     )
   }, sdkDelay(failures))
+}
+
+/** `503 store_unavailable` (status and the refusal body's `error` code), or the network error (short). */
+function reasonOf(err: unknown): string {
+  if (err instanceof Refused) {
+    const code = /"error":"([a-z_]+)"/.exec(err.message)?.[1]
+    return code ? `${err.status} ${code}` : String(err.status)
+  }
+  return (err as Error).message.slice(0, 60)
 }
 
 /** Waits until every dropped connection is back (or the timeout), closes everything and reports the times. */
@@ -100,6 +114,7 @@ export async function stormWait(job: StormWaitJob): Promise<StormWaitResult> {
     firstDropAt: s.firstDropAt,
     backAt: s.backAt.toSorted((a, b) => a - b),
     failedAttempts: s.failedAttempts,
+    failures: s.failures,
     firstError: s.firstError,
   }
 }

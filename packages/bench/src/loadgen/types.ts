@@ -207,5 +207,7 @@ export interface StormWaitResult {
   backAt: number[]
   /** Connect attempts that failed (refused or network) during the storm. */
   failedAttempts: number
+  /** Failed attempts by reason (`503 store_unavailable`, a network error, …). */
+  failures: Record<string, number>
   firstError?: string
 }

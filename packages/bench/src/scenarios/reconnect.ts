@@ -57,7 +57,13 @@ export async function runReconnectScenario(ctx: Context): Promise<void> {
           serverCpuUsPerReconnect: (after.cpuUs - cpu0) / Math.max(1, wait.back),
           serverLoopP99Ms: after.eldP99Ms,
         },
-        notes: wait.firstError ? [`first failed attempt: ${wait.firstError.slice(0, 160)}`] : undefined,
+        notes: Object.keys(wait.failures).length
+          ? [
+              `failed attempts: ${Object.entries(wait.failures)
+                .map(([reason, count]) => `${reason} ×${count}`)
+                .join(', ')}`,
+            ]
+          : undefined,
       })
     } finally {
       await stopTarget(target)

@@ -1,7 +1,7 @@
 /**
  * `pnpm bench [--quick] [--servers a,b] [--scenarios a,b] [--repeats n] [--window-ms n] [--idle-conns n]
  *  [--idle-processes n] [--idle-max n] [--cross-subs n] [--storm-clients n] [--echo 100x8] [--out dir] [--docs]
- *  [--profile]` — see docs/benchmarks.md.
+ *  [--profile] [--redis-cluster]` — see docs/benchmarks.md.
  * Prints progress to stderr (`step k of n`, elapsed, time left), the markdown table to stdout, and exits non-zero
  * only when the run itself failed (a missed target is reported, not an error). Only `--docs` rewrites the docs.
  */
@@ -60,6 +60,7 @@ async function main(): Promise<void> {
       out: { type: 'string' },
       docs: { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
+      'redis-cluster': { type: 'boolean', default: false },
     },
   })
   const options = defaults(values.quick ? 'quick' : 'full')
@@ -75,6 +76,7 @@ async function main(): Promise<void> {
   if (values.echo !== undefined) options.echoCases = echoCases(values.echo)
   options.outDir = values.out ?? options.outDir
   options.profile = values.profile
+  options.redisCluster = values['redis-cluster']
   options.writeDocs = values.docs
   const servers: ServerName[] = options.servers
 

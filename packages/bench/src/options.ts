@@ -61,6 +61,11 @@ export interface BenchOptions {
   redisDelayMs: number
   /** Run Portcullis instances with `--cpu-prof` (profiles land in `<outDir>/profiles`). */
   profile: boolean
+  /**
+   * Run Portcullis on a Redis Cluster (3 masters + 3 replicas, `REDIS_CLUSTER_NODES`) instead of one redis-server.
+   * Redis CPU is then the cluster's, not measured; baselines still use one of its nodes.
+   */
+  redisCluster: boolean
 }
 
 /** Defaults of a mode: `full` ≈ 20–30 min on 2 cores (more on a busy machine), `quick` ≈ 3 min. */
@@ -96,5 +101,6 @@ export function defaults(mode: 'quick' | 'full'): BenchOptions {
     stormClients: full ? 10_000 : 500,
     redisDelayMs: 1,
     profile: false,
+    redisCluster: false,
   }
 }

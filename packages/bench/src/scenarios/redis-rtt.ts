@@ -11,13 +11,18 @@ const CONCURRENCY = [1, 10]
 /** Upper bound of handshakes/s at these concurrencies: sizes the single-use ticket supply. */
 const MAX_RATE = 1500
 
+/** On a Redis Cluster (`--redis-cluster`) the proxy would front one node only: the scenario is not run. */
+function onCluster(ctx: Context): boolean {
+  return 'clusterNodes' in ctx.env.redis
+}
+
 /**
  * `redis-rtt`: the Portcullis ticket handshake (Origin sent) with Redis behind a TCP proxy that delays each
  * chunk by `redisDelayMs` each way (≈ 2 ms per round trip at 1 ms), next to a fresh instance on Redis directly:
  * latency p50/p99 at concurrency 1 and 10, where every round trip of the handshake shows.
  */
 export async function runRedisRttScenario(ctx: Context): Promise<void> {
-  if (!ctx.targets.has('portcullis')) return
+  if (!ctx.targets.has('portcullis') || onCluster(ctx)) return
   const port = await freePort()
   const proxy = startNode({
     name: 'redis-delay-proxy',
@@ -82,7 +87,7 @@ export async function runRedisRttScenario(ctx: Context): Promise<void> {
 
 /** Steps of this scenario and their rough length (s). */
 export function redisRttPlan(ctx: Context): { steps: number; seconds: number } {
-  if (!ctx.targets.has('portcullis')) return { steps: 0, seconds: 0 }
+  if (!ctx.targets.has('portcullis') || onCluster(ctx)) return { steps: 0, seconds: 0 }
   const o = ctx.options
   return { steps: 2 * CONCURRENCY.length * o.repeats, seconds: (o.warmupMs + o.windowMs) / 1000 + 1 }
 }

@@ -1,8 +1,9 @@
 /**
- * `pnpm bench [--quick] [--servers a,b] [--scenarios a,b] [--repeats n] [--window-ms n] [--idle-conns n] [--echo 100x8]
- *  [--out dir] [--docs|--no-docs] [--profile] [--redis-cluster]` — see docs/benchmarks.md.
- * Prints progress to stderr, the markdown table to stdout, and exits non-zero only when the run itself failed
- * (a missed target is reported, not an error).
+ * `pnpm bench [--quick] [--servers a,b] [--scenarios a,b] [--repeats n] [--window-ms n] [--idle-conns n]
+ *  [--idle-processes n] [--idle-max n] [--cross-subs n] [--storm-clients n] [--echo 100x8] [--out dir] [--docs]
+ *  [--profile] [--redis-cluster]` — see docs/benchmarks.md.
+ * Prints progress to stderr (`step k of n`, elapsed, time left), the markdown table to stdout, and exits non-zero
+ * only when the run itself failed (a missed target is reported, not an error). Only `--docs` rewrites the docs.
  */
 import { parseArgs } from 'node:util'
 import { defaults, SCENARIOS, type ScenarioName } from './options.ts'
@@ -51,10 +52,13 @@ async function main(): Promise<void> {
       repeats: { type: 'string' },
       'window-ms': { type: 'string' },
       'idle-conns': { type: 'string' },
+      'idle-processes': { type: 'string' },
+      'idle-max': { type: 'string' },
+      'cross-subs': { type: 'string' },
+      'storm-clients': { type: 'string' },
       echo: { type: 'string' },
       out: { type: 'string' },
-      docs: { type: 'boolean' },
-      'no-docs': { type: 'boolean' },
+      docs: { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
       'redis-cluster': { type: 'boolean', default: false },
     },
@@ -65,12 +69,15 @@ async function main(): Promise<void> {
   options.repeats = int(values.repeats, '--repeats') ?? options.repeats
   options.windowMs = int(values['window-ms'], '--window-ms') ?? options.windowMs
   options.idleConns = int(values['idle-conns'], '--idle-conns') ?? options.idleConns
+  options.idleProcesses = int(values['idle-processes'], '--idle-processes') ?? options.idleProcesses
+  options.idleMaxCap = int(values['idle-max'], '--idle-max') ?? options.idleMaxCap
+  options.crossSubscribers = int(values['cross-subs'], '--cross-subs') ?? options.crossSubscribers
+  options.stormClients = int(values['storm-clients'], '--storm-clients') ?? options.stormClients
   if (values.echo !== undefined) options.echoCases = echoCases(values.echo)
   options.outDir = values.out ?? options.outDir
   options.profile = values.profile
   options.redisCluster = values['redis-cluster']
-  if (values.docs) options.writeDocs = true
-  if (values['no-docs']) options.writeDocs = false
+  options.writeDocs = values.docs
   const servers: ServerName[] = options.servers
 
   const command = `pnpm bench ${process.argv.slice(2).join(' ')}`.trim()

@@ -1,7 +1,24 @@
 import type { ServerName } from './targets.ts'
 
-/** The scenarios of issue 8: (a) handshake, (b) echo, (c) fanout, (d) idle, (e) revocation; (f) is derived. */
-export const SCENARIOS = ['handshake', 'echo', 'fanout', 'idle', 'revocation'] as const
+/**
+ * The scenarios: issue 8's (a) handshake, (b) echo, (c) fanout, (d) idle, (e) revocation ((f) is derived), and
+ * issue 14's `wss` (TLS in-process), `cross-fanout` (every subscriber on the other instance, fixed rate),
+ * `reconnect` (storm after an instance is killed), `idle-max` (as many idle connections as the file limit
+ * allows), `redis-rtt` (handshake with Redis behind a delaying proxy) and `loop` (event loop at production limits).
+ */
+export const SCENARIOS = [
+  'handshake',
+  'echo',
+  'fanout',
+  'idle',
+  'revocation',
+  'wss',
+  'cross-fanout',
+  'reconnect',
+  'idle-max',
+  'redis-rtt',
+  'loop',
+] as const
 export type ScenarioName = (typeof SCENARIOS)[number]
 
 /** Everything a run needs; `profile(mode)` gives the defaults, the CLI overrides single fields. */
@@ -9,7 +26,7 @@ export interface BenchOptions {
   mode: 'quick' | 'full'
   /** Folder for `bench-<time>.json|.md|.svg` (created). */
   outDir: string
-  /** Also write `docs/benchmarks/latest.{json,svg}` and the table in `docs/benchmarks.md`. */
+  /** Also write `docs/benchmarks/latest.{json,svg}` and the table in `docs/benchmarks.md` (`--docs` only). */
   writeDocs: boolean
   servers: ServerName[]
   scenarios: ScenarioName[]
@@ -28,9 +45,20 @@ export interface BenchOptions {
   idleConns: number
   idleCycles: number
   trickleMs: number
+  /** (d) fresh server processes per server; the memory figures are their median. */
+  idleProcesses: number
+  /** `idle-max`: upper bound of connections (the file limits of the processes bound it further). */
+  idleMaxCap: number
   /** (e) sessions revoked per run (idle, then under load). */
   revocations: number
   revokePaceMs: number
+  /** `cross-fanout`: subscribers (all on the second instance) and the publisher's fixed rate (publishes/s). */
+  crossSubscribers: number
+  crossPublishPerS: number
+  /** `reconnect`: clients on the instance that is killed. */
+  stormClients: number
+  /** `redis-rtt`: delay the proxy adds to each chunk, each way (ms). */
+  redisDelayMs: number
   /** Run Portcullis instances with `--cpu-prof` (profiles land in `<outDir>/profiles`). */
   profile: boolean
   /**
@@ -40,13 +68,13 @@ export interface BenchOptions {
   redisCluster: boolean
 }
 
-/** Defaults of a mode: `full` ≈ 12–15 min on 2 cores (more on a busy machine), `quick` ≈ 1–2 min. */
+/** Defaults of a mode: `full` ≈ 20–30 min on 2 cores (more on a busy machine), `quick` ≈ 3 min. */
 export function defaults(mode: 'quick' | 'full'): BenchOptions {
   const full = mode === 'full'
   return {
     mode,
     outDir: 'bench-results',
-    writeDocs: full,
+    writeDocs: false,
     servers: ['raw-ws', 'fastify-ws', 'socketio', 'portcullis', 'portcullis-notrace'],
     scenarios: [...SCENARIOS],
     repeats: full ? 3 : 1,
@@ -64,8 +92,14 @@ export function defaults(mode: 'quick' | 'full'): BenchOptions {
     idleConns: full ? 10_000 : 1000,
     idleCycles: full ? 3 : 1,
     trickleMs: full ? 10_000 : 2000,
+    idleProcesses: full ? 3 : 1,
+    idleMaxCap: full ? 50_000 : 1000,
     revocations: full ? 1000 : 100,
     revokePaceMs: 2,
+    crossSubscribers: full ? 10_000 : 500,
+    crossPublishPerS: 5,
+    stormClients: full ? 10_000 : 500,
+    redisDelayMs: 1,
     profile: false,
     redisCluster: false,
   }

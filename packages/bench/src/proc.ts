@@ -1,5 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { appendFileSync, openSync } from 'node:fs'
+import { get as httpGet } from 'node:http'
+import { get as httpsGet } from 'node:https'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import type { ProbeReply, ProbeRequest } from './probe-types.ts'
@@ -144,11 +146,20 @@ export async function waitUntil(
   throw new Error(`${child.name}: timed out waiting for ${what}\n${child.stderrTail()}`)
 }
 
-/** True when an HTTP GET of `url` answers 200. */
-export async function httpOk(url: string): Promise<boolean> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(1000) })
-  await res.arrayBuffer()
-  return res.ok
+/**
+ * True when an HTTP(S) GET of `url` answers 200. HTTPS skips certificate verification: the bench's own
+ * throwaway certificate on loopback (the `wss` scenario), where only readiness is asked.
+ */
+export function httpOk(url: string): Promise<boolean> {
+  const get = url.startsWith('https:') ? httpsGet : httpGet
+  return new Promise((resolve, reject) => {
+    const req = get(url, { rejectUnauthorized: false, timeout: 1000 }, (res) => {
+      res.resume()
+      res.on('end', () => resolve(res.statusCode === 200))
+    })
+    req.on('timeout', () => req.destroy(new Error('timeout')))
+    req.on('error', reject)
+  })
 }
 
 /** Resolves with the `ready` message a bench-owned server sends after listening. */

@@ -16,11 +16,19 @@ import { ALWAYS_ON, controlCosts } from './report/controls.ts'
 import { toRows } from './report/model.ts'
 import { evaluateTargets } from './report/targets.ts'
 import type { BenchReport } from './report/types.ts'
-import { runEchoScenario } from './scenarios/echo.ts'
-import { runFanoutScenario } from './scenarios/fanout.ts'
-import { runHandshakeScenario } from './scenarios/handshake.ts'
-import { runIdleScenario } from './scenarios/idle.ts'
-import { runRevocationScenario } from './scenarios/revocation.ts'
+import { Progress, type Plan } from './progress.ts'
+import { crossFanoutPlan, runCrossFanoutScenario } from './scenarios/cross-fanout.ts'
+import { echoPlan, runEchoScenario } from './scenarios/echo.ts'
+import { fanoutPlan, runFanoutScenario } from './scenarios/fanout.ts'
+import { handshakePlan, runHandshakeScenario } from './scenarios/handshake.ts'
+import { idleMaxPlan, runIdleMaxScenario } from './scenarios/idle-max.ts'
+import { idlePlan, runIdleScenario } from './scenarios/idle.ts'
+import { loopPlan, runLoopScenario } from './scenarios/loop.ts'
+import { reconnectPlan, runReconnectScenario } from './scenarios/reconnect.ts'
+import { redisRttPlan, runRedisRttScenario } from './scenarios/redis-rtt.ts'
+import { revocationPlan, runRevocationScenario } from './scenarios/revocation.ts'
+import { runWssScenario, wssPlan } from './scenarios/wss.ts'
+import type { ScenarioName } from './options.ts'
 import {
   LABELS,
   startTarget,
@@ -42,12 +50,25 @@ const INSTANCES: Record<ServerName, number> = {
   'portcullis-notrace': 1,
 }
 
-const SCENARIO_RUNNERS = {
-  handshake: runHandshakeScenario,
-  echo: runEchoScenario,
-  fanout: runFanoutScenario,
-  idle: runIdleScenario,
-  revocation: runRevocationScenario,
+/** Scenarios that measure the Portcullis realtime server alone (listed as not measured without it). */
+const PORTCULLIS_ONLY: ScenarioName[] = ['revocation', 'reconnect', 'redis-rtt', 'loop']
+
+/** Each scenario's driver and its plan (steps and their rough length, for the progress line). */
+const SCENARIO_RUNNERS: Record<
+  ScenarioName,
+  { run: (ctx: Context) => Promise<void>; plan: (ctx: Context) => Plan }
+> = {
+  handshake: { run: runHandshakeScenario, plan: handshakePlan },
+  echo: { run: runEchoScenario, plan: echoPlan },
+  fanout: { run: runFanoutScenario, plan: fanoutPlan },
+  idle: { run: runIdleScenario, plan: idlePlan },
+  revocation: { run: runRevocationScenario, plan: revocationPlan },
+  wss: { run: runWssScenario, plan: wssPlan },
+  'cross-fanout': { run: runCrossFanoutScenario, plan: crossFanoutPlan },
+  reconnect: { run: runReconnectScenario, plan: reconnectPlan },
+  'idle-max': { run: runIdleMaxScenario, plan: idleMaxPlan },
+  'redis-rtt': { run: runRedisRttScenario, plan: redisRttPlan },
+  loop: { run: runLoopScenario, plan: loopPlan },
 }
 
 /**
@@ -103,7 +124,15 @@ export async function runBench(
         log(`skipped ${name}: ${err.message}`)
       }
     }
-    const needed = Math.max(options.idleConns, 1000, options.fanoutSubscribers) + 200
+    const needed =
+      Math.max(
+        options.idleConns,
+        1000,
+        options.fanoutSubscribers,
+        options.crossSubscribers,
+        options.stormClients,
+      ) + 200
+    let progress: Progress | undefined
     const ctx: Context = {
       options,
       env,
@@ -118,17 +147,26 @@ export async function runBench(
           .slice(0, 3)
           .map(([k, v]) => `${k}=${Number.isFinite(v) ? Number(v.toPrecision(4)) : '–'}`)
           .join(' ')
-        log(`${m.scenario} ${m.case} ${m.server}: ${headline}${m.notes ? ` (${m.notes.join('; ')})` : ''}`)
+        const step = progress ? `${progress.step()} | ` : ''
+        log(
+          `${step}${m.scenario} ${m.case} ${m.server}: ${headline}${m.notes ? ` (${m.notes.join('; ')})` : ''}`,
+        )
       },
       log,
     }
-    for (const scenario of options.scenarios) {
+    progress = new Progress(options.scenarios.map((s) => SCENARIO_RUNNERS[s].plan(ctx)))
+    log(`${progress.total} steps`)
+    for (const [index, scenario] of options.scenarios.entries()) {
+      progress.enter(index)
       log(`— ${scenario}`)
-      await SCENARIO_RUNNERS[scenario](ctx)
+      await SCENARIO_RUNNERS[scenario].run(ctx)
     }
-    if (!targets.has('portcullis') && options.scenarios.includes('revocation')) {
-      skipped.push('(e) revocation: needs the Portcullis realtime server')
+    for (const scenario of PORTCULLIS_ONLY) {
+      if (!targets.has('portcullis') && options.scenarios.includes(scenario))
+        skipped.push(`${scenario}: needs the Portcullis realtime server`)
     }
+    if (cluster && options.scenarios.includes('redis-rtt'))
+      skipped.push('redis-rtt: the delaying proxy fronts one Redis node, not a cluster')
   } finally {
     // Profiles are written when a server exits: give a profiled server time to drain and exit by itself.
     await Promise.allSettled([...targets.values()].map((t) => stopTarget(t, options.profile ? 20_000 : 3000)))

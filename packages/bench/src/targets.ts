@@ -47,20 +47,44 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const SERVERS = fileURLToPath(new URL('./servers/', import.meta.url))
 const REALTIME = join(ROOT, 'apps/realtime')
 
+/** How one target is started beyond its name (every field optional). */
+export interface TargetOptions {
+  /** Suffix of the process names (`portcullis-idle-0`). */
+  tag?: string
+  /** Serve `wss://` with this certificate and key (PEM files): the `wss` scenario. */
+  tls?: { cert: string; key: string }
+  /** The Redis URL this target uses instead of the run's (the `redis-rtt` scenario's delaying proxy). */
+  redisUrl?: string
+  /**
+   * Portcullis message limits: `raised` (default, decision 0601) or `production`: `MSG_RATE_PER_S` and
+   * `MSG_BURST` at their defaults, so the per-user budget's Redis syncs are part of the figure. Admission
+   * limits (connections, connect rate, auth failures) stay raised either way: the load generator comes from a
+   * few hundred loopback addresses, not from thousands of clients.
+   */
+  limits?: 'raised' | 'production'
+}
+
 /** Thrown when a server cannot be measured in this checkout (e.g. not built); the run notes it and goes on. */
 export class Unavailable extends Error {}
 
-/** Starts `instances` processes of the named server and waits until each is ready; `tag` names the processes. */
-export async function startTarget(name: ServerName, env: RunEnv, instances = 1, tag = ''): Promise<Target> {
+/** Starts `instances` processes of the named server and waits until each is ready. */
+export async function startTarget(
+  name: ServerName,
+  env: RunEnv,
+  instances = 1,
+  options: TargetOptions = {},
+): Promise<Target> {
   const started: Target = { name, dialect: dialectOf(name), instances: [] }
+  const tag = options.tag ?? ''
   try {
     for (let i = 0; i < instances; i++) {
       const port = await freePort()
       const child = name.startsWith('portcullis')
-        ? await startRealtime(name === 'portcullis', port, env, `${name}${tag}-${i}`)
-        : await startBaseline(name, port, env, `${name}${tag}-${i}`)
+        ? await startRealtime(name === 'portcullis', port, env, `${name}${tag}-${i}`, options)
+        : await startBaseline(name, port, env, `${name}${tag}-${i}`, options)
       const path = name === 'socketio' ? '/socket.io/?EIO=4&transport=websocket' : '/v1/ws'
-      started.instances.push({ child, url: `ws://127.0.0.1:${port}${path}` })
+      const scheme = options.tls ? 'wss' : 'ws'
+      started.instances.push({ child, url: `${scheme}://127.0.0.1:${port}${path}` })
     }
   } catch (err) {
     await stopTarget(started)
@@ -85,7 +109,18 @@ function profileFlags(env: RunEnv, label: string): string[] {
   return ['--cpu-prof', `--cpu-prof-dir=${env.profileDir}`, `--cpu-prof-name=${label}.cpuprofile`]
 }
 
-async function startBaseline(name: ServerName, port: number, env: RunEnv, label: string): Promise<Child> {
+/** `TLS_CERT_FILE`/`TLS_KEY_FILE`, the variables `apps/realtime` and the bench's baselines read. */
+function tlsEnv(options: TargetOptions): Record<string, string> {
+  return options.tls ? { TLS_CERT_FILE: options.tls.cert, TLS_KEY_FILE: options.tls.key } : {}
+}
+
+async function startBaseline(
+  name: ServerName,
+  port: number,
+  env: RunEnv,
+  label: string,
+  options: TargetOptions,
+): Promise<Child> {
   const child = startNode({
     name: label,
     script: join(SERVERS, `${name}.ts`),
@@ -93,10 +128,11 @@ async function startBaseline(name: ServerName, port: number, env: RunEnv, label:
     nodeFlags: profileFlags(env, label),
     env: {
       PORT: String(port),
-      REDIS_URL: env.redisUrl,
+      REDIS_URL: options.redisUrl ?? env.redisUrl,
       JWKS_URL: env.creds.jwksUrl,
       JWT_ISSUER: ISSUER,
       JWT_AUDIENCE: AUDIENCE,
+      ...tlsEnv(options),
     },
   })
   watchReady(child)
@@ -131,7 +167,13 @@ export async function startCommand(app: string): Promise<{ flags: string[]; scri
   return { flags, script }
 }
 
-async function startRealtime(tracing: boolean, port: number, env: RunEnv, label: string): Promise<Child> {
+async function startRealtime(
+  tracing: boolean,
+  port: number,
+  env: RunEnv,
+  label: string,
+  options: TargetOptions,
+): Promise<Child> {
   const { flags, script } = await startCommand(REALTIME)
   // Profiling runs the TypeScript sources (type stripping keeps every line and column), so the hotspots'
   // file:line point straight into apps/realtime/src; otherwise the built server exactly as `start` runs it.
@@ -149,24 +191,30 @@ async function startRealtime(tracing: boolean, port: number, env: RunEnv, label:
       NODE_ENV: 'development',
       REALTIME_HOST: '127.0.0.1',
       REALTIME_PORT: String(port),
-      REDIS_URL: env.redisUrl,
-      ...('clusterNodes' in env.redis ? { REDIS_CLUSTER_NODES: env.redis.clusterNodes.join(',') } : {}),
+      REDIS_URL: options.redisUrl ?? env.redisUrl,
+      // A `redisUrl` of the target's own (the delaying proxy) fronts one node: it replaces the cluster's seeds.
+      ...(!options.redisUrl && 'clusterNodes' in env.redis
+        ? { REDIS_CLUSTER_NODES: env.redis.clusterNodes.join(',') }
+        : {}),
       REDIS_KEY_PREFIX: env.prefix,
       ALLOWED_ORIGINS: env.origin,
       JWKS_URL: env.creds.jwksUrl,
       JWT_ISSUER: ISSUER,
       JWT_AUDIENCE: AUDIENCE,
       // Every control stays on; limits are raised only so the load itself is not refused (docs/benchmarks.md).
-      MSG_RATE_PER_S: '100000',
-      MSG_BURST: '100000',
+      ...(options.limits === 'production' ? {} : { MSG_RATE_PER_S: '100000', MSG_BURST: '100000' }),
       MAX_CONNECTIONS_PER_USER: '10000',
+      // `idle-max` holds more than the default 10 000 sockets on one instance.
+      MAX_CONNECTIONS: '1000000',
       CONNECT_RATE_PER_MIN: '1000000',
       AUTH_FAILURES_PER_MIN: '1000000',
+      ...tlsEnv(options),
       ...(tracing
         ? { OTEL_EXPORTER_OTLP_ENDPOINT: env.otlpEndpoint, OTEL_SERVICE_NAME: 'portcullis-realtime' }
         : {}),
     },
   })
-  await waitUntil(child, () => httpOk(`http://127.0.0.1:${port}/readyz`), 'GET /readyz = 200', 30_000)
+  const readyz = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}/readyz`
+  await waitUntil(child, () => httpOk(readyz), 'GET /readyz = 200', 30_000)
   return child
 }

@@ -19,8 +19,8 @@ test('the quick path against raw ws writes a complete JSON report, markdown and 
 
   const args = ['--conditions=source', CLI, '--quick', '--servers', 'raw-ws', '--scenarios', 'handshake,echo']
   // Small echo cases keep the test light on a shared 2-core CI machine.
-  args.push('--echo', '1x1,20x2', '--window-ms', '300', '--out', out, '--no-docs')
-  const { stdout } = await run(process.execPath, args, { timeout: 80_000 })
+  args.push('--echo', '1x1,20x2', '--window-ms', '300', '--out', out)
+  const { stdout, stderr } = await run(process.execPath, args, { timeout: 80_000 })
 
   const files = await readdir(out)
   const json = files.find((f) => f.endsWith('.json'))
@@ -57,6 +57,10 @@ test('the quick path against raw ws writes a complete JSON report, markdown and 
   expect(report.targets.every((t) => t.pass === null)).toBe(true)
 
   expect(stdout).toContain('### (b) Request/reply round trips')
+  // One progress line per step on stderr: step k of n, elapsed, time left; the last step is step n of n.
+  const steps = [...stderr.matchAll(/step (\d+) of (\d+) · \d+:\d\d elapsed · ~\d+:\d\d left/g)]
+  expect(steps.length).toBe(report.measurements.length)
+  expect(steps.at(-1)?.[1]).toBe(steps.at(-1)?.[2])
   expect(await readFile(join(out, json!.replace(/\.json$/, '.svg')), 'utf8')).toMatch(
     /^<svg [^>]*>[\s\S]*<\/svg>\n$/,
   )

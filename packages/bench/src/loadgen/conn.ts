@@ -32,6 +32,8 @@ export interface ConnectSpec {
   localAddress?: string
   /** Gives up on a handshake after this long (ms). */
   timeoutMs?: number
+  /** Reads a refusal's body into the error (its stable error code), at the cost of waiting for it. */
+  explain?: boolean
 }
 
 /** Thrown when the server refuses a handshake (HTTP status before 101, or a Socket.IO connect error). */
@@ -165,6 +167,9 @@ export function connect(spec: ConnectSpec): Promise<Conn> {
     handshakeTimeout: spec.timeoutMs ?? 10_000,
     // Upper bound for anything a server under test sends; the bench never sends large frames.
     maxPayload: 1024 * 1024,
+    // `wss://` (the `wss` scenario): the bench's throwaway certificate on loopback. Verification would only cost
+    // the load generator; every handshake is a full one (no session resumption), the worst case for a server.
+    rejectUnauthorized: false,
   })
   const conn = new Conn(ws, spec.dialect)
   return new Promise<Conn>((resolve, reject) => {
@@ -185,6 +190,17 @@ export function connect(spec: ConnectSpec): Promise<Conn> {
       done(status ? new Refused(Number(status), err.message) : err)
     })
     ws.once('close', (code: number) => done(new Refused(code, `closed ${code} before ready`)))
+    if (spec.explain) {
+      ws.on('unexpected-response', (req, res) => {
+        let body = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => (body = (body + chunk).slice(0, 300)))
+        res.on('end', () => {
+          req.destroy()
+          done(new Refused(res.statusCode ?? 0, `Unexpected server response: ${res.statusCode} ${body}`))
+        })
+      })
+    }
     if (spec.dialect === 'echo') ws.once('open', () => done())
     else if (spec.dialect === 'portcullis') {
       conn.onPush = (text) => {

@@ -3,10 +3,12 @@
  * `{ id, result }` or `{ id, error }`, and reports its measurement window as `{ jobId, event: 'start' | 'end' }` so
  * the orchestrator can sample every server's CPU over exactly the same window.
  */
+import { runCrossFanout } from './cross-fanout.ts'
 import { runEcho } from './echo.ts'
 import { runFanout } from './fanout.ts'
 import { runHandshakes } from './handshake.ts'
 import { poolClose, poolOpen, poolTrickle, revoke } from './pool.ts'
+import { stormOpen, stormWait } from './storm.ts'
 import type { Job } from './types.ts'
 import { createWindow } from './window.ts'
 
@@ -19,6 +21,12 @@ async function run(job: Job, id: number): Promise<unknown> {
       return await runEcho(job, w)
     case 'fanout':
       return await runFanout(job, w)
+    case 'cross-fanout':
+      return await runCrossFanout(job, w)
+    case 'storm.open':
+      return await stormOpen(job)
+    case 'storm.wait':
+      return await stormWait(job)
     case 'pool.open':
       return await poolOpen(job)
     case 'pool.trickle':

@@ -80,7 +80,47 @@ export interface RevokeJob {
   background?: Load & { conns: number; inflight: number }
 }
 
-export type Job = HandshakeJob | EchoJob | FanoutJob | PoolOpenJob | PoolTrickleJob | PoolCloseJob | RevokeJob
+/**
+ * `cross-fanout`: `subscribers` on `endpoints` (every one on the second instance), one publisher on
+ * `publisher` (the first instance) publishing at a fixed `ratePerS` (open loop: latency from the scheduled time).
+ */
+export interface CrossFanoutJob extends Load {
+  cmd: 'cross-fanout'
+  publisher: Endpoint
+  subscribers: number
+  ratePerS: number
+  warmupMs: number
+  durationMs: number
+}
+
+/**
+ * `reconnect`: opens `count` connections to `endpoints` and keeps them; a connection the server drops reconnects
+ * to `reconnectEndpoints` after the client SDK's backoff (full jitter, `@portcullis/client`), as often as needed.
+ */
+export interface StormOpenJob extends Load {
+  cmd: 'storm.open'
+  reconnectEndpoints: Endpoint[]
+  count: number
+  concurrency: number
+}
+
+/** Waits until every dropped connection of the storm is back (or `timeoutMs`), then closes them all. */
+export interface StormWaitJob {
+  cmd: 'storm.wait'
+  timeoutMs: number
+}
+
+export type Job =
+  | HandshakeJob
+  | EchoJob
+  | FanoutJob
+  | CrossFanoutJob
+  | PoolOpenJob
+  | PoolTrickleJob
+  | PoolCloseJob
+  | RevokeJob
+  | StormOpenJob
+  | StormWaitJob
 
 /** Window facts every timed job reports. */
 export interface Timed {
@@ -141,4 +181,34 @@ export interface RevokeResult {
   /** Close code → count. */
   codes: Record<string, number>
   backgroundRatePerS?: number
+}
+
+export interface CrossFanoutResult extends Timed {
+  publishes: number
+  deliveries: number
+  deliveriesPerS: number
+  /** Deliveries received per delivery expected (publishes in the window × subscribers), after a drain. */
+  completeness: number
+  latency: LatencySummary
+}
+
+export interface StormOpenResult {
+  opened: number
+  failed: number
+  firstError?: string
+}
+
+export interface StormWaitResult {
+  /** Connections the server dropped. */
+  dropped: number
+  /** Of those, back (reconnected and ready) before the timeout. */
+  back: number
+  /** `Date.now()` of the first drop and of each return, sorted (ms; the orchestrator knows the kill time). */
+  firstDropAt: number
+  backAt: number[]
+  /** Connect attempts that failed (refused or network) during the storm. */
+  failedAttempts: number
+  /** Failed attempts by reason (`503 store_unavailable`, a network error, …). */
+  failures: Record<string, number>
+  firstError?: string
 }

@@ -40,7 +40,11 @@ export function controlCosts(rows: Row[]): ControlCost[] {
     if (a === undefined && b === undefined) return
     const w = a !== undefined && Number.isFinite(a) ? a : null
     const wo = b !== undefined && Number.isFinite(b) ? b : null
-    out.push({ control, figure, with: w, without: wo, costPct: w !== null && wo ? (1 - w / wo) * 100 : null })
+    // A rate lost (1 - with/without) or a CPU figure gained (with/without - 1): positive = the control costs.
+    const cost = metric.startsWith('serverCpu')
+      ? (x: number, y: number) => x / y - 1
+      : (x: number, y: number) => 1 - x / y
+    out.push({ control, figure, with: w, without: wo, costPct: w !== null && wo ? cost(w, wo) * 100 : null })
   }
   for (const c of ['100x8', '1000x1']) {
     pair(
@@ -55,6 +59,13 @@ export function controlCosts(rows: Row[]): ControlCost[] {
     'ticket handshakes/s',
     ['handshake', 'accept', 'portcullis'],
     ['handshake', 'accept', 'portcullis-notrace'],
+  )
+  pair(
+    'tracing (default sampler, OTLP export)',
+    'ticket handshake server CPU µs',
+    ['handshake', 'accept', 'portcullis'],
+    ['handshake', 'accept', 'portcullis-notrace'],
+    'serverCpuUsPerOp',
   )
   pair(
     'Origin check',

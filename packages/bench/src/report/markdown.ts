@@ -74,6 +74,86 @@ const COLUMNS: Record<string, { title: string; columns: Column[] }> = {
       { metric: 'backgroundRatePerS', label: 'background round trips/s' },
     ],
   },
+  wss: {
+    title:
+      '(g) `wss://`: TLS in-process (handshakes at concurrency 10, a full TLS handshake each; echo 100 × 8)',
+    columns: [
+      { metric: 'ratePerS', label: 'per s', ratios: true },
+      { metric: 'p50Ms', label: 'p50 ms' },
+      { metric: 'p99Ms', label: 'p99 ms' },
+      { metric: 'serverCpuUsPerOp', label: 'server CPU µs/op', ratios: true },
+      { metric: 'redisCpuUsPerOp', label: 'Redis CPU µs/op' },
+      { metric: 'clientCpuPct', label: 'client CPU %' },
+      { metric: 'otherCpuPct', label: 'other CPU %' },
+    ],
+  },
+  'cross-fanout': {
+    title: '(h) Cross-instance fan-out: every subscriber on B, the publisher on A, fixed publish rate',
+    columns: [
+      { metric: 'deliveriesPerS', label: 'deliveries/s' },
+      { metric: 'p50Ms', label: 'p50 ms' },
+      { metric: 'p99Ms', label: 'p99 ms' },
+      { metric: 'p999Ms', label: 'p99.9 ms' },
+      { metric: 'completeness', label: 'delivered share' },
+      { metric: 'serverCpuUsPerDelivery', label: 'server CPU µs/delivery', ratios: true },
+      { metric: 'redisCpuUsPerDelivery', label: 'Redis CPU µs/delivery' },
+      { metric: 'serverLoopP99Ms', label: 'server event-loop p99 ms' },
+      { metric: 'clientCpuPct', label: 'client CPU %' },
+      { metric: 'otherCpuPct', label: 'other CPU %' },
+    ],
+  },
+  reconnect: {
+    title: '(i) Reconnect storm: instance A killed (SIGKILL), its clients back on B with the SDK backoff',
+    columns: [
+      { metric: 'clients', label: 'clients' },
+      { metric: 'dropped', label: 'dropped' },
+      { metric: 'back', label: 'back' },
+      { metric: 'detectMs', label: 'first drop ms' },
+      { metric: 'back95Ms', label: '95 % back ms' },
+      { metric: 'back100Ms', label: '100 % back ms' },
+      { metric: 'failedAttempts', label: 'failed attempts' },
+      { metric: 'serverCpuUsPerReconnect', label: 'B CPU µs/reconnect' },
+      { metric: 'serverLoopP99Ms', label: 'B event-loop p99 ms' },
+    ],
+  },
+  'idle-max': {
+    title: "(j) Idle connections at this machine's file limit (one fresh process per server)",
+    columns: [
+      { metric: 'connections', label: 'connections' },
+      { metric: 'serverFileLimit', label: 'server file limit' },
+      { metric: 'loadgenFileLimit', label: 'load generator file limit' },
+      { metric: 'rssPerConnKB', label: 'RSS KB/conn', ratios: true },
+      { metric: 'heapPerConnKB', label: 'heap KB/conn', ratios: true },
+      { metric: 'rssMB', label: 'RSS MB' },
+      { metric: 'failed', label: 'failed' },
+      { metric: 'openPerS', label: 'opened/s' },
+    ],
+  },
+  'redis-rtt': {
+    title: '(k) Ticket handshake with Redis behind a delaying TCP proxy (c = concurrency)',
+    columns: [
+      { metric: 'ratePerS', label: 'handshakes/s' },
+      { metric: 'p50Ms', label: 'p50 ms' },
+      { metric: 'p99Ms', label: 'p99 ms' },
+      { metric: 'serverCpuUsPerOp', label: 'server CPU µs/handshake' },
+      { metric: 'redisCpuUsPerOp', label: 'Redis CPU µs' },
+      { metric: 'errors', label: 'errors' },
+      { metric: 'otherCpuPct', label: 'other CPU %' },
+    ],
+  },
+  loop: {
+    title: '(l) Event loop at 1 msg/s per connection, production-default message limits',
+    columns: [
+      { metric: 'connections', label: 'connections' },
+      { metric: 'eventLoopP99Ms', label: 'event-loop p99 ms' },
+      { metric: 'eventLoopMaxMs', label: 'event-loop max ms' },
+      { metric: 'replyP99Ms', label: 'reply p99 ms' },
+      { metric: 'serverCpuUsPerMsg', label: 'server CPU µs/msg' },
+      { metric: 'redisCpuUsPerMsg', label: 'Redis CPU µs/msg' },
+      { metric: 'lost', label: 'lost' },
+      { metric: 'otherCpuPct', label: 'other CPU %' },
+    ],
+  },
 }
 
 /** Formats a figure for a table: 3 significant digits, thousands grouped, `–` for none. */
@@ -113,31 +193,24 @@ function scenarioTable(rows: Row[], scenario: string): string {
   return [...lines, ...(notes.length ? ['', ...notes] : []), ''].join('\n')
 }
 
-/** The whole report as markdown: machine, versions, targets, one table per scenario, control costs. */
-export function renderMarkdown(report: BenchReport): string {
-  const m = report.machine
-  const out: string[] = [
-    `Run: ${report.startedAt}, \`${report.command}\` (${report.mode}, ${report.durationS.toFixed(0)} s, medians of ${String(report.settings.repeats)} interleaved repeat(s)).`,
-    '',
-    `Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGB.toFixed(0)} GB, ${m.os}; load average ${m.loadavgStart.map((l) => l.toFixed(2)).join(' ')} at start, ${m.loadavgEnd.map((l) => l.toFixed(2)).join(' ')} at end.`,
-    '',
-    `Versions: ${Object.entries(report.versions)
-      .map(([k, v]) => `${k} ${v}`)
-      .join(' · ')}`,
-    '',
-    ...report.notes.map((n) => `> ${n}`),
-    '',
-    '### Targets (issue 8)',
+function targetTable(report: BenchReport, issue: 8 | 14): string[] {
+  const mine = report.targets.filter((t) => t.issue === issue)
+  if (mine.length === 0) return []
+  return [
+    `### Targets (issue ${issue})`,
     '',
     '| target | value | result |',
     '|---|---|---|',
-    ...report.targets.map(
+    ...mine.map(
       (t) =>
         `| ${t.target} | ${fmt(t.value)} | ${t.pass === null ? 'not measured' : t.pass ? 'pass' : '**miss**'}${t.note ? ` (${t.note})` : ''} |`,
     ),
     '',
   ]
-  for (const scenario of Object.keys(COLUMNS)) out.push(scenarioTable(report.rows, scenario))
+}
+
+function controlsTable(report: BenchReport): string[] {
+  const out: string[] = []
   if (report.controls.length) {
     out.push(
       '### (f) Cost of each control (one switched off at a time)',
@@ -156,6 +229,32 @@ export function renderMarkdown(report: BenchReport): string {
       '',
     )
   }
+  return out
+}
+
+/** The whole report as markdown: machine, versions, targets, one table per scenario, control costs. */
+export function renderMarkdown(report: BenchReport): string {
+  const m = report.machine
+  const out: string[] = [
+    `Run: ${report.startedAt}, \`${report.command}\` (${report.mode}, ${report.durationS.toFixed(0)} s, medians of ${String(report.settings.repeats)} interleaved repeat(s)).`,
+    '',
+    `Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGB.toFixed(0)} GB, ${m.os}; load average ${m.loadavgStart.map((l) => l.toFixed(2)).join(' ')} at start, ${m.loadavgEnd.map((l) => l.toFixed(2)).join(' ')} at end.`,
+    '',
+    `Versions: ${Object.entries(report.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(' · ')}`,
+    '',
+    ...report.notes.map((n) => `> ${n}`),
+    '',
+    ...targetTable(report, 14),
+    ...targetTable(report, 8),
+  ]
+  const scenarios = Object.keys(COLUMNS)
+  // Issue 8's (a)–(e), then (f) derived from them, then the scenarios of issue 14.
+  const after = scenarios.indexOf('revocation') + 1
+  for (const scenario of scenarios.slice(0, after)) out.push(scenarioTable(report.rows, scenario))
+  out.push(...controlsTable(report))
+  for (const scenario of scenarios.slice(after)) out.push(scenarioTable(report.rows, scenario))
   if (report.skipped.length) out.push('### Not measured', '', ...report.skipped.map((s) => `- ${s}`), '')
   return out.join('\n')
 }

@@ -1,8 +1,10 @@
 import type { BenchOptions } from '../options.ts'
 import { find, type Row } from './model.ts'
 
-/** One target of issue 8, judged from this run's medians. `pass` is null when a figure was not measured. */
+/** One target of issue 8 or 14, judged from this run's medians. `pass` is null when a figure was not measured. */
 export interface TargetResult {
+  /** The issue that set the target (the report has one table per issue). */
+  issue: 8 | 14
   id: string
   target: string
   value: number | null
@@ -13,10 +15,14 @@ export interface TargetResult {
 
 type Cmp = '>=' | '<='
 
-/** Evaluates every target of issue 8 that this run measured; reported, never asserted. */
+/** Evaluates every target of issues 8 and 14 against this run; reported, never asserted. */
 export function evaluateTargets(rows: Row[], options: BenchOptions): TargetResult[] {
-  const out: TargetResult[] = []
-  const add = (
+  return [...issue8(rows, options), ...issue14(rows, options)]
+}
+
+/** `add(id, target, value, cmp, threshold, note?)` appending a judged target of `issue` to `out`. */
+function adder(out: TargetResult[], issue: TargetResult['issue']) {
+  return (
     id: string,
     target: string,
     value: number | null | undefined,
@@ -27,6 +33,7 @@ export function evaluateTargets(rows: Row[], options: BenchOptions): TargetResul
     const v = value === undefined || value === null || !Number.isFinite(value) ? null : value
     const pass = v === null ? null : cmp === '>=' ? v >= threshold : v <= threshold
     out.push({
+      issue,
       id,
       target: `${target} ${cmp} ${threshold}`,
       value: v,
@@ -35,10 +42,22 @@ export function evaluateTargets(rows: Row[], options: BenchOptions): TargetResul
       ...(note ? { note } : {}),
     })
   }
-  const metric = (scenario: string, c: string, server: Parameters<typeof find>[3], name: string) =>
+}
+
+const metricOf =
+  (rows: Row[]) => (scenario: string, c: string, server: Parameters<typeof find>[3], name: string) =>
     find(rows, scenario, c, server)?.metrics[name]
-  const r = (scenario: string, c: string, name: string, vs: 'vsRaw' | 'vsSocketio') =>
-    find(rows, scenario, c, 'portcullis')?.ratios[name]?.[vs]
+const ratioOf = (rows: Row[]) => (scenario: string, c: string, name: string, vs: 'vsRaw' | 'vsSocketio') =>
+  find(rows, scenario, c, 'portcullis')?.ratios[name]?.[vs]
+/** a / b when both were measured. */
+const over = (a: number | undefined, b: number | undefined): number | null =>
+  a !== undefined && b !== undefined ? a / b : null
+
+function issue8(rows: Row[], options: BenchOptions): TargetResult[] {
+  const out: TargetResult[] = []
+  const add = adder(out, 8)
+  const metric = metricOf(rows)
+  const r = ratioOf(rows)
 
   for (const c of ['100x8', '1000x1']) {
     add(
@@ -82,7 +101,7 @@ export function evaluateTargets(rows: Row[], options: BenchOptions): TargetResul
   add(
     'handshake-reject-cost',
     'server CPU of a rejected / an accepted bearer handshake',
-    rejectCpu !== undefined && acceptCpu !== undefined ? rejectCpu / acceptCpu : null,
+    over(rejectCpu, acceptCpu),
     '<=',
     1,
   )
@@ -123,6 +142,7 @@ export function evaluateTargets(rows: Row[], options: BenchOptions): TargetResul
     const all = row ? row.metrics.notClosed === 0 : null
     add(`revocation-${mode}-p99`, `revocation → close p99 (ms), ${mode}`, row?.metrics.p99Ms, '<=', limit)
     out.push({
+      issue: 8,
       id: `revocation-${mode}-all-closed`,
       target: `every revoked session closed (${mode})`,
       value: row ? (row.metrics.notClosed ?? null) : null,
@@ -138,6 +158,112 @@ export function evaluateTargets(rows: Row[], options: BenchOptions): TargetResul
     traced !== undefined && untraced !== undefined ? (1 - traced / untraced) * 100 : null,
     '<=',
     15,
+  )
+  return out
+}
+
+/** Issue 14: server CPU per operation against what teams would otherwise pick, from the same run. */
+function issue14(rows: Row[], options: BenchOptions): TargetResult[] {
+  const out: TargetResult[] = []
+  const add = adder(out, 14)
+  const metric = metricOf(rows)
+  const r = ratioOf(rows)
+  const cpu = 'serverCpuUsPerOp'
+  add(
+    'i14-ticket-cpu',
+    'ticket handshake server CPU, Portcullis / Socket.IO + JWT',
+    r('handshake', 'accept', cpu, 'vsSocketio'),
+    '<=',
+    0.75,
+  )
+  add(
+    'i14-bearer-cpu',
+    'bearer handshake server CPU, Portcullis / Socket.IO + JWT',
+    r('handshake', 'accept-bearer', cpu, 'vsSocketio'),
+    '<=',
+    1,
+  )
+  add(
+    'i14-reject-ticket-cpu',
+    'server CPU of a rejected (never issued) / an accepted ticket handshake',
+    over(
+      metric('handshake', 'reject-ticket', 'portcullis', cpu),
+      metric('handshake', 'accept', 'portcullis', cpu),
+    ),
+    '<=',
+    1,
+  )
+  add(
+    'i14-reject-bearer-cpu',
+    'server CPU of a rejected (bad signature) / an accepted bearer handshake',
+    over(
+      metric('handshake', 'reject', 'portcullis', cpu),
+      metric('handshake', 'accept-bearer', 'portcullis', cpu),
+    ),
+    '<=',
+    1,
+  )
+  for (const c of ['100x8', '1000x1']) {
+    add(
+      `i14-echo-${c}-cpu`,
+      `echo ${c}: server CPU per message, Portcullis / raw ws`,
+      r('echo', c, 'serverCpuUsPerMsg', 'vsRaw'),
+      '<=',
+      1.25,
+    )
+  }
+  for (const c of ['100x8', '1000x1']) {
+    const traced = metric('echo', c, 'portcullis', 'ratePerS')
+    const untraced = metric('echo', c, 'portcullis-notrace', 'ratePerS')
+    const lost = over(traced, untraced)
+    add(
+      `i14-tracing-echo-${c}`,
+      `echo ${c} throughput lost to tracing at the default sampler, %`,
+      lost === null ? null : (1 - lost) * 100,
+      '<=',
+      5,
+    )
+  }
+  const gained = over(
+    metric('handshake', 'accept', 'portcullis', cpu),
+    metric('handshake', 'accept', 'portcullis-notrace', cpu),
+  )
+  add(
+    'i14-tracing-handshake',
+    'ticket handshake server CPU added by tracing at the default sampler, %',
+    gained === null ? null : (gained - 1) * 100,
+    '<=',
+    10,
+  )
+  const idle = `${options.idleConns}conns`
+  const notes = [
+    options.idleConns < 10_000 ? `${options.idleConns} connections, not 10 000` : '',
+    options.idleProcesses < 3 ? `median of ${options.idleProcesses} process(es), not 3` : '',
+  ].filter(Boolean)
+  const memoryNote = notes.length ? notes.join('; ') : undefined
+  add(
+    'i14-idle-rss',
+    'RSS per idle authenticated connection, Portcullis / raw ws',
+    r('idle', idle, 'rssPerConnKB', 'vsRaw'),
+    '<=',
+    1.5,
+    memoryNote,
+  )
+  add(
+    'i14-idle-heap',
+    'heap per idle authenticated connection, Portcullis / raw ws',
+    r('idle', idle, 'heapPerConnKB', 'vsRaw'),
+    '<=',
+    2,
+    memoryNote,
+  )
+  add(
+    'i14-loop-p99',
+    'event-loop delay p99 (ms), every connection sending 1 msg/s, production-default limits',
+    metric('loop', `${idle}-production-limits`, 'portcullis', 'eventLoopP99Ms'),
+    '<=',
+    20,
+    options.idleConns < 10_000 ? `${options.idleConns} connections, not 10 000` : undefined,
   )
   return out
 }

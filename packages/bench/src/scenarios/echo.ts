@@ -64,3 +64,12 @@ export async function runEchoScenario(ctx: Context): Promise<void> {
     }
   }
 }
+
+/** Steps of this scenario and their rough length (s), for the progress line. */
+export function echoPlan(ctx: Context): { steps: number; seconds: number } {
+  const o = ctx.options
+  return {
+    steps: ctx.targets.size * (o.echoCases.length + 1) * o.repeats,
+    seconds: (o.warmupMs + o.windowMs) / 1000 + 0.8,
+  }
+}

@@ -7,9 +7,7 @@ import type { FanoutResult } from '../loadgen/types.ts'
  */
 export async function runFanoutScenario(ctx: Context): Promise<void> {
   const { options } = ctx
-  const targets = [...ctx.targets.values()].filter(
-    (t) => t.name === 'raw-ws' || t.name === 'socketio' || t.name === 'portcullis',
-  )
+  const targets = fanoutTargets(ctx)
   const subs = options.fanoutSubscribers
   for (let r = 0; r < options.repeats; r++) {
     for (const target of rotate(targets, r)) {
@@ -45,5 +43,20 @@ export async function runFanoutScenario(ctx: Context): Promise<void> {
         },
       })
     }
+  }
+}
+
+function fanoutTargets(ctx: Context) {
+  return [...ctx.targets.values()].filter(
+    (t) => t.name === 'raw-ws' || t.name === 'socketio' || t.name === 'portcullis',
+  )
+}
+
+/** Steps of this scenario and their rough length (s), for the progress line. */
+export function fanoutPlan(ctx: Context): { steps: number; seconds: number } {
+  const o = ctx.options
+  return {
+    steps: fanoutTargets(ctx).length * o.repeats,
+    seconds: (o.warmupMs + o.windowMs) / 1000 + 1.5 + o.fanoutSubscribers / 2000,
   }
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { credentialsFor, endpoints, measure, rotate, type Context } from '../context.ts'
 import type { Credential } from '../loadgen/conn.ts'
 import type { HandshakeResult } from '../loadgen/types.ts'
@@ -18,7 +19,8 @@ interface Unit {
  * (a) Authenticated handshakes/s at concurrency 50, p50/p99. Raw ws and bare Fastify take no credential (the
  * unauthenticated limit); Socket.IO verifies a JWT in its middleware; Portcullis redeems a ticket (the browser
  * path, session in Redis), or a bearer token; `reject` presents a credential with a broken signature.
- * `accept-no-origin` is Portcullis without an Origin header (the origin check skipped, control (f)).
+ * `accept-no-origin` is Portcullis without an Origin header (the origin check skipped, control (f));
+ * `reject-ticket` presents a ticket that was never issued.
  */
 export async function runHandshakeScenario(ctx: Context): Promise<void> {
   const { options } = ctx
@@ -46,6 +48,13 @@ export async function runHandshakeScenario(ctx: Context): Promise<void> {
       )
       add('accept-no-origin', 'accept', () => credentialsFor(ctx, target, tickets, { origin: false }), false)
       add('reject', 'reject', async () => [{ kind: 'bearer', value: ctx.creds.badToken() }])
+      // A ticket that was never issued: the rejected counterpart of `accept` (a rejection must not cost more).
+      add('reject-ticket', 'reject', async () =>
+        Array.from({ length: tickets }, () => ({
+          kind: 'ticket' as const,
+          value: randomBytes(24).toString('base64url'),
+        })),
+      )
     }
   }
   for (let r = 0; r < options.repeats; r++) {
@@ -85,4 +94,13 @@ export async function runHandshakeScenario(ctx: Context): Promise<void> {
       })
     }
   }
+}
+
+/** Steps of this scenario and their rough length (s), for the progress line. */
+export function handshakePlan(ctx: Context): { steps: number; seconds: number } {
+  const per = { echo: 1, socketio: 2, portcullis: 1 }
+  let units = 0
+  for (const t of ctx.targets.values()) units += t.name === 'portcullis' ? 5 : per[t.dialect]
+  const o = ctx.options
+  return { steps: units * o.repeats, seconds: (o.warmupMs + o.windowMs) / 1000 + 0.8 }
 }

@@ -59,3 +59,10 @@ export async function runRevocationScenario(ctx: Context): Promise<void> {
     })
   }
 }
+
+/** Steps of this scenario and their rough length (s), for the progress line. */
+export function revocationPlan(ctx: Context): { steps: number; seconds: number } {
+  if (!ctx.targets.has('portcullis')) return { steps: 0, seconds: 0 }
+  const o = ctx.options
+  return { steps: 2, seconds: 3 + (o.revocations * (o.revokePaceMs + 2)) / 1000 }
+}

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs'
+import { createServer as createHttpServer, type Server } from 'node:http'
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https'
 import type { WebSocket } from 'ws'
 
 /**
@@ -70,4 +73,16 @@ export function envPort(name = 'PORT'): number {
   const port = Number(process.env[name])
   if (!Number.isInteger(port) || port <= 0) throw new Error(`${name} must be a port number`)
   return port
+}
+
+/**
+ * The HTTP server a baseline listens on: HTTPS when `TLS_CERT_FILE` and `TLS_KEY_FILE` are set (the same
+ * variables `apps/realtime` reads), so the `wss` scenario compares TLS servers configured alike.
+ */
+export function listenServer(): Server | HttpsServer {
+  const cert = process.env.TLS_CERT_FILE
+  const key = process.env.TLS_KEY_FILE
+  return cert && key
+    ? createHttpsServer({ cert: readFileSync(cert), key: readFileSync(key) })
+    : createHttpServer()
 }

@@ -2,14 +2,13 @@
  * Baseline 3: what a team would otherwise pick — Socket.IO 4 with a JWT middleware (the verifier of
  * `@portcullis/tokens` over the same JWKS: the same ES256 key and claim checks as Portcullis) and the Redis
  * adapter, so a publish reaches every instance. Websocket transport only (no long-polling upgrade dance).
- * Env: PORT, REDIS_URL, JWKS_URL, JWT_ISSUER, JWT_AUDIENCE.
+ * Env: PORT, REDIS_URL, JWKS_URL, JWT_ISSUER, JWT_AUDIENCE; TLS_CERT_FILE + TLS_KEY_FILE serve `wss://`.
  */
-import { createServer } from 'node:http'
 import { createAdapter } from '@socket.io/redis-adapter'
 import { createJwksSource, createVerifier } from '@portcullis/tokens'
 import { createClient } from 'redis'
 import { Server } from 'socket.io'
-import { envPort } from './hub.ts'
+import { envPort, listenServer } from './hub.ts'
 
 const env = (name: string): string => {
   const value = process.env[name]
@@ -27,7 +26,7 @@ pub.on('error', () => {})
 sub.on('error', () => {})
 await Promise.all([pub.connect(), sub.connect()])
 
-const http = createServer()
+const http = listenServer()
 const io = new Server(http, {
   transports: ['websocket'],
   serveClient: false,

@@ -54,3 +54,45 @@ test('control costs compare figures of the same run, positive when the control s
   expect(tracing).toMatchObject({ with: 80_000, without: 100_000 })
   expect(tracing?.costPct).toBeCloseTo(20, 5)
 })
+
+const hs = (server: Measurement['server'], c: string, cpu: number): Measurement => ({
+  scenario: 'handshake',
+  case: c,
+  server,
+  metrics: { ratePerS: 1000, serverCpuUsPerOp: cpu },
+})
+
+test('issue-14 targets compare server CPU per operation from the same run, tracing included', () => {
+  const options = defaults('full')
+  const rows = toRows([
+    hs('socketio', 'accept', 400),
+    hs('portcullis', 'accept', 280),
+    hs('portcullis', 'accept-bearer', 440),
+    hs('portcullis', 'reject', 300),
+    hs('portcullis', 'reject-ticket', 350),
+    hs('portcullis-notrace', 'accept', 250),
+    echo('raw-ws', '1000x1', 60_000, 10),
+    echo('portcullis', '1000x1', 57_600, 12),
+    echo('portcullis-notrace', '1000x1', 60_000, 11),
+    {
+      scenario: 'loop',
+      case: '10000conns-production-limits',
+      server: 'portcullis',
+      metrics: { eventLoopP99Ms: 25 },
+    },
+  ])
+  const byId = new Map(evaluateTargets(rows, options).map((t) => [t.id, t]))
+  expect(byId.get('i14-ticket-cpu')).toMatchObject({ issue: 14, value: 0.7, pass: true })
+  // No Socket.IO bearer case: the bearer handshake is compared with Socket.IO's (only) accepted handshake.
+  expect(byId.get('i14-bearer-cpu')).toMatchObject({ value: 1.1, pass: false })
+  expect(byId.get('i14-reject-ticket-cpu')).toMatchObject({ value: 1.25, pass: false })
+  expect(byId.get('i14-reject-bearer-cpu')?.pass).toBe(true)
+  expect(byId.get('i14-echo-1000x1-cpu')).toMatchObject({ value: 1.2, pass: true })
+  expect(byId.get('i14-tracing-echo-1000x1')?.value).toBeCloseTo(4, 5)
+  expect(byId.get('i14-tracing-echo-1000x1')?.pass).toBe(true)
+  expect(byId.get('i14-tracing-handshake')?.value).toBeCloseTo(12, 5)
+  expect(byId.get('i14-tracing-handshake')?.pass).toBe(false)
+  expect(byId.get('i14-loop-p99')).toMatchObject({ value: 25, pass: false })
+  expect(byId.get('i14-idle-rss')).toMatchObject({ value: null, pass: null })
+  expect(byId.get('echo-1000x1-cpu')?.issue).toBe(8)
+})

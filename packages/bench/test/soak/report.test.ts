@@ -44,7 +44,11 @@ function report(over: Partial<SoakReport> = {}): SoakReport {
       { kind: 'redis', what: 'Redis master killed', at: 36, backAt: 39, repairedAt: 45 },
     ],
     figures: {
-      revocations: { count: 10, lost: 0, latency: { p50Ms: 20, p99Ms: 80, maxMs: 90, samples: 10 } },
+      revocations: {
+        count: 10,
+        lost: 0,
+        latency: { p50Ms: 20, p99Ms: 80, p999Ms: 90, maxMs: 90, samples: 10 },
+      },
       messages: {
         acked: 500,
         expectedDeliveries: 5000,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { connectRedis, RedisSessionStore, whenReady } from '@portcullis/sessions/redis'
@@ -45,7 +45,8 @@ export async function runSoak(
   const startedAt = new Date()
   const usersPerIp = Math.ceil(options.connections / options.sourceIps)
   const limits = realtimeLimits(usersPerIp)
-  const logDir = join(options.outDir, `soak-${startedAt.toISOString().replace(/[:.]/g, '-')}-logs`)
+  // Absolute: the servers run in their own folders and read the users file and keys from here.
+  const logDir = resolve(options.outDir, `soak-${startedAt.toISOString().replace(/[:.]/g, '-')}-logs`)
   const stack = await SoakStack.start({
     instances: options.instances,
     logDir,

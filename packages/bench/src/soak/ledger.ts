@@ -50,7 +50,18 @@ export interface ReconnectFigures {
 
 /** What the checks are computed from. */
 export interface LedgerFigures {
-  revocations: { count: number; lost: number; latency: LatencySummary }
+  revocations: {
+    count: number
+    /** Revoked sockets not closed within the deadline (or never). */
+    lost: number
+    /** Of `lost`: revoked while Redis was failing over or restarting (the event may be lost: closed at re-check). */
+    lostInRedisFaults: number
+    /** Of `lost`: never closed at all. */
+    neverClosed: number
+    latency: LatencySummary
+    /** The revocations closed late or never (times epoch ms; `closedAfterMs` null when never), for diagnosis. */
+    lateSamples: Array<{ at: number; closedAfterMs: number | null; inRedisFault: boolean }>
+  }
   messages: {
     acked: number
     expectedDeliveries: number
@@ -177,15 +188,25 @@ export class Ledger {
 
   #revocationFigures(): LedgerFigures['revocations'] {
     const latencies: number[] = []
-    let lost = 0
+    const late: LedgerFigures['revocations']['lateSamples'] = []
     for (const { clients, at } of this.#revocations) {
+      // Within a second of a Redis fault window: the revocation's event may have been published into it.
+      const inRedisFault = this.#redisWindows.some((w) => at <= w.to && at + REVOCATION_DEADLINE_MS >= w.from)
       for (const client of clients) {
         const close = (this.#revokedCloses.get(client) ?? []).find((t) => t >= at)
-        if (close === undefined || close - at > REVOCATION_DEADLINE_MS) lost += 1
         if (close !== undefined) latencies.push(close - at)
+        if (close === undefined || close - at > REVOCATION_DEADLINE_MS)
+          late.push({ at, closedAfterMs: close === undefined ? null : close - at, inRedisFault })
       }
     }
-    return { count: this.#revocations.length, lost, latency: summarise(latencies) }
+    return {
+      count: this.#revocations.length,
+      lost: late.length,
+      lostInRedisFaults: late.filter((l) => l.inRedisFault).length,
+      neverClosed: late.filter((l) => l.closedAfterMs === null).length,
+      latency: summarise(latencies),
+      lateSamples: late.slice(0, 20),
+    }
   }
 
   #messageFigures(): LedgerFigures['messages'] {

@@ -5,6 +5,8 @@ export interface MemorySample {
   rss: number
   heapUsed: number
   gc: boolean
+  /** Sockets the process held when sampled (realtime instances), so the heap trend can discount them. */
+  sockets?: number
 }
 
 /** Memory trend of one process over its steady part. */
@@ -12,7 +14,13 @@ export interface MemoryFigures {
   process: string
   /** Least-squares slope over the steady samples, MB per minute (NaN with fewer than 3 samples). */
   rssMBPerMin: number
+  /**
+   * Heap after GC, MB per minute AT A CONSTANT SOCKET COUNT when the samples carry one (a process that gains or
+   * loses sockets gains or loses their heap: that is not a leak); the plain slope otherwise.
+   */
   heapMBPerMin: number
+  /** What each socket holds on the heap, KB (from the same fit), or NaN when the socket count did not vary. */
+  heapKBPerSocket: number
   /** Heap after GC at the first and last steady sample, MB. */
   heapStartMB: number
   heapEndMB: number
@@ -53,19 +61,62 @@ export function slopePerMin(points: ReadonlyArray<readonly [number, number]>): n
 const MB = 1024 * 1024
 
 /**
+ * Least-squares fit of v = a + b·sockets + c·t over (t ms, v, sockets) points: c per minute (the trend at a
+ * constant socket count) and b (v per socket). Falls back to the plain slope (b NaN) when the socket count is
+ * unknown or never changes; NaN with fewer than 4 points.
+ */
+export function trendAtConstantSockets(
+  points: ReadonlyArray<readonly [number, number, number | undefined]>,
+): {
+  perMin: number
+  perSocket: number
+} {
+  const known = points.every(([, , k]) => k !== undefined)
+  const n = points.length
+  const plain = { perMin: slopePerMin(points.map(([t, v]) => [t, v] as const)), perSocket: Number.NaN }
+  if (!known || n < 4) return plain
+  const mean = (f: (p: readonly [number, number, number | undefined]) => number): number =>
+    points.reduce((s, p) => s + f(p), 0) / n
+  const mt = mean(([t]) => t)
+  const mv = mean(([, v]) => v)
+  const mk = mean(([, , k]) => k!)
+  let stt = 0
+  let skk = 0
+  let stk = 0
+  let stv = 0
+  let skv = 0
+  for (const [t0, v0, k0] of points) {
+    const t = t0 - mt
+    const v = v0 - mv
+    const k = k0! - mk
+    stt += t * t
+    skk += k * k
+    stk += t * k
+    stv += t * v
+    skv += k * v
+  }
+  const det = stt * skk - stk * stk
+  // A constant (or time-proportional) socket count cannot be told apart from time: judge the plain slope.
+  if (skk === 0 || Math.abs(det) < 1e-9 * stt * skk) return plain
+  return { perMin: ((stv * skk - skv * stk) / det) * 60_000, perSocket: (skv * stt - stv * stk) / det }
+}
+
+/**
  * The trend of one process from `from` (epoch ms: after the ramp, or after its restart plus its reconnect storm):
  * RSS from every sample, heap from the GC'd samples only (a heap read without GC mostly measures the collector).
  */
 export function memoryFigures(name: string, samples: readonly MemorySample[], from: number): MemoryFigures {
   const steady = samples.filter((s) => s.at >= from)
   const gcd = steady.filter((s) => s.gc)
-  const heapMBPerMin = slopePerMin(gcd.map((s) => [s.at, s.heapUsed / MB] as const))
+  const heap = trendAtConstantSockets(gcd.map((s) => [s.at, s.heapUsed / MB, s.sockets] as const))
+  const heapMBPerMin = heap.perMin
   const spanMin = steady.length > 1 ? (steady.at(-1)!.at - steady[0]!.at) / 60_000 : 0
   const judged = spanMin >= MIN_TREND_MIN && Number.isFinite(heapMBPerMin)
   return {
     process: name,
     rssMBPerMin: slopePerMin(steady.map((s) => [s.at, s.rss / MB] as const)),
     heapMBPerMin,
+    heapKBPerSocket: heap.perSocket * 1024,
     heapStartMB: (gcd[0]?.heapUsed ?? Number.NaN) / MB,
     heapEndMB: (gcd.at(-1)?.heapUsed ?? Number.NaN) / MB,
     samples: steady.length,

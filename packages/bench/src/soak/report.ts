@@ -67,9 +67,16 @@ export function checks(r: SoakReport): Check[] {
   return [
     {
       id: 'revocations',
-      title: "no revocation lost (every revoked session's socket closed 4401 within 1 s)",
-      pass: revocations.count > 0 && revocations.lost === 0,
-      detail: `${revocations.count} revoked, ${revocations.lost} not closed in time; p50 ${fmt(revocations.latency.p50Ms)} ms, p99 ${fmt(revocations.latency.p99Ms)} ms, max ${fmt(revocations.latency.maxMs)} ms`,
+      title:
+        "no revocation lost (every revoked session's socket closed 4401, within 1 s outside Redis failovers)",
+      pass:
+        revocations.count > 0 &&
+        revocations.neverClosed === 0 &&
+        revocations.lost === revocations.lostInRedisFaults,
+      detail:
+        `${revocations.count} revoked, ${revocations.lost - revocations.lostInRedisFaults} not closed within 1 s outside Redis fault windows, ` +
+        `${revocations.lostInRedisFaults} inside them (closed at the re-check once events flow again), ${revocations.neverClosed} never closed; ` +
+        `p50 ${fmt(revocations.latency.p50Ms)} ms, p99 ${fmt(revocations.latency.p99Ms)} ms, max ${fmt(revocations.latency.maxMs)} ms`,
     },
     {
       id: 'reconnects',
@@ -94,7 +101,7 @@ export function checks(r: SoakReport): Check[] {
     },
     {
       id: 'memory',
-      title: `no leak: heap after GC grows less than ${LEAK_HEAP_MB_PER_MIN} MB/min on every process`,
+      title: `no leak: heap after GC grows less than ${LEAK_HEAP_MB_PER_MIN} MB/min on every process (at a constant socket count)`,
       pass: measured.length === 0 ? null : leaks.length === 0,
       detail:
         measured.length === 0
@@ -137,11 +144,11 @@ export function renderSoakMarkdown(r: SoakReport): string {
       return `| ${f.what} (${fmt(f.at, 1)}) | ${service} | ${rec?.affected ?? 0} | ${back} | ${rec?.notBack ?? 0} | ${leases} |`
     }),
     '',
-    '| process | RSS trend MB/min | heap after GC MB/min | heap after GC, start → end MB | samples |',
-    '|---|---|---|---|---|',
+    '| process | RSS trend MB/min | heap after GC MB/min, constant sockets | heap KB per socket | heap after GC, start → end MB | samples |',
+    '|---|---|---|---|---|---|',
     ...r.memory.map(
       (m) =>
-        `| ${m.process} | ${fmt(m.rssMBPerMin, 2)} | ${fmt(m.heapMBPerMin, 2)} | ${fmt(m.heapStartMB, 1)} → ${fmt(m.heapEndMB, 1)} | ${m.samples} |`,
+        `| ${m.process} | ${fmt(m.rssMBPerMin, 2)} | ${fmt(m.heapMBPerMin, 2)} | ${fmt(m.heapKBPerSocket, 1)} | ${fmt(m.heapStartMB, 1)} → ${fmt(m.heapEndMB, 1)} | ${m.samples} |`,
     ),
     '',
     `Messages: ${r.figures.messages.acked} acknowledged, ${r.figures.messages.expectedDeliveries} deliveries expected to subscribers connected throughout, ` +

@@ -115,10 +115,15 @@ export async function runSoak(
     count,
   )
   setTimeout(() => churn.start(), plan.rampMs / 2).unref()
+  const openOn = (i: number): number =>
+    clients.filter((c) => c.instance === i && ledger.isOpen(c.index)).length
+  /** The sockets a realtime instance holds (by its name), for the memory samples; undefined for the api. */
+  const socketsOf = (server: string): number | undefined => {
+    const i = stack.realtime.findIndex((r) => r.name === server)
+    return i < 0 ? undefined : openOn(i)
+  }
   every(1000, () => {
-    const perInstance = stack.realtime.map(
-      (_, i) => clients.filter((c) => c.instance === i && ledger.isOpen(c.index)).length,
-    )
+    const perInstance = stack.realtime.map((_, i) => openOn(i))
     timeline.push({ s: seconds(Date.now()), open: ledger.openSockets, perInstance })
   })
   let sampling = false
@@ -127,7 +132,7 @@ export async function runSoak(
   every(5000, () => {
     if (sampling) return
     sampling = true
-    void stack.sampleMemory(++samples % gcEvery === 0).finally(() => (sampling = false))
+    void stack.sampleMemory(++samples % gcEvery === 0, socketsOf).finally(() => (sampling = false))
   })
   every(5000, () => {
     const f = ledger.figures()
@@ -155,7 +160,7 @@ export async function runSoak(
   await Promise.all(faultRuns)
   await sleep(plan.settleMs)
   for (const t of timers) clearInterval(t)
-  await stack.sampleMemory(true)
+  await stack.sampleMemory(true, socketsOf)
   const figures = ledger.figures()
   const finalOpen = ledger.openSockets
   log(`final: ${finalOpen}/${options.connections} sockets open`)

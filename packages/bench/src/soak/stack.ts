@@ -172,13 +172,22 @@ export class SoakStack {
   }
 
   /** Reads the memory of every running server (`gc`: after two full collections). */
-  async sampleMemory(gc: boolean): Promise<void> {
+  /** Samples every process's memory (after two full GCs when `gc`), with the sockets `socketsOf` says it holds. */
+  async sampleMemory(gc: boolean, socketsOf: (server: string) => number | undefined): Promise<void> {
     await Promise.all(
       [this.api, ...this.realtime].map(async (server) => {
         const child = server.child
         if (!child) return
         const reply = await probe(child, { gc }).catch(() => null)
-        if (reply) server.memory.push({ at: Date.now(), rss: reply.rss, heapUsed: reply.heapUsed, gc })
+        if (!reply) return
+        const sockets = socketsOf(server.name)
+        server.memory.push({
+          at: Date.now(),
+          rss: reply.rss,
+          heapUsed: reply.heapUsed,
+          gc,
+          ...(sockets === undefined ? {} : { sockets }),
+        })
       }),
     )
   }

@@ -14,6 +14,17 @@ test('a revocation counts as lost unless the socket closed 4401 within 1 s; late
   expect(revocations.count).toBe(3)
   expect(revocations.lost).toBe(2)
   expect(revocations.latency).toMatchObject({ p50Ms: 40, maxMs: 1500, samples: 2 })
+  expect(revocations).toMatchObject({ lostInRedisFaults: 0, neverClosed: 1 })
+  // A revocation issued while Redis failed over (its event may be lost) is counted apart.
+  l.redisWindow({ from: 19_500, to: 20_500 })
+  expect(l.figures().revocations).toMatchObject({
+    lost: 2,
+    lostInRedisFaults: 1,
+    lateSamples: [
+      { at: 20_000, closedAfterMs: 1500, inRedisFault: true },
+      { at: 30_000, closedAfterMs: null, inRedisFault: false },
+    ],
+  })
 })
 
 test('a message must reach every socket subscribed to its channel before it was sent and open until after it', () => {

@@ -12,6 +12,7 @@ const memory = (process: string, heapMBPerMin: number) => ({
   process,
   rssMBPerMin: 0.1,
   heapMBPerMin,
+  heapKBPerSocket: 7,
   heapStartMB: 40,
   heapEndMB: 41,
   samples: 20,
@@ -46,8 +47,11 @@ function report(over: Partial<SoakReport> = {}): SoakReport {
     figures: {
       revocations: {
         count: 10,
-        lost: 0,
-        latency: { p50Ms: 20, p99Ms: 80, p999Ms: 90, maxMs: 90, samples: 10 },
+        lost: 1,
+        lostInRedisFaults: 1,
+        neverClosed: 0,
+        latency: { p50Ms: 20, p99Ms: 80, p999Ms: 1900, maxMs: 1900, samples: 10 },
+        lateSamples: [{ at: 36_500, closedAfterMs: 1900, inRedisFault: true }],
       },
       messages: {
         acked: 500,
@@ -109,7 +113,11 @@ test('checks fail on a lost revocation, a client left behind, a lost message, a 
   const base = report()
   const figures = base.figures
   expect(
-    byId(report({ figures: { ...figures, revocations: { ...figures.revocations, lost: 1 } } })).revocations,
+    byId(report({ figures: { ...figures, revocations: { ...figures.revocations, lost: 2 } } })).revocations,
+  ).toBe(false)
+  expect(
+    byId(report({ figures: { ...figures, revocations: { ...figures.revocations, neverClosed: 1 } } }))
+      .revocations,
   ).toBe(false)
   expect(
     byId(report({ figures: { ...figures, revocations: { ...figures.revocations, count: 0 } } })).revocations,

@@ -56,11 +56,21 @@ export interface LedgerFigures {
     lost: number
     /** Of `lost`: revoked while Redis was failing over or restarting (the event may be lost: closed at re-check). */
     lostInRedisFaults: number
-    /** Of `lost`: never closed at all. */
+    /** Of `lost`: never closed at all (still open when the run ended). */
     neverClosed: number
+    /** Of `lost`: closed without a 4401 (another close code), so not left open. */
+    closedOtherwise: number
     latency: LatencySummary
-    /** The revocations closed late or never (times epoch ms; `closedAfterMs` null when never), for diagnosis. */
-    lateSamples: Array<{ at: number; closedAfterMs: number | null; inRedisFault: boolean }>
+    /**
+     * The revocations closed late or never (times epoch ms; `closedAfterMs` null when never; `closedOtherwise` when
+     * the socket ended without a 4401, e.g. its instance died or shed it), for diagnosis.
+     */
+    lateSamples: Array<{
+      at: number
+      closedAfterMs: number | null
+      inRedisFault: boolean
+      closedOtherwise: boolean
+    }>
   }
   messages: {
     acked: number
@@ -195,8 +205,17 @@ export class Ledger {
       for (const client of clients) {
         const close = (this.#revokedCloses.get(client) ?? []).find((t) => t >= at)
         if (close !== undefined) latencies.push(close - at)
-        if (close === undefined || close - at > REVOCATION_DEADLINE_MS)
-          late.push({ at, closedAfterMs: close === undefined ? null : close - at, inRedisFault })
+        if (close !== undefined && close - at <= REVOCATION_DEADLINE_MS) continue
+        // No 4401 in time: did the socket that was open then end some other way (a crash, an overload close)?
+        const life = this.#lives(client).find((l) => l.from <= at && l.to >= at)
+        const other =
+          close === undefined && life !== undefined && Number.isFinite(life.to) ? life.to - at : null
+        late.push({
+          at,
+          closedAfterMs: close === undefined ? other : close - at,
+          inRedisFault,
+          closedOtherwise: other !== null,
+        })
       }
     }
     return {
@@ -204,6 +223,7 @@ export class Ledger {
       lost: late.length,
       lostInRedisFaults: late.filter((l) => l.inRedisFault).length,
       neverClosed: late.filter((l) => l.closedAfterMs === null).length,
+      closedOtherwise: late.filter((l) => l.closedOtherwise).length,
       latency: summarise(latencies),
       lateSamples: late.slice(0, 20),
     }

@@ -75,7 +75,7 @@ export function checks(r: SoakReport): Check[] {
         revocations.lost === revocations.lostInRedisFaults,
       detail:
         `${revocations.count} revoked, ${revocations.lost - revocations.lostInRedisFaults} not closed within 1 s outside Redis fault windows, ` +
-        `${revocations.lostInRedisFaults} inside them (closed at the re-check once events flow again), ${revocations.neverClosed} never closed; ` +
+        `${revocations.lostInRedisFaults} inside them (closed at the re-check once events flow again), ${revocations.closedOtherwise} closed without a 4401, ${revocations.neverClosed} never closed; ` +
         `p50 ${fmt(revocations.latency.p50Ms)} ms, p99 ${fmt(revocations.latency.p99Ms)} ms, max ${fmt(revocations.latency.maxMs)} ms`,
     },
     {

@@ -14,15 +14,20 @@ test('a revocation counts as lost unless the socket closed 4401 within 1 s; late
   expect(revocations.count).toBe(3)
   expect(revocations.lost).toBe(2)
   expect(revocations.latency).toMatchObject({ p50Ms: 40, maxMs: 1500, samples: 2 })
-  expect(revocations).toMatchObject({ lostInRedisFaults: 0, neverClosed: 1 })
+  // 3's socket ended, but not with 4401: not left open, yet not the revocation's close either.
+  expect(revocations).toMatchObject({ lostInRedisFaults: 0, neverClosed: 0, closedOtherwise: 1 })
   // A revocation issued while Redis failed over (its event may be lost) is counted apart.
   l.redisWindow({ from: 19_500, to: 20_500 })
+  l.opened(4, 35_000)
+  l.revoked([4], 40_000) // never closes
   expect(l.figures().revocations).toMatchObject({
-    lost: 2,
+    lost: 3,
     lostInRedisFaults: 1,
+    neverClosed: 1,
     lateSamples: [
-      { at: 20_000, closedAfterMs: 1500, inRedisFault: true },
-      { at: 30_000, closedAfterMs: null, inRedisFault: false },
+      { at: 20_000, closedAfterMs: 1500, inRedisFault: true, closedOtherwise: false },
+      { at: 30_000, closedAfterMs: 100, inRedisFault: false, closedOtherwise: true },
+      { at: 40_000, closedAfterMs: null, inRedisFault: false, closedOtherwise: false },
     ],
   })
 })

@@ -50,8 +50,9 @@ function report(over: Partial<SoakReport> = {}): SoakReport {
         lost: 1,
         lostInRedisFaults: 1,
         neverClosed: 0,
+        closedOtherwise: 0,
         latency: { p50Ms: 20, p99Ms: 80, p999Ms: 1900, maxMs: 1900, samples: 10 },
-        lateSamples: [{ at: 36_500, closedAfterMs: 1900, inRedisFault: true }],
+        lateSamples: [{ at: 36_500, closedAfterMs: 1900, inRedisFault: true, closedOtherwise: false }],
       },
       messages: {
         acked: 500,

@@ -35,8 +35,9 @@ export default async function wsRoute(
       const principal = request.principal!
       const connectionId = request.connectionId!
       request.keepConnectionSlot?.()
-      // No child logger per socket (memory at 10 000 sockets): every socket event carries connectionId itself.
-      const log = request.log
+      // The instance's logger, not the request's child (memory at 10 000 sockets): every socket event carries its
+      // connectionId, ip and ids itself, and the upgrade route writes no request lines to correlate with.
+      const log = fastify.log
       const telemetry = upgradeOf(request).accept({
         credential: principal.via,
         userId: principal.userId,

@@ -270,6 +270,17 @@ const UNSAMPLED_CONTEXT = trace.setSpan(ROOT_CONTEXT, UNSAMPLED_MESSAGE)
 /** The message whose synchronous handling is running (set by `run()`; an unsampled message has no context of its own). */
 let current: MessageTelemetry | undefined
 
+/** Runs `fn` in `ctx` with `message` as the current message of its synchronous part. */
+function runAs<T>(message: MessageTelemetry, ctx: Context, fn: () => T): T {
+  const outer = current
+  current = message
+  try {
+    return context.with(ctx, fn)
+  } finally {
+    current = outer
+  }
+}
+
 /**
  * The message being handled, or undefined — lets code deep in the dispatch (an authorization check) `mark()` the
  * outcome without carrying the object around. A sampled message is found through awaits too (its context); an
@@ -321,15 +332,10 @@ export class MessageTelemetry {
 
   /** Runs `fn` with the message span active (and this message as `activeMessage()`). */
   run<T>(fn: () => T): T {
-    const outer = current
-    current = this
-    try {
-      return this.#sampled
-        ? context.with(trace.setSpan(ROOT_CONTEXT, this.span).setValue(MESSAGE_KEY, this), fn)
-        : context.with(UNSAMPLED_CONTEXT, fn)
-    } finally {
-      current = outer
-    }
+    const ctx = this.#sampled
+      ? trace.setSpan(ROOT_CONTEXT, this.span).setValue(MESSAGE_KEY, this)
+      : UNSAMPLED_CONTEXT
+    return runAs(this, ctx, fn)
   }
 
   /** Sets the outcome `end()` will record when called without one (the last mark wins). */

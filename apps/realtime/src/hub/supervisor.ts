@@ -57,7 +57,7 @@ export class Supervisor {
     o.keys.on('removed', this.#keysRemoved)
     const every = (ms: number, fn: () => void) => this.#timers.push(setInterval(fn, ms).unref())
     every(o.heartbeatIntervalMs, () => this.#heartbeat())
-    every(Math.max(10, Math.min(1000, Math.floor(o.idleTimeoutMs / 4))), () => this.#idleSweep())
+    every(Math.max(10, Math.min(1000, Math.floor(o.idleTimeoutMs / 4))), () => this.#sweep())
     every(Math.floor(o.connectionLeaseMs / 3), () => void this.#renewLeases())
     every(Math.max(50, Math.min(1000, Math.floor(o.storeGraceMs / 4))), () => void this.#checkStore())
     await this.#subscribe()
@@ -112,11 +112,17 @@ export class Supervisor {
     slice(0)
   }
 
-  #idleSweep(): void {
-    const cutoff = Date.now() - this.#o.idleTimeoutMs
+  /**
+   * Idle close (4408) and token lifetime (`auth.expiring`, 4401 at the deadline) in one pass over the sockets,
+   * instead of a timer per socket (memory at 10 000 sockets). Frames in and out check the deadline themselves.
+   */
+  #sweep(): void {
+    const now = Date.now()
+    const cutoff = now - this.#o.idleTimeoutMs
     for (const conn of this.#o.hub.connections.values()) {
       if (!conn.closing && conn.lastDataAt <= cutoff)
         conn.close(CLOSE_CODES.idleTimeout.code, CLOSE_CODES.idleTimeout.reason)
+      else conn.checkExpiry(now)
     }
   }
 

@@ -14,7 +14,7 @@ import { Connection, type ConnectionLimits, type ConnectionOwner } from '../tran
 import { frames } from '../transport/frames.ts'
 import { canPublish, canSubscribe } from './channels.ts'
 import type { Broker, BrokerFactory } from './broker.ts'
-import { addTo, removeFrom } from './multimap.ts'
+import { addTo, MultiMap, removeFrom } from './multimap.ts'
 
 export interface HubOptions {
   rtStore: RtStore
@@ -37,8 +37,8 @@ export interface HubOptions {
  */
 export class Hub implements ConnectionOwner {
   readonly connections = new Map<string, Connection>()
-  readonly bySession = new Map<string, Set<Connection>>()
-  readonly byUser = new Map<string, Set<Connection>>()
+  readonly bySession = new MultiMap<string, Connection>()
+  readonly byUser = new MultiMap<string, Connection>()
   readonly #channels = new Map<string, Set<Connection>>()
   readonly #budgets = new Map<string, UserBudget>()
   readonly #options: HubOptions
@@ -66,8 +66,8 @@ export class Hub implements ConnectionOwner {
     const { limits } = this.#options
     const conn = new Connection(socket, id, principal, peer, this, limits, log, telemetry)
     this.connections.set(id, conn)
-    addTo(this.bySession, conn.sid, conn)
-    addTo(this.byUser, conn.userId, conn)
+    this.bySession.add(conn.sid, conn)
+    this.byUser.add(conn.userId, conn)
     conn.send(
       JSON.stringify({
         type: 'welcome',
@@ -103,8 +103,8 @@ export class Hub implements ConnectionOwner {
   closed(conn: Connection, code: number, reason: string): void {
     if (!this.connections.delete(conn.id)) return
     this.#budgets.get(conn.userId)?.flush()
-    removeFrom(this.bySession, conn.sid, conn)
-    removeFrom(this.byUser, conn.userId, conn)
+    this.bySession.delete(conn.sid, conn)
+    this.byUser.delete(conn.userId, conn)
     if (conn.subscriptions) for (const channel of conn.subscriptions) this.#leave(conn, channel)
     conn.subscriptions = undefined
     void this.#options.release(conn.userId, connectionLease(conn.sid, conn.id))
@@ -249,10 +249,8 @@ export class Hub implements ConnectionOwner {
 
   /** Closes every socket of a session (revocation), returns how many. */
   closeSession(sid: string, code: number, reason: string): number {
-    const conns = this.bySession.get(sid)
-    if (!conns) return 0
-    for (const conn of conns) conn.close(code, reason)
-    return conns.size
+    for (const conn of this.bySession.get(sid)) conn.close(code, reason)
+    return this.bySession.count(sid)
   }
 
   /**
@@ -272,18 +270,14 @@ export class Hub implements ConnectionOwner {
 
   /** Closes every socket of a user (roles gone from the store), returns how many. */
   closeUser(userId: string, code: number, reason: string): number {
-    const conns = this.byUser.get(userId)
-    if (!conns) return 0
-    for (const conn of conns) conn.close(code, reason)
-    return conns.size
+    for (const conn of this.byUser.get(userId)) conn.close(code, reason)
+    return this.byUser.count(userId)
   }
 
   /** Applies new roles to the user's sockets: `session.updated`, then drops subscriptions no longer allowed. */
   applyRoles(userId: string, roles: Role[]): number {
-    const conns = this.byUser.get(userId)
-    if (!conns) return 0
     let dropped = 0
-    for (const conn of conns) {
+    for (const conn of this.byUser.get(userId)) {
       conn.roles = roles
       conn.send(frames.sessionUpdated(roles))
       if (conn.subscriptions)

@@ -137,7 +137,7 @@ export class Supervisor {
     this.#renewing = true
     let failed = 0
     try {
-      const renewals = Array.from(this.#o.hub.byUser, ([userId, conns]) =>
+      const renewals = Array.from(this.#o.hub.byUser.entries(), ([userId, conns]) =>
         this.#o.rtStore
           .renewConnections(
             userId,
@@ -283,7 +283,7 @@ export class Supervisor {
           revoked += hub.closeSession(sid, CLOSE_CODES.sessionRevoked.code, CLOSE_CODES.sessionRevoked.reason)
         }
       }
-      for (const [userId, conns] of Array.from(hub.byUser)) {
+      for (const [userId, conns] of Array.from(hub.byUser.entries())) {
         const roles = await store.getRoles(userId)
         const current = [...conns][0]?.roles ?? []
         if (roles === null)

@@ -1,10 +1,13 @@
 import type { Writable } from 'node:stream'
 import type { SessionStore } from '@portcullis/sessions'
 import {
-  createRedisClient,
+  connectRedis,
+  redisAddress,
   RedisSessionStore,
+  redisTarget,
   watchStoreConnection,
-  type RedisClient,
+  whenReady,
+  type RedisConnection,
 } from '@portcullis/sessions/redis'
 import { loggerOptions } from '@portcullis/telemetry'
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
@@ -45,8 +48,11 @@ export { ApiEnvSchema, loadApiConfig, type ApiConfig } from './config.ts'
 
 /** What tests (and embedders) may inject instead of what `buildApp` would create from the config. */
 export interface AppDeps {
-  /** Redis client for throttles; default: `createRedisClient(REDIS_URL)`, connected in the background. */
-  redis?: RedisClient
+  /**
+   * Redis for the throttles, quotas and the store (one node or a cluster); default: `connectRedis` to
+   * `REDIS_CLUSTER_NODES` when set, else `REDIS_URL`, connecting in the background.
+   */
+  redis?: RedisConnection
   /** Session store; default: `RedisSessionStore` over `redis`. */
   store?: SessionStore
   /** Signing keys; default: SIGNING_KEYS_FILE, or development keys generated once. */
@@ -69,19 +75,6 @@ export interface AppDeps {
   logStream?: Writable
   /** TLS material (server.ts reads TLS_CERT_FILE / TLS_KEY_FILE): serves https and sends HSTS. */
   https?: { cert: Buffer; key: Buffer } | null
-}
-
-async function waitReady(redis: RedisClient, timeoutMs: number): Promise<void> {
-  if (redis.isReady) return
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(done, timeoutMs)
-    function done(): void {
-      clearTimeout(timer)
-      redis.off('ready', done)
-      resolve()
-    }
-    redis.on('ready', done)
-  })
 }
 
 /** Request body cap, bytes: every api body is a few hundred bytes of JSON. */
@@ -109,19 +102,19 @@ export async function buildApp(config: ApiConfig, deps: AppDeps = {}): Promise<F
 
   const redis =
     deps.redis ??
-    createRedisClient(config.REDIS_URL, {
+    connectRedis(redisTarget(config), {
+      name: 'portcullis-api',
       commandTimeoutMs: 800,
       onError: (err) => app.log.debug({ err: { message: err.message } }, 'redis client error'),
     })
   if (!deps.redis) {
     // Keeps retrying in the background; requests fail closed (503) until it is up. Start-up waits briefly so
     // the first requests after a normal start do not see 503; past that, one log line says the store is down.
-    const watch = watchStoreConnection(redis, app.log, config.REDIS_URL)
-    redis.connect().catch(() => {})
-    await waitReady(redis, 2000)
+    const watch = watchStoreConnection(redis.events, app.log, redisAddress(redisTarget(config)))
+    await whenReady(redis, 2000)
     watch.startupDone()
   }
-  const store = deps.store ?? new RedisSessionStore({ client: redis, prefix: config.REDIS_KEY_PREFIX })
+  const store = deps.store ?? new RedisSessionStore({ redis, prefix: config.REDIS_KEY_PREFIX })
   const keys = deps.keys ?? loadKeySet(config).keys
   const hasher = new PasswordHasher(deps.hashOptions ?? DEFAULT_HASH_OPTIONS, deps.passwordConcurrency)
   const usersFile = deps.users || !config.USERS_FILE ? null : openUsersFile(config.USERS_FILE)

@@ -55,11 +55,6 @@ export const LoginThrottled = createError(
 )
 export const RateLimited = createError('API_ERR_RATE_LIMITED', 'too many requests, retry in %d seconds', 429)
 export const LoginBusy = createError('API_ERR_AUTH_BUSY', 'too many logins in progress, retry shortly', 503)
-export const StoreUnavailable = createError(
-  'API_ERR_STORE_UNAVAILABLE',
-  'session store unavailable, retry shortly',
-  503,
-)
 
 /** Fastify error codes → stable lowercase wire codes. */
 export const WIRE_CODES: Readonly<Record<string, string>> = {
@@ -77,7 +72,8 @@ export const WIRE_CODES: Readonly<Record<string, string>> = {
   API_ERR_AUTH_THROTTLED: 'rate_limited',
   API_ERR_RATE_LIMITED: 'rate_limited',
   API_ERR_AUTH_BUSY: 'temporarily_unavailable',
-  API_ERR_STORE_UNAVAILABLE: 'store_unavailable',
+  // @portcullis/sessions' StoreUnavailableError: Redis unreachable, stalled or failing over (503 + Retry-After).
+  STORE_ERR_UNAVAILABLE: 'store_unavailable',
   FST_ERR_VALIDATION: 'invalid_request',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_request',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_request',

@@ -1,7 +1,14 @@
 import { Writable } from 'node:stream'
 import type { Env } from '@portcullis/config'
 import type { SessionEvent } from '@portcullis/sessions'
-import { createRedisClient, RedisSessionStore } from '@portcullis/sessions/redis'
+import {
+  connectRedis,
+  createRedisClient,
+  RedisSessionStore,
+  whenReady,
+  type RedisConnection,
+  type RedisTarget,
+} from '@portcullis/sessions/redis'
 import { uniquePrefix } from '@portcullis/testkit'
 import type { FastifyInstance } from 'fastify'
 import { inject, onTestFinished } from 'vitest'
@@ -77,12 +84,10 @@ export async function buildTestApp(
   })
   let store = deps.store
   if (!store && deps.now) {
-    const client = createRedisClient(redisUrl())
-    await client.connect()
     store = new RedisSessionStore({
-      client,
+      redis: await testRedis(),
       prefix: config.REDIS_KEY_PREFIX,
-      ownsClient: true,
+      ownsRedis: true,
       now: deps.now,
     })
     onTestFinished(() => store?.close())
@@ -129,6 +134,14 @@ export function claimsOf(jwt: string): { exp: number; iat: number; sid: string; 
   return JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as ReturnType<typeof claimsOf>
 }
 
+/** A `RedisConnection` to the project's server (or `target`: a URL or a cluster), ready, closed when the test ends. */
+export async function testRedis(target: RedisTarget = { url: redisUrl() }): Promise<RedisConnection> {
+  const redis = connectRedis(target)
+  onTestFinished(() => redis.close())
+  if (!(await whenReady(redis, 5000))) throw new Error('test Redis not ready')
+  return redis
+}
+
 /** A raw Redis client on the project's server (closed when the test ends). */
 export async function rawRedis(): Promise<ReturnType<typeof createRedisClient>> {
   const raw = createRedisClient(redisUrl())
@@ -141,10 +154,11 @@ export async function rawRedis(): Promise<ReturnType<typeof createRedisClient>> 
 export const bearer = (token: string): { authorization: string } => ({ authorization: `Bearer ${token}` })
 
 /** A second store on the app's prefix (like a realtime instance) that records every event. */
-export async function listen(prefix: string): Promise<{ events: SessionEvent[]; store: RedisSessionStore }> {
-  const client = createRedisClient(redisUrl())
-  await client.connect()
-  const store = new RedisSessionStore({ client, prefix, ownsClient: true })
+export async function listen(
+  prefix: string,
+  target?: RedisTarget,
+): Promise<{ events: SessionEvent[]; store: RedisSessionStore }> {
+  const store = new RedisSessionStore({ redis: await testRedis(target), prefix, ownsRedis: true })
   onTestFinished(() => store.close())
   const events: SessionEvent[] = []
   await store.subscribe((e) => events.push(e))

@@ -15,7 +15,8 @@ async function feed(prefix: string): Promise<{ frames: string[]; entries: () => 
   await sub.connect()
   onTestFinished(() => sub.destroy())
   const frames: string[] = []
-  await sub.subscribe(keys(prefix).fanout(SECURITY_FEED_CHANNEL), (frame: string) => void frames.push(frame))
+  // The api publishes with SPUBLISH (sharded pub/sub, as realtime's broker subscribes).
+  await sub.sSubscribe(keys(prefix).fanout(SECURITY_FEED_CHANNEL), (frame: string) => void frames.push(frame))
   return {
     frames,
     entries: () =>

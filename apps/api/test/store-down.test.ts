@@ -1,3 +1,4 @@
+import { createRedisClient } from '@portcullis/sessions/redis'
 import { startRedisServer, waitFor } from '@portcullis/testkit'
 import { expect, it, onTestFinished } from 'vitest'
 import { bearer, buildTestApp, loginAs } from './helper.ts'
@@ -68,7 +69,10 @@ it('answers 503 within 2 s when Redis stalls (CLIENT PAUSE) instead of hanging',
   onTestFinished(() => server.stop())
   const { app } = await buildTestApp({ REDIS_URL: server.url })
   const alice = await loginAs(app, 'alice')
-  await app.redis.sendCommand(['CLIENT', 'PAUSE', '5000', 'ALL'])
+  const admin = createRedisClient(server.url)
+  await admin.connect()
+  onTestFinished(() => admin.destroy())
+  await admin.sendCommand(['CLIENT', 'PAUSE', '5000', 'ALL'])
   const started = Date.now()
   const res = await app.inject({
     method: 'POST',

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { originPolicy } from '@portcullis/config'
 import type { SessionStore } from '@portcullis/sessions'
+import { redisTarget } from '@portcullis/sessions/redis'
 import { loggerOptions } from '@portcullis/telemetry'
 import { EXP_LEEWAY_S } from '@portcullis/tokens'
 import type { RealtimeConfig } from './config.ts'
@@ -27,7 +28,7 @@ export { loadRealtimeConfig, RealtimeEnvSchema } from './config.ts'
 
 /** Things tests (or embedders) may provide instead of the defaults built from the config. */
 export interface AppDeps {
-  /** The session store (default: RedisSessionStore on REDIS_URL). */
+  /** The session store (default: RedisSessionStore on REDIS_CLUSTER_NODES when set, else REDIS_URL). */
   store?: SessionStore
   /**
    * Leeway after a token's `exp` for tickets and live sockets, seconds (default `EXP_LEEWAY_S`, 5: the documented bound).
@@ -68,7 +69,7 @@ export async function buildApp(config: RealtimeConfig, deps: AppDeps = {}): Prom
   // plugin per control of the upgrade, in the order they refuse (docs/reference/protocol.md), then the routes.
   await app.register(errorHandler)
   if (https) await app.register(hsts)
-  await app.register(redis, { url: config.REDIS_URL })
+  await app.register(redis, { target: redisTarget(config) })
   await app.register(node, {
     config,
     store: deps.store,

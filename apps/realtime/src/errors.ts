@@ -1,7 +1,8 @@
 import createError from '@fastify/error'
 
 /**
- * Every refusal the realtime server makes before `101`, as `@fastify/error` constructors. The error handler turns
+ * Every refusal the realtime server makes before `101`, as `@fastify/error` constructors (an unreachable store is
+ * `StoreUnavailableError` of `@portcullis/sessions`, thrown by the store itself and mapped in `PUBLIC_CODES`). The error handler turns
  * each into `{ error: <public code>, message }` with the constructor's status; 5xx messages are never shown.
  * Reasons finer than the public code (which claim failed, why a ticket was refused) go to the log only.
  */
@@ -19,7 +20,7 @@ export const RtErrors = {
   TOKEN_EXPIRED: createError('RT_ERR_AUTH_TOKEN_EXPIRED', 'token expired', 401),
   TICKET_INVALID: createError('RT_ERR_AUTH_TICKET_INVALID', 'invalid or spent ticket', 401),
   SESSION_REVOKED: createError('RT_ERR_AUTH_SESSION_REVOKED', 'session revoked or unknown', 401),
-  STORE_UNAVAILABLE: createError('RT_ERR_STORE_UNAVAILABLE', 'service temporarily unavailable', 503),
+  SHUTTING_DOWN: createError('RT_ERR_SHUTTING_DOWN', 'server shutting down, try again later', 503),
   USER_CONNECTIONS: createError('RT_ERR_LIMIT_USER_CONNECTIONS', 'too many connections for this user', 429),
   INSTANCE_FULL: createError('RT_ERR_LIMIT_INSTANCE_FULL', 'server at capacity, try again later', 503),
   NOT_WS_ENDPOINT: createError('RT_ERR_NOT_WS_ENDPOINT', 'no WebSocket endpoint at this path', 404),
@@ -37,7 +38,9 @@ export const PUBLIC_CODES: Readonly<Record<string, string>> = {
   RT_ERR_AUTH_TOKEN_EXPIRED: 'token_expired',
   RT_ERR_AUTH_TICKET_INVALID: 'invalid_ticket',
   RT_ERR_AUTH_SESSION_REVOKED: 'session_revoked',
-  RT_ERR_STORE_UNAVAILABLE: 'unavailable',
+  RT_ERR_SHUTTING_DOWN: 'unavailable',
+  // @portcullis/sessions' StoreUnavailableError: Redis unreachable, stalled or failing over (fail closed).
+  STORE_ERR_UNAVAILABLE: 'unavailable',
   RT_ERR_AUTH_JWKS_UNAVAILABLE: 'unavailable',
   RT_ERR_LIMIT_USER_CONNECTIONS: 'too_many_connections',
   RT_ERR_LIMIT_INSTANCE_FULL: 'unavailable',

@@ -3,7 +3,14 @@ import { inject, onTestFinished } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import type { Role } from '@portcullis/protocol'
 import { uniquePrefix } from '@portcullis/testkit'
-import { createRedisClient, RedisSessionStore, type RedisClient } from '@portcullis/sessions/redis'
+import {
+  connectRedis,
+  createRedisClient,
+  RedisSessionStore,
+  redisTarget,
+  whenReady,
+  type RedisClient,
+} from '@portcullis/sessions/redis'
 import { captureLogs, type LogCapture } from '@portcullis/telemetry/testing'
 import type { SessionStore, TicketGrant } from '@portcullis/sessions'
 import { serveJwks, TestTokens, type JwksServer } from '@portcullis/tokens/testing'
@@ -33,7 +40,10 @@ export interface TestApp {
   /** The JWKS of `tokens` over real HTTP on loopback (JWKS_URL): `down()`, `up()`, `status` simulate the api. */
   jwks: JwksServer
   logs: LogCapture
-  /** A raw Redis client on the test server (to tamper with state behind the apps' backs), closed after the test. */
+  /**
+   * A raw Redis client on the test server (to tamper with state behind the apps' backs), closed after the test.
+   * Always the project's one node, also when the app runs on a cluster (REDIS_CLUSTER_NODES).
+   */
   redis: RedisClient
   /** A user with a live session and a valid access token. */
   login(
@@ -118,7 +128,10 @@ export async function startApp(
   const port = typeof address === 'object' && address ? address.port : 0
   const client = createRedisClient(redisUrl)
   await client.connect()
-  const store = new RedisSessionStore({ client, prefix })
+  // The test's own store on the app's Redis (one node, or the cluster of REDIS_CLUSTER_NODES).
+  const storeRedis = connectRedis(redisTarget(config))
+  if (!(await whenReady(storeRedis, 10_000))) throw new Error('test store: Redis not ready')
+  const store = new RedisSessionStore({ redis: storeRedis, prefix, ownsRedis: true })
   onTestFinished(async () => {
     await store.close()
     await client.close()

@@ -1,6 +1,6 @@
 /**
  * `pnpm bench [--quick] [--servers a,b] [--scenarios a,b] [--repeats n] [--window-ms n] [--idle-conns n] [--echo 100x8]
- *  [--out dir] [--docs|--no-docs] [--profile]` — see docs/benchmarks.md.
+ *  [--out dir] [--docs|--no-docs] [--profile] [--redis-cluster]` — see docs/benchmarks.md.
  * Prints progress to stderr, the markdown table to stdout, and exits non-zero only when the run itself failed
  * (a missed target is reported, not an error).
  */
@@ -56,6 +56,7 @@ async function main(): Promise<void> {
       docs: { type: 'boolean' },
       'no-docs': { type: 'boolean' },
       profile: { type: 'boolean', default: false },
+      'redis-cluster': { type: 'boolean', default: false },
     },
   })
   const options = defaults(values.quick ? 'quick' : 'full')
@@ -67,6 +68,7 @@ async function main(): Promise<void> {
   if (values.echo !== undefined) options.echoCases = echoCases(values.echo)
   options.outDir = values.out ?? options.outDir
   options.profile = values.profile
+  options.redisCluster = values['redis-cluster']
   if (values.docs) options.writeDocs = true
   if (values['no-docs']) options.writeDocs = false
   const servers: ServerName[] = options.servers

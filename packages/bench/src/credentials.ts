@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createRedisClient, RedisSessionStore } from '@portcullis/sessions/redis'
+import { connectRedis, RedisSessionStore, whenReady, type RedisTarget } from '@portcullis/sessions/redis'
 import {
   createIssuer,
   generatePrivateJwk,
@@ -55,10 +55,14 @@ export class Credentials {
   }
 
   /** Connects to the store under `prefix` and starts the JWKS endpoint on loopback. */
-  static async create(redisUrl: string, prefix: string): Promise<Credentials> {
-    const client = createRedisClient(redisUrl, { name: 'bench-credentials', commandTimeoutMs: 10_000 })
-    await client.connect()
-    const creds = new Credentials(new RedisSessionStore({ client, prefix, ownsClient: true }))
+  static async create(target: RedisTarget, prefix: string): Promise<Credentials> {
+    const redis = connectRedis(target, {
+      name: 'bench-credentials',
+      commandTimeoutMs: 10_000,
+      deadlineMs: 10_000,
+    })
+    if (!(await whenReady(redis, 10_000))) throw new Error('bench: Redis is not reachable')
+    const creds = new Credentials(new RedisSessionStore({ redis, prefix, ownsRedis: true }))
     await new Promise<void>((resolve) => creds.#server.listen(0, '127.0.0.1', resolve))
     const { port } = creds.#server.address() as AddressInfo
     creds.jwksUrl = `http://127.0.0.1:${port}/.well-known/jwks.json`

@@ -33,6 +33,11 @@ export interface BenchOptions {
   revokePaceMs: number
   /** Run Portcullis instances with `--cpu-prof` (profiles land in `<outDir>/profiles`). */
   profile: boolean
+  /**
+   * Run Portcullis on a Redis Cluster (3 masters + 3 replicas, `REDIS_CLUSTER_NODES`) instead of one redis-server.
+   * Redis CPU is then the cluster's, not measured; baselines still use one of its nodes.
+   */
+  redisCluster: boolean
 }
 
 /** Defaults of a mode: `full` ≈ 12–15 min on 2 cores (more on a busy machine), `quick` ≈ 1–2 min. */
@@ -62,5 +67,6 @@ export function defaults(mode: 'quick' | 'full'): BenchOptions {
     revocations: full ? 1000 : 100,
     revokePaceMs: 2,
     profile: false,
+    redisCluster: false,
   }
 }

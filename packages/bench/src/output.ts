@@ -10,7 +10,7 @@ const START = '<!-- bench:results:start -->'
 const END = '<!-- bench:results:end -->'
 
 /** JSON with NaN/Infinity written as null (JSON has no NaN). */
-export function toJson(report: BenchReport): string {
+export function toJson(report: object): string {
   return `${JSON.stringify(report, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`
 }
 

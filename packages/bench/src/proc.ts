@@ -1,5 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process'
-import { openSync } from 'node:fs'
+import { appendFileSync, openSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import type { ProbeReply, ProbeRequest } from './probe-types.ts'
@@ -34,6 +34,8 @@ export interface StartOptions {
   sourceConditions?: boolean
   /** Append the process's stdout (its log lines) to this file instead of discarding it. */
   stdoutFile?: string
+  /** Also append the process's stderr to this file (the tail is kept in memory either way). */
+  stderrFile?: string
 }
 
 /** Forks a Node process with an IPC channel; stdout is discarded (server logs), stderr kept as a tail. */
@@ -53,6 +55,7 @@ export function startNode(options: StartOptions): Child {
   let tail = ''
   proc.stderr?.on('data', (chunk: Buffer) => {
     tail = (tail + chunk.toString()).slice(-4000)
+    if (options.stderrFile) appendFileSync(options.stderrFile, chunk)
   })
   const exited = new Promise<string>((resolve) => {
     proc.once('exit', (code, signal) => resolve(signal ?? String(code)))

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createClient } from 'redis'
 import { startRedisServer } from '@portcullis/testkit'
+import { startRedisCluster } from '@portcullis/testkit/cluster'
 import { readyMessage, startNode, watchReady } from './proc.ts'
 import type { Context, Measurement } from './context.ts'
 import { Credentials } from './credentials.ts'
@@ -62,18 +63,23 @@ export async function runBench(
 ): Promise<BenchReport> {
   const startedAt = new Date()
   const loadavgStart = os.loadavg()
-  const redisServer = await startRedisServer()
-  const redis = createClient({ url: redisServer.url })
+  // One redis-server, or with --redis-cluster a cluster whose first node serves the raw checks and the baselines.
+  const cluster = options.redisCluster ? await startRedisCluster() : null
+  const redisServer = cluster ? null : await startRedisServer()
+  const redisUrl = cluster ? cluster.nodes[0]!.url : redisServer!.url
+  const target = cluster ? { clusterNodes: cluster.seeds.split(',') } : { url: redisUrl }
+  const redis = createClient({ url: redisUrl })
   redis.on('error', () => {})
   await redis.connect()
   const versionList = await versions(redis)
   const prefix = `bench:${randomBytes(4).toString('hex')}:`
-  const creds = await Credentials.create(redisServer.url, prefix)
+  const creds = await Credentials.create(target, prefix)
   const sink = await startOtlpSink()
   const profileDir = options.profile ? join(options.outDir, 'profiles') : undefined
   if (profileDir) await mkdir(profileDir, { recursive: true })
   const env: RunEnv = {
-    redisUrl: redisServer.url,
+    redisUrl,
+    redis: target,
     prefix,
     creds,
     otlpEndpoint: sink.endpoint,
@@ -130,7 +136,8 @@ export async function runBench(
     await creds.close()
     await sink.close()
     await redis.quit().catch(() => {})
-    await redisServer.stop()
+    await redisServer?.stop()
+    await cluster?.stop()
   }
   const rows = toRows(measurements)
   const report: BenchReport = {

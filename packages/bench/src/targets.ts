@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises'
+import type { RedisTarget } from '@portcullis/sessions/redis'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
@@ -29,7 +30,10 @@ export interface Target {
 
 /** What every server start needs from the run. */
 export interface RunEnv {
+  /** One Redis node (the server, or a node of the cluster): baselines and raw checks use it. */
   redisUrl: string
+  /** Where Portcullis keeps its state: `redisUrl`, or the cluster's seeds with `--redis-cluster`. */
+  redis: RedisTarget
   prefix: string
   creds: Credentials
   otlpEndpoint: string
@@ -100,14 +104,16 @@ async function startBaseline(name: ServerName, port: number, env: RunEnv, label:
   return child
 }
 
-/** Node flags and script of `apps/realtime`'s `start` script (`node [flags] dist/server.js`). */
-async function realtimeCommand(): Promise<{ flags: string[]; script: string }> {
-  const pkg = JSON.parse(await readFile(join(REALTIME, 'package.json'), 'utf8')) as {
+/**
+ * Node flags and script of an app's `start` script (`node [flags] dist/server.js`), so harnesses run the built app
+ * exactly as a deployment does. `app` is the app's folder (`apps/realtime`, `apps/api`).
+ */
+export async function startCommand(app: string): Promise<{ flags: string[]; script: string }> {
+  const pkg = JSON.parse(await readFile(join(app, 'package.json'), 'utf8')) as {
     scripts?: { start?: string }
   }
   const words = (pkg.scripts?.start ?? '').split(/\s+/).filter(Boolean)
-  if (words[0] !== 'node')
-    throw new Unavailable(`apps/realtime start script is not "node …": ${words.join(' ')}`)
+  if (words[0] !== 'node') throw new Unavailable(`${app} start script is not "node …": ${words.join(' ')}`)
   const flags: string[] = []
   let script = ''
   for (let i = 1; i < words.length; i++) {
@@ -120,14 +126,13 @@ async function realtimeCommand(): Promise<{ flags: string[]; script: string }> {
       break
     }
   }
-  if (!existsSync(join(REALTIME, script))) {
-    throw new Unavailable(`apps/realtime is not built (${script} missing): run pnpm build`)
-  }
+  if (!existsSync(join(app, script)))
+    throw new Unavailable(`${app} is not built (${script} missing): run pnpm build`)
   return { flags, script }
 }
 
 async function startRealtime(tracing: boolean, port: number, env: RunEnv, label: string): Promise<Child> {
-  const { flags, script } = await realtimeCommand()
+  const { flags, script } = await startCommand(REALTIME)
   // Profiling runs the TypeScript sources (type stripping keeps every line and column), so the hotspots'
   // file:line point straight into apps/realtime/src; otherwise the built server exactly as `start` runs it.
   const profile = profileFlags(env, label)
@@ -145,6 +150,7 @@ async function startRealtime(tracing: boolean, port: number, env: RunEnv, label:
       REALTIME_HOST: '127.0.0.1',
       REALTIME_PORT: String(port),
       REDIS_URL: env.redisUrl,
+      ...('clusterNodes' in env.redis ? { REDIS_CLUSTER_NODES: env.redis.clusterNodes.join(',') } : {}),
       REDIS_KEY_PREFIX: env.prefix,
       ALLOWED_ORIGINS: env.origin,
       JWKS_URL: env.creds.jwksUrl,

@@ -17,6 +17,8 @@ export interface ProductionFacts {
   /** What the app hands to Fastify's `trustProxy`, when it derives one itself. */
   trustProxy?: unknown
   REDIS_URL?: string | undefined
+  /** Seed nodes of a Redis Cluster: when non-empty, checked instead of `REDIS_URL` (which is then unused). */
+  REDIS_CLUSTER_NODES?: readonly string[] | undefined
   /** api: seed the demo users. */
   DEMO_USERS?: boolean | undefined
   /** api: the JWK file; unset means keys are generated at start. */
@@ -211,27 +213,45 @@ function trustedProxies(f: ProductionFacts): Row {
   return pass('TRUSTED_PROXIES', list.length === 0 ? 'trusts no proxy' : `trusts ${list.join(', ')}`)
 }
 
-function redisAuth(f: ProductionFacts): Row {
-  if (f.REDIS_URL === undefined) return skip('REDIS_URL')
+/** The problem with one Redis URL of `variable`, or its summary (`rediss:// with password`) when it is safe. */
+function redisUrlProblem(variable: string, raw: string): { problem: string } | { summary: string } {
   let url: URL
   try {
-    url = new URL(f.REDIS_URL)
+    url = new URL(raw)
   } catch {
-    return fail('REDIS_URL', 'REDIS_URL is not a URL')
+    return { problem: `${variable} is not a URL` }
   }
   // The URL is secret (it carries the password): only its scheme, user and host are ever echoed.
   if (!url.password)
-    return fail(
-      'REDIS_URL',
-      'REDIS_URL has no credentials: use redis[s]://<user>:<password>@host (requirepass or an ACL user)',
-    )
+    return {
+      problem: `${variable} has no credentials: use redis[s]://<user>:<password>@host (requirepass or an ACL user)`,
+    }
   const user = url.username ? `ACL user ${decodeURIComponent(url.username)}` : 'password'
   if (url.protocol === 'redis:' && !isLoopbackHost(url.hostname))
-    return fail(
-      'REDIS_URL',
-      `REDIS_URL sends the ${user} and every session in plaintext to ${url.hostname}: use rediss:// (TLS) off loopback`,
-    )
-  return pass('REDIS_URL', `${url.protocol}// with ${user}`)
+    return {
+      problem: `${variable} sends the ${user} and every session in plaintext to ${url.hostname}: use rediss:// (TLS) off loopback`,
+    }
+  return { summary: `${url.protocol}// with ${user}` }
+}
+
+function redisAuth(f: ProductionFacts): Row {
+  const seeds = f.REDIS_CLUSTER_NODES ?? []
+  if (seeds.length > 0) {
+    // Every seed: any of them may be the one the client discovers the cluster through.
+    const checked = seeds.map((seed) => redisUrlProblem('REDIS_CLUSTER_NODES', seed))
+    const bad = checked.find((c) => 'problem' in c)
+    if (bad && 'problem' in bad) return fail('REDIS_CLUSTER_NODES', bad.problem)
+    if (new Set(seeds.map((seed) => new URL(seed).protocol)).size > 1)
+      return fail(
+        'REDIS_CLUSTER_NODES',
+        'REDIS_CLUSTER_NODES mixes redis:// and rediss:// seeds: use rediss:// for all',
+      )
+    const first = checked[0] as { summary: string }
+    return pass('REDIS_CLUSTER_NODES', `cluster of ${seeds.length} seed(s), ${first.summary}`)
+  }
+  if (f.REDIS_URL === undefined) return skip('REDIS_URL')
+  const checked = redisUrlProblem('REDIS_URL', f.REDIS_URL)
+  return 'problem' in checked ? fail('REDIS_URL', checked.problem) : pass('REDIS_URL', checked.summary)
 }
 
 function messageCap(f: ProductionFacts): Row {
@@ -337,9 +357,9 @@ export class ProductionConfigError extends ConfigError {
 /**
  * Under `NODE_ENV=production`, throws a `ProductionConfigError` naming EVERY unsafe setting (one line each:
  * plaintext without a TLS proxy, empty/wildcard/http origins, demo users, generated or missing signing keys,
- * query tokens, a trust-everyone proxy list, Redis without credentials, plaintext `redis://` or an `http://`
- * `JWKS_URL` / `OIDC_ISSUER` to a host other than loopback, `MAX_MESSAGE_BYTES` over 1 MiB, an api with no account
- * source: neither `USERS_FILE` nor `OIDC_ISSUER`).
+ * query tokens, a trust-everyone proxy list, Redis without credentials, plaintext `redis://` (`REDIS_URL`, or any
+ * `REDIS_CLUSTER_NODES` seed when that is set) or an `http://` `JWKS_URL` / `OIDC_ISSUER` to a host other than
+ * loopback, `MAX_MESSAGE_BYTES` over 1 MiB, an api with no account source: neither `USERS_FILE` nor `OIDC_ISSUER`).
  * `runMain` prints the message and exits 1. Does nothing outside production.
  * @example
  * export function loadApiConfig(env: Env): ApiConfig {

@@ -32,8 +32,20 @@ export const sharedEnv = {
     pattern: '^[A-Za-z0-9:_.-]*$',
     default: 'portcullis:',
     description:
-      'Prefix of every Redis key and of the pub/sub channel; api and realtime must use the same one.',
+      'Prefix of every Redis key and of the sharded pub/sub channels; api and realtime must use the same one.',
   }),
+  REDIS_CLUSTER_NODES: Type.Array(
+    Type.String({ pattern: '^rediss?://[^\\s/?#,]+/?$', expected: 'a redis:// or rediss:// node URL' }),
+    {
+      default: [],
+      expected: 'a comma-separated list of redis:// or rediss:// node URLs (host:port, no path)',
+      secret: true,
+      description:
+        'Seed nodes of a Redis Cluster (`redis[s]://[user:password@]host:port`, comma-separated; a few are enough, ' +
+        "the rest is discovered). When set it is used instead of `REDIS_URL`; the first seed's credentials and " +
+        'scheme apply to every node. Requires Redis >= 7.0 (sharded pub/sub).',
+    },
+  ),
   ALLOWED_ORIGINS: Type.Array(
     Type.String({ pattern: ORIGIN, expected: 'exact origin (scheme://host[:port])' }),
     {

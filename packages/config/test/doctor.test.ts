@@ -12,6 +12,7 @@ const root = fileURLToPath(new URL('../../../', import.meta.url))
 interface Row {
   app: string
   id: string
+  variable: string
   status: string
   detail: string
 }
@@ -132,6 +133,24 @@ describe('doctor', () => {
         'realtime:trusted-proxies',
       ]),
     )
+    expect(code).toBe(1)
+    expect(stdout).not.toContain('doctor-secret')
+  })
+
+  it('checks the Redis Cluster seeds instead of REDIS_URL when REDIS_CLUSTER_NODES is set', () => {
+    const { code, stdout } = doctor(
+      {
+        ...safe,
+        REDIS_CLUSTER_NODES:
+          'rediss://portcullis:doctor-secret@redis-0:6379,redis://portcullis:doctor-secret@redis-1:6379',
+      },
+      '--json',
+    )
+    const { rows } = JSON.parse(stdout) as { rows: Row[] }
+    expect(rows.filter((r) => r.id === 'redis-auth').map((r) => [r.app, r.variable, r.status])).toEqual([
+      ['api', 'REDIS_CLUSTER_NODES', 'fail'],
+      ['realtime', 'REDIS_CLUSTER_NODES', 'fail'],
+    ])
     expect(code).toBe(1)
     expect(stdout).not.toContain('doctor-secret')
   })

@@ -21,6 +21,19 @@ function errorOf(fn: () => unknown): ConfigError {
 }
 
 describe('loadConfig', () => {
+  it('reads REDIS_CLUSTER_NODES as a list of node URLs (default none) and never echoes a bad one', () => {
+    expect(loadConfig(schema, {}).REDIS_CLUSTER_NODES).toEqual([])
+    expect(
+      loadConfig(schema, { REDIS_CLUSTER_NODES: 'redis://10.0.0.1:7000, rediss://u:pw@10.0.0.2:7001' })
+        .REDIS_CLUSTER_NODES,
+    ).toEqual(['redis://10.0.0.1:7000', 'rediss://u:pw@10.0.0.2:7001'])
+    for (const bad of ['10.0.0.1:7000', 'redis://u:hunter2@h:1/0', 'http://h:1']) {
+      const err = errorOf(() => loadConfig(schema, { REDIS_CLUSTER_NODES: bad }))
+      expect(err.variable).toBe('REDIS_CLUSTER_NODES')
+      expect(err.message).not.toContain('hunter2')
+    }
+  })
+
   it('applies defaults, including development defaults outside production', () => {
     const config = loadConfig(schema, {})
     expect(config).toMatchObject({

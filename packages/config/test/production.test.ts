@@ -321,6 +321,46 @@ describe('production check', () => {
     expect(byId(api)).toMatchObject({ 'query-token': 'skip', 'message-cap': 'skip', 'signing-keys': 'pass' })
   })
 
+  describe('REDIS_CLUSTER_NODES', () => {
+    const seeds = [
+      'rediss://app:s3cret-pw@redis-0.internal:6379',
+      'rediss://app:s3cret-pw@redis-1.internal:6379',
+    ]
+
+    it('is checked instead of REDIS_URL when set (REDIS_URL is then unused)', () => {
+      const facts = { ...api, REDIS_URL: 'redis://127.0.0.1:6379', REDIS_CLUSTER_NODES: seeds }
+      expect(productionProblems(facts)).toEqual([])
+      expect(productionChecks(facts).find((c) => c.id === 'redis-auth')).toMatchObject({
+        variable: 'REDIS_CLUSTER_NODES',
+        status: 'pass',
+        detail: 'cluster of 2 seed(s), rediss:// with ACL user app',
+      })
+      // Empty: REDIS_URL is what counts again.
+      expect(byId({ ...facts, REDIS_CLUSTER_NODES: [] })['redis-auth']).toBe('fail')
+    })
+
+    it.each<[string, string[], RegExp]>([
+      [
+        'a plaintext seed off loopback',
+        [seeds[0]!, 'redis://app:s3cret-pw@10.0.0.7:6379'],
+        /plaintext to 10\.0\.0\.7/,
+      ],
+      ['a seed without credentials', ['rediss://redis-0.internal:6379'], /no credentials/],
+      ['mixed schemes', ['rediss://:pw@redis-0:6379', 'redis://:pw@127.0.0.1:6379'], /mixes/],
+    ])('refuses %s, naming REDIS_CLUSTER_NODES and never the password', (_name, list, why) => {
+      const err = refusal({ ...realtime, REDIS_CLUSTER_NODES: list })
+      expect(err.problems.map((p) => p.variable)).toEqual(['REDIS_CLUSTER_NODES'])
+      expect(err.message).toMatch(why)
+      expect(err.message).not.toContain('s3cret-pw')
+    })
+
+    it('accepts plaintext seeds on loopback (a cluster on this machine)', () => {
+      expect(
+        productionProblems({ ...realtime, REDIS_CLUSTER_NODES: ['redis://:pw@127.0.0.1:7000'] }),
+      ).toEqual([])
+    })
+  })
+
   it('works on a config parsed by loadConfig with production defaults', () => {
     const schema = Type.Object({
       ...sharedEnv,

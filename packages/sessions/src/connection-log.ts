@@ -4,15 +4,19 @@ export interface ConnectionLogger {
   warn(obj: object, msg: string): void
 }
 
-/** The client events it listens to (a node-redis client fits). */
+/** The client events it listens to (a node-redis client fits; `RedisConnection.events` too, on one node or a cluster). */
 export interface ConnectionEvents {
   readonly isReady: boolean
   on(event: 'ready' | 'reconnecting', listener: () => void): unknown
   on(event: 'error', listener: (err: Error) => void): unknown
 }
 
-/** `redis://user:***@host:port/db`: where the store is, never its password. */
+/**
+ * `redis://user:***@host:port/db`: where the store is, never its password. A comma-separated list (the seeds of a
+ * cluster) gives each address so.
+ */
 export function storeAddress(url: string): string {
+  if (url.includes(',')) return url.split(',').map(storeAddress).join(',')
   try {
     const parsed = new URL(url)
     if (parsed.password) parsed.password = '***'

@@ -3,8 +3,8 @@ import { Type, type Static } from 'typebox'
 import { Compile } from 'typebox/compile'
 
 /**
- * The versioned cross-app event contract carried on Redis pub/sub between apps/api and every apps/realtime
- * instance. Add only new `type`s or optional fields; a breaking change bumps `v`. Consumers drop events they
+ * The versioned cross-app event contract carried on Redis sharded pub/sub (the partition channels of `keys()`)
+ * between apps/api and every apps/realtime instance. Add only new `type`s or optional fields; a breaking change bumps `v`. Consumers drop events they
  * cannot parse (never crash).
  */
 
@@ -59,14 +59,6 @@ export function parseSessionEvent(raw: unknown): SessionEvent | null {
     }
   }
   return validator.Check(value) ? value : null
-}
-
-/**
- * The pub/sub channel of the event contract under a key prefix.
- * @example eventsChannel('portcullis:') // 'portcullis:events'
- */
-export function eventsChannel(prefix: string): string {
-  return `${prefix}events`
 }
 
 /** Builds a `session.revoked` event stamped now. */

@@ -20,13 +20,13 @@ export {
   SessionRevokedSchema,
   UserRolesChangedSchema,
   parseSessionEvent,
-  eventsChannel,
   sessionRevoked,
   userRolesChanged,
   type SessionEvent,
   type SessionRevoked,
   type UserRolesChanged,
 } from './events.ts'
+export { StoreUnavailableError, isStoreUnavailable } from './errors.ts'
 export { hashSecret } from './hash.ts'
-export { withDeadline, onStoreTimeouts, StoreTimeoutError } from './deadline.ts'
+export { onStoreTimeouts, StoreTimeoutError } from './deadline.ts'
 export { clientKey } from './client-key.ts'

@@ -1,7 +1,11 @@
+import { EVENT_PARTITIONS, partitionOf, partitionTag } from './partitions.ts'
+
 /**
  * THE Redis key layout of Portcullis (api and realtime), all under one configurable prefix (`REDIS_KEY_PREFIX`).
- * Keys that one script or transaction touches together share a `{…}` hash tag, so every script works on Redis
- * Cluster. IPs are used as they are (IPv6 colons are fine in keys; callers pass `clientKey(ip)`).
+ * Keys that one script touches together share a `{…}` hash tag, so every script runs on Redis Cluster; a script
+ * that publishes an event does so on the sharded channel of its key's slot (`events`), so session and roles keys
+ * carry their event partition's tag (see `EVENT_PARTITIONS`). IPs are used as they are (IPv6 colons are fine in
+ * keys; callers pass `clientKey(ip)`).
  */
 export interface Keys {
   /**
@@ -9,19 +13,22 @@ export interface Keys {
    * (at most SPENT_REFRESH_KEPT) as `x:<hash>` fields, in a ring of `xs:<slot>` fields counted by `xn`.
    */
   session(sid: string): string
-  /** Set of the user's session ids (an index; stale ids are pruned on read). */
+  /** Set of the user's session ids (an index; stale ids are pruned on read). No script touches it with another key. */
   userSessions(userId: string): string
   /**
    * Sorted set of every session, all scored 0 so it orders by member: `sessionIndexMember(endsAt, sid)`. The admin
    * listing pages through it; ended members are pruned on every write and read, revoked or expired ones on read.
+   * One key (one slot on a cluster): touched once per login and per listing page.
    */
   sessionIndex: string
-  /** String: JSON array of the user's roles. */
+  /** String: JSON array of the user's roles (in the slot of the user's event partition). */
   roles(userId: string): string
   /** String: JSON TicketGrant, under the SHA-256 of the ticket. */
   ticket(ticketHash: string): string
-  /** Pub/sub channel of the event contract. */
-  channel: string
+  /** The sharded channels of the event contract, one per partition (index = partition). */
+  events: readonly string[]
+  /** The event channel of a session id or user id: the one in the slot of its `session` / `roles` key. */
+  eventsOf(id: string): string
   /** realtime: fixed-window connect counter of an IP (checked with the block in one script). */
   connectRate(ip: string): string
   /** realtime: fixed-window failed-authentication counter of an IP. */
@@ -35,7 +42,7 @@ export interface Keys {
   userConnections(userId: string): string
   /** realtime: hash `{t: tokens, ts: ms}`, the user's message token bucket across all instances. */
   userMessageBucket(userId: string): string
-  /** realtime: pub/sub channel that carries one protocol channel's publishes between instances. */
+  /** realtime: sharded channel that carries one protocol channel's publishes between instances (tagged by it). */
   fanout(channel: string): string
   /** api: failed logins of one username (its hash) from one client key (IP, IPv6 /64), fixed window. */
   loginFailuresFromClient(usernameHash: string, client: string): string
@@ -56,30 +63,37 @@ export interface Keys {
   providerTokenSeen(kind: string, tokenHash: string): string
 }
 
+/** The hash tag of an id's event partition. */
+function tag(id: string): string {
+  return partitionTag(partitionOf(id))
+}
+
 /**
  * The key layout under `prefix` (e.g. `portcullis:`).
- * @example keys('portcullis:').session('abc') // 'portcullis:session:{s:abc}'
+ * @example keys('portcullis:').session('abc') // 'portcullis:session:{ev<k>.<n>}:abc' (k = partitionOf('abc'))
  */
 export function keys(prefix: string): Keys {
   const rt = `${prefix}rt:`
+  const events = Array.from({ length: EVENT_PARTITIONS }, (_, k) => `${prefix}events:{${partitionTag(k)}}`)
   return {
-    session: (sid) => `${prefix}session:{s:${sid}}`,
+    session: (sid) => `${prefix}session:{${tag(sid)}}:${sid}`,
     userSessions: (userId) => `${prefix}user:{u:${userId}}:sessions`,
     sessionIndex: `${prefix}sessions:index`,
-    roles: (userId) => `${prefix}user:{u:${userId}}:roles`,
+    roles: (userId) => `${prefix}roles:{${tag(userId)}}:${userId}`,
     ticket: (hash) => `${prefix}ticket:${hash}`,
-    channel: `${prefix}events`,
+    events,
+    eventsOf: (id) => events[partitionOf(id)]!,
     connectRate: (ip) => `${rt}ip:{${ip}}:connect`,
     authFailures: (ip) => `${rt}ip:{${ip}}:fail`,
     ipBlock: (ip) => `${rt}ip:{${ip}}:block`,
     userConnections: (userId) => `${rt}user:{${userId}}:conns`,
     userMessageBucket: (userId) => `${rt}user:{${userId}}:msg`,
-    fanout: (channel) => `${rt}ch:${channel}`,
     loginFailuresFromClient: (name, client) => `${prefix}login:fail:${name}:${client}`,
     loginFailures: (name) => `${prefix}login:fail:${name}`,
     knownLoginClient: (name, client) => `${prefix}login:known:${name}:${client}`,
     sessionQuota: (kind, sid) => `${prefix}quota:${kind}:${sid}`,
     rateLimitPrefix: `${prefix}ratelimit:`,
+    fanout: (channel) => `${rt}ch:{${channel}}`,
     providerSessions: (hash) => `${prefix}idp:sid:${hash}`,
     providerTokenSeen: (kind, hash) => `${prefix}idp:seen:${kind}:${hash}`,
   }

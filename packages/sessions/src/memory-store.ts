@@ -1,3 +1,4 @@
+import { StoreUnavailableError } from './errors.ts'
 import { sessionRevoked, userRolesChanged, type SessionEvent } from './events.ts'
 import { hashSecret } from './hash.ts'
 import { connectionLease, leaseSession } from './keys.ts'
@@ -53,7 +54,7 @@ export class MemorySessionStore implements SessionStore {
   }
 
   #check(): void {
-    if (this.#down) throw new Error('session store unreachable')
+    if (this.#down) throw new StoreUnavailableError({ cause: new Error('MemorySessionStore.setDown(true)') })
   }
 
   /** The stored session, live or kept inert after its end (see `retainUntil`); forgets it once past that. */

@@ -1,8 +1,8 @@
-import type { RedisClient } from './client.ts'
+import type { RedisConnection } from './connection.ts'
 import { LISTING_FIELDS, parseListed, type ListedSession } from './grant.ts'
 import { indexMemberSession, leaseSession, sessionIndexFloor, type Keys } from './keys.ts'
 import { pageInMemory, type ListingQuery } from './listing.ts'
-import { SESSION_INDEX_PAGE } from './scripts.ts'
+import { LIVE_LEASES, SESSION_INDEX_PAGE } from './scripts.ts'
 import type { Role, SessionPage, SessionSummary } from './types.ts'
 
 /** Index reads one listing page may take to fill itself past stale members (each reads at most `limit`). */
@@ -10,10 +10,9 @@ const INDEX_ROUNDS = 4
 
 /** What the listing needs of `RedisSessionStore`. */
 export interface RedisListingDeps {
-  client: RedisClient
+  /** The store's connection (every call already bounded by its deadline). */
+  redis: RedisConnection
   keys: Keys
-  /** Bounds one Redis call (the store's deadline). */
-  call: <T>(work: Promise<T>) => Promise<T>
   /** The user's current roles (the store's `getRoles`). */
   roles: (userId: string) => Promise<Role[] | null>
 }
@@ -38,8 +37,8 @@ export class RedisListing {
 
   /** The session as the listing shows it, or null when it is no longer live. */
   async #listed(sid: string, now: number): Promise<ListedSession | null> {
-    const { client, keys, call } = this.#d
-    return parseListed(sid, await call(client.hmGet(keys.session(sid), [...LISTING_FIELDS])), now)
+    const { redis, keys } = this.#d
+    return parseListed(sid, await redis.hmGet(keys.session(sid), LISTING_FIELDS), now)
   }
 
   /** Reads the index down from the cursor, dropping members whose session is gone, until the page is full. */
@@ -47,16 +46,15 @@ export class RedisListing {
     q: ListingQuery,
     now: number,
   ): Promise<{ page: ListedSession[]; nextCursor: string | null }> {
-    const { client, keys, call } = this.#d
+    const { redis, keys } = this.#d
     const page: ListedSession[] = []
     let cursor = q.cursor
     for (let round = 0; round < INDEX_ROUNDS; round++) {
       const want = q.limit - page.length
-      const members = (await call(
-        client.eval(SESSION_INDEX_PAGE, {
-          keys: [keys.sessionIndex],
-          arguments: [cursor ?? '', String(want), sessionIndexFloor(now)],
-        }),
+      const members = (await redis.run(
+        SESSION_INDEX_PAGE,
+        [keys.sessionIndex],
+        [cursor ?? '', want, sessionIndexFloor(now)],
       )) as string[]
       const read = await Promise.all(
         members.map(async (member) => {
@@ -65,7 +63,7 @@ export class RedisListing {
         }),
       )
       const stale = members.filter((_, i) => read[i] === null)
-      if (stale.length > 0) await call(client.zRem(keys.sessionIndex, stale))
+      if (stale.length > 0) await redis.zRem(keys.sessionIndex, stale)
       for (const session of read) if (session) page.push(session)
       cursor = members.at(-1) ?? cursor
       if (members.length < want) return { page, nextCursor: null }
@@ -80,12 +78,12 @@ export class RedisListing {
     q: ListingQuery,
     now: number,
   ): Promise<{ page: ListedSession[]; nextCursor: string | null }> {
-    const { client, keys, call } = this.#d
+    const { redis, keys } = this.#d
     const index = keys.userSessions(userId)
-    const sids = await call(client.sMembers(index))
+    const sids = await redis.sMembers(index)
     const read = await Promise.all(sids.map((sid) => this.#listed(sid, now)))
     const stale = sids.filter((_, i) => read[i] === null)
-    if (stale.length > 0) await call(client.sRem(index, stale))
+    if (stale.length > 0) await redis.sRem(index, stale)
     return pageInMemory(
       read.filter((s): s is ListedSession => s !== null && s.userId === userId),
       q,
@@ -94,14 +92,14 @@ export class RedisListing {
 
   /** Adds each session's user roles and live connection count (one roles read and one lease read per user). */
   async #summaries(page: ListedSession[], now: number): Promise<SessionSummary[]> {
-    const { client, keys, call, roles } = this.#d
+    const { redis, keys, roles } = this.#d
     const users = [...new Set(page.map((s) => s.userId))]
     const perUser = new Map(
       await Promise.all(
         users.map(async (userId) => {
           const [current, leases] = await Promise.all([
             roles(userId),
-            call(client.zRange(keys.userConnections(userId), `(${now}`, '+inf', { BY: 'SCORE' })),
+            redis.run(LIVE_LEASES, [keys.userConnections(userId)], [now]) as Promise<string[]>,
           ])
           return [userId, { roles: current ?? [], leases: leases.map(leaseSession) }] as const
         }),

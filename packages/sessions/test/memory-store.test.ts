@@ -1,4 +1,5 @@
 import { describe, expect, it, onTestFinished } from 'vitest'
+import { StoreUnavailableError } from '../src/index.ts'
 import { MemorySessionStore } from '../src/memory-store.ts'
 import { session, storeContract, type StoreFactory } from './contract.ts'
 import { listingContract } from './listing-contract.ts'
@@ -38,8 +39,8 @@ describe('MemorySessionStore', () => {
       (up) => links.push(up),
     )
     store.setDown(true)
-    await expect(store.ping()).rejects.toThrow(/unreachable/)
-    await expect(store.getSession('x')).rejects.toThrow(/unreachable/)
+    await expect(store.ping()).rejects.toBeInstanceOf(StoreUnavailableError)
+    await expect(store.getSession('x')).rejects.toBeInstanceOf(StoreUnavailableError)
     store.setDown(false)
     await store.ping()
     expect(links).toEqual([true, false, true])

@@ -8,10 +8,15 @@ import {
   RedisSessionStore,
   type RedisClient,
 } from '../src/redis.ts'
-import { ENDED_SESSION_RETENTION_MS, hashSecret, SPENT_REFRESH_KEPT } from '../src/index.ts'
+import {
+  ENDED_SESSION_RETENTION_MS,
+  hashSecret,
+  SPENT_REFRESH_KEPT,
+  StoreUnavailableError,
+} from '../src/index.ts'
 import { session, storeContract } from './contract.ts'
 import { listingContract } from './listing-contract.ts'
-import { redisUrl } from './redis-url.ts'
+import { redisUrl, testRedis } from './redis-url.ts'
 
 /** The key prefix of each store the tests made (the listing contract writes connection leases under it). */
 const prefixes = new WeakMap<object, string>()
@@ -21,9 +26,8 @@ async function redisStore(
   prefix = uniquePrefix('sessions'),
   now?: () => number,
 ): Promise<RedisSessionStore> {
-  const client = createRedisClient(url, { commandTimeoutMs: 500, maxReconnectDelayMs: 200 })
-  await client.connect()
-  const store = new RedisSessionStore({ client, prefix, ownsClient: true, ...(now ? { now } : {}) })
+  const redis = await testRedis({ url }, { deadlineMs: 500 })
+  const store = new RedisSessionStore({ redis, prefix, ownsRedis: true, ...(now ? { now } : {}) })
   onTestFinished(() => store.close())
   prefixes.set(store, prefix)
   return store
@@ -63,19 +67,20 @@ describe('RedisSessionStore', () => {
     await store.setRoles(s.userId, ['user'])
     const raw = await rawClient()
     const stored = await raw.keys(`${prefix}*`)
+    const k = keys(prefix)
     expect(stored.toSorted()).toEqual(
       [
-        `${prefix}session:{s:${s.sid}}`,
-        `${prefix}sessions:index`,
-        `${prefix}user:{u:${s.userId}}:sessions`,
-        `${prefix}user:{u:${s.userId}}:roles`,
-        `${prefix}ticket:${hashSecret('TICKET-SECRET')}`,
+        k.session(s.sid),
+        k.sessionIndex,
+        k.userSessions(s.userId),
+        k.roles(s.userId),
+        k.ticket(hashSecret('TICKET-SECRET')),
       ].toSorted(),
     )
     expect(stored.join(' ')).not.toContain('TICKET-SECRET')
-    const dump = JSON.stringify(await raw.hGetAll(`${prefix}session:{s:${s.sid}}`))
+    const dump = JSON.stringify(await raw.hGetAll(k.session(s.sid)))
     expect(dump).not.toContain('REFRESH-SECRET')
-    expect(await raw.pTTL(`${prefix}session:{s:${s.sid}}`)).toBeGreaterThan(0)
+    expect(await raw.pTTL(keys(prefix).session(s.sid))).toBeGreaterThan(0)
   })
 
   it('stores endsAt in the session hash; the key lives to expiresAt, or a retention past endsAt', async () => {
@@ -84,7 +89,7 @@ describe('RedisSessionStore', () => {
     const store = await redisStore(undefined, prefix, () => clock.now)
     const raw = await rawClient()
     const s = session({ createdAt: clock.now, expiresAt: clock.now + 60_000, endsAt: clock.now + 90_000 })
-    const key = `${prefix}session:{s:${s.sid}}`
+    const key = keys(prefix).session(s.sid)
     await store.createSession(s)
     await store.saveRefresh(s.sid, 'h1')
     expect(await raw.hmGet(key, ['endsAt', 'expiresAt'])).toEqual([String(s.endsAt), String(s.expiresAt)])
@@ -109,8 +114,8 @@ describe('RedisSessionStore', () => {
         rt: 'h1',
         ...(endsAt === undefined ? {} : { endsAt }),
       }
-      await raw.hSet(`${prefix}session:{s:${s.sid}}`, fields)
-      await raw.sAdd(`${prefix}user:{u:${s.userId}}:sessions`, s.sid)
+      await raw.hSet(keys(prefix).session(s.sid), fields)
+      await raw.sAdd(keys(prefix).userSessions(s.userId), s.sid)
       expect(await store.getSession(s.sid), String(endsAt)).toBeNull()
       expect(await store.listUserSessions(s.userId)).toEqual([])
       expect(await store.rotateRefresh(s.sid, 'h1', 'h2', s.expiresAt)).toBe('unknown')
@@ -122,7 +127,7 @@ describe('RedisSessionStore', () => {
     const store = await redisStore(undefined, prefix)
     const raw = await rawClient()
     const s = session()
-    const key = `${prefix}session:{s:${s.sid}}`
+    const key = keys(prefix).session(s.sid)
     await store.createSession(s)
     await store.saveRefresh(s.sid, 'h0')
     const sizes: number[] = []
@@ -224,14 +229,15 @@ describe('RedisSessionStore', () => {
     expect(heard).toEqual([s.sid])
   })
 
-  it('drops malformed events on the channel', async () => {
+  it('drops malformed events on the channels', async () => {
     const prefix = uniquePrefix('bad')
     const store = await redisStore(undefined, prefix)
     const events: unknown[] = []
     await store.subscribe((e) => events.push(e))
     const raw = await rawClient()
-    await raw.publish(`${prefix}events`, 'not json')
-    await raw.publish(`${prefix}events`, JSON.stringify({ v: 2, type: 'session.revoked' }))
+    await raw.sPublish(keys(prefix).events[0]!, 'not json')
+    await raw.sPublish(keys(prefix).events[1]!, JSON.stringify({ v: 2, type: 'session.revoked' }))
+    await raw.sPublish(keys(prefix).events[2]!, '{"probe":"someone-else:1:x"}')
     await store.publish({ v: 1, type: 'user.roles_changed', userId: 'u', roles: ['user'], at: 1 })
     await waitFor(() => events.length === 1, 'the valid event')
     expect(events).toEqual([{ v: 1, type: 'user.roles_changed', userId: 'u', roles: ['user'], at: 1 }])
@@ -249,9 +255,10 @@ describe('RedisSessionStore', () => {
     await store.ping()
     await server.kill()
     const started = Date.now()
-    await expect(store.getSession('x')).rejects.toThrow(/./)
-    await expect(store.consumeTicket('t')).rejects.toThrow(/./)
-    await expect(store.ping()).rejects.toThrow(/./)
+    await expect(store.getSession('x')).rejects.toBeInstanceOf(StoreUnavailableError)
+    await expect(store.consumeTicket('t')).rejects.toBeInstanceOf(StoreUnavailableError)
+    await expect(store.revokeSession('x', 'admin')).rejects.toBeInstanceOf(StoreUnavailableError)
+    await expect(store.ping()).rejects.toBeInstanceOf(StoreUnavailableError)
     expect(Date.now() - started).toBeLessThan(2000)
     await waitFor(() => links.includes(false), 'link down')
     await server.start()
@@ -264,6 +271,45 @@ describe('RedisSessionStore', () => {
       'store back',
     )
     await waitFor(() => links.at(-1) === true, 'link up again')
+    // Up means proven: events flow again (the feed saw its probes come back on every partition).
+    const heard: string[] = []
+    await store.subscribe((e) => e.type === 'session.revoked' && heard.push(e.sid))
+    const s = session()
+    await store.createSession(s)
+    await store.revokeSession(s.sid, 'logout')
+    await waitFor(() => heard.length === 1, 'an event after the restart')
+  })
+
+  it('runs its scripts by SHA: a restarted Redis (empty script cache) is served with one EVAL per script', async () => {
+    const server = await startRedisServer()
+    onTestFinished(() => server.stop())
+    const store = await redisStore(server.url)
+    const s = session()
+    await store.createSession(s)
+    await server.kill()
+    await server.start()
+    await waitFor(
+      () =>
+        store.ping().then(
+          () => true,
+          () => false,
+        ),
+      'store back',
+    )
+    const admin = createRedisClient(server.url)
+    await admin.connect()
+    onTestFinished(() => admin.close())
+    const t = session()
+    await store.createSession(t)
+    await store.createSession(session())
+    expect(await store.getSession(t.sid)).toEqual(t)
+    const stats = await admin.sendCommand<Array<string>>(['INFO', 'commandstats'])
+    const calls = (name: string) =>
+      Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(String(stats))?.[1] ?? 0)
+    // Two sessions, three scripts each (create, user index, session index): every call was an EVALSHA, and each
+    // script was sent once.
+    expect(calls('evalsha')).toBe(6)
+    expect(calls('eval')).toBe(3)
   })
 })
 
@@ -278,7 +324,7 @@ describe('RedisSessionStore against a stalled Redis', () => {
     await store.ping()
     await admin.sendCommand(['CLIENT', 'PAUSE', '3000', 'ALL'])
     const started = Date.now()
-    await expect(store.getSession('x')).rejects.toThrow(/./)
+    await expect(store.getSession('x')).rejects.toBeInstanceOf(StoreUnavailableError)
     const elapsed = Date.now() - started
     expect(elapsed).toBeGreaterThanOrEqual(400) // it did wait for the 500 ms timeout: a stall, not a refusal
     expect(elapsed).toBeLessThan(2000)

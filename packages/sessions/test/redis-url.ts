@@ -1,4 +1,6 @@
-import { inject } from 'vitest'
+import { inject, onTestFinished } from 'vitest'
+import { connectRedis, whenReady, type ConnectRedisOptions, type RedisTarget } from '../src/redis.ts'
+import type { RedisConnection } from '../src/connection.ts'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -9,3 +11,14 @@ declare module 'vitest' {
 
 /** URL of the redis-server the test project owns. */
 export const redisUrl = (): string => inject('redisUrl')
+
+/** A connected `RedisConnection` (one node by default), closed when the test finishes. */
+export async function testRedis(
+  target: RedisTarget = { url: redisUrl() },
+  options: ConnectRedisOptions = {},
+): Promise<RedisConnection> {
+  const redis = connectRedis(target, { maxReconnectDelayMs: 200, ...options })
+  onTestFinished(() => redis.close())
+  if (!(await whenReady(redis, 10_000))) throw new Error('test Redis did not become ready')
+  return redis
+}

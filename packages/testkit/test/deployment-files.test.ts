@@ -108,6 +108,82 @@ describe('infra/compose.yaml', () => {
   })
 })
 
+// Compose interpolation with the values an operator provides in infra/.env.
+const interpolate = (path: string) =>
+  read(path).replace(/\$\{(\w+)(?::?[-?][^}]*)?\}/g, (_, name: string) =>
+    name === 'REDIS_PASSWORD'
+      ? 'compose-test-password'
+      : name === 'REDIS_ADMIN_PASSWORD'
+        ? 'admin-password'
+        : '',
+  )
+type Service = {
+  environment?: Record<string, string>
+  extends?: { file: string; service: string }
+  command?: string[]
+  entrypoint?: string[]
+  hostname?: string
+  depends_on?: Record<string, { condition: string }>
+}
+const load = (path: string) =>
+  (
+    parseAllDocuments(interpolate(path), { merge: true }) as unknown as Array<{ toJS(o: object): unknown }>
+  )[0]!.toJS({
+    maxAliasCount: 100,
+  }) as { services: Record<string, Service> }
+
+describe('infra/compose.cluster.yaml', () => {
+  const base = load('infra/compose.yaml')
+  const doc = load('infra/compose.cluster.yaml')
+  /** A service's environment as compose computes it: the extended service's, then its own. */
+  const envOf = (service: Service): Record<string, string> => {
+    const inherited = service.extends ? (base.services[service.extends.service]?.environment ?? {}) : {}
+    return Object.fromEntries(
+      Object.entries({ ...inherited, ...service.environment }).map(([k, v]) => [k, String(v)]),
+    )
+  }
+
+  it('runs six cluster nodes, a one-shot init, and the apps of compose.yaml after it', () => {
+    const nodes = Object.keys(doc.services).filter((n) => /^redis-\d$/.test(n))
+    expect(nodes).toHaveLength(6)
+    expect(Object.keys(doc.services)).not.toContain('redis')
+    for (const name of nodes) {
+      const node = doc.services[name]!
+      expect(node.hostname).toBe(name)
+      const args = (node.command ?? []).join(' ')
+      expect(args).toContain('--cluster-enabled yes')
+      expect(args).toContain('--port 0 --tls-port 6379')
+      expect(args).toContain('--tls-cluster yes --tls-replication yes')
+      expect(args).toContain('--user default off')
+      expect(args).toContain(
+        '--user portcullis on >compose-test-password ~portcullis:* &portcullis:* +@all -@dangerous',
+      )
+      expect(node.entrypoint?.join(' ')).toContain('--cluster-announce-hostname')
+    }
+    const init = JSON.stringify(doc.services['redis-cluster-init'])
+    expect(init).toContain('--cluster create')
+    expect(init).toContain('--cluster-replicas 1')
+    for (const app of ['api', 'realtime-1', 'realtime-2'])
+      expect(doc.services[app]?.depends_on?.['redis-cluster-init']?.condition).toBe(
+        'service_completed_successfully',
+      )
+  })
+
+  it('gives the apps REDIS_CLUSTER_NODES over TLS, declared in their schema, passing the production check', () => {
+    for (const name of ['api', 'realtime-1', 'realtime-2']) {
+      const app = appOf(name)!
+      const env = envOf(doc.services[name]!)
+      expect(env.REDIS_CLUSTER_NODES?.split(',')).toEqual(
+        [1, 2, 3].map((n) => `rediss://portcullis:compose-test-password@redis-${n}:6379`),
+      )
+      expect(unknownVariables(app, env), name).toEqual([])
+      expect(productionFindings(app, env), name).toEqual({ fail: [], warn: [] })
+    }
+    // Live sockets survive a failover: the grace outlasts detection and election (cluster-node-timeout 3 s).
+    expect(Number(envOf(doc.services['realtime-1']!).STORE_GRACE_MS)).toBeGreaterThanOrEqual(2 * 3000)
+  })
+})
+
 describe('infra/k8s', () => {
   const files = readdirSync(`${root}infra/k8s`).filter((f) => f.endsWith('.yaml'))
   const docs = files.flatMap((f) => yamlDocs(`infra/k8s/${f}`))

@@ -1,6 +1,10 @@
 import { clientKey, hashSecret } from '@portcullis/sessions'
-import { hitFixedWindow, keys as keyLayout, type Keys, type RedisClient } from '@portcullis/sessions/redis'
-import { storeCall } from '../store-guard.ts'
+import {
+  hitFixedWindow,
+  keys as keyLayout,
+  type Keys,
+  type RedisConnection,
+} from '@portcullis/sessions/redis'
 
 /** The window of both failure counts, ms (docs/reference/http-api.md: 15 minutes). */
 export const LOGIN_WINDOW_MS = 15 * 60 * 1000
@@ -52,11 +56,11 @@ export interface LoginAttempt {
  * if (!attempt.allowed) throw new LoginThrottled(attempt.retryAfterS)
  */
 export class LoginThrottle {
-  readonly #redis: RedisClient
+  readonly #redis: RedisConnection
   readonly #options: Required<LoginThrottleOptions>
   readonly #layout: Keys
 
-  constructor(redis: RedisClient, options: LoginThrottleOptions) {
+  constructor(redis: RedisConnection, options: LoginThrottleOptions) {
     if (!(options.perClient >= 1) || !(options.perUsername >= 1))
       throw new RangeError('LoginThrottle: perClient and perUsername must be >= 1')
     this.#redis = redis
@@ -75,7 +79,7 @@ export class LoginThrottle {
   }
 
   async #hit(key: string, cost: number): Promise<{ count: number; resetMs: number }> {
-    return await storeCall(() => hitFixedWindow(this.#redis, key, { windowMs: this.#options.windowMs, cost }))
+    return await hitFixedWindow(this.#redis, key, { windowMs: this.#options.windowMs, cost })
   }
 
   /** Counts an attempt by `username` from `ip` before its password is checked; refuses past either count. */
@@ -90,18 +94,16 @@ export class LoginThrottle {
       return await refuse('username_ip', client.resetMs, [keys.client])
     const all = await this.#hit(keys.username, 1)
     if (all.count > this.#options.perUsername) {
-      const known = await storeCall(() => this.#redis.exists(keys.known))
-      if (known !== 1) return await refuse('username_global', all.resetMs, [keys.client, keys.username])
+      const known = await this.#redis.exists(keys.known)
+      if (!known) return await refuse('username_global', all.resetMs, [keys.client, keys.username])
     }
     return {
       allowed: true,
       succeeded: async () => {
         await Promise.all([
-          storeCall(() => this.#redis.del(keys.client)),
+          this.#redis.del(keys.client),
           this.#hit(keys.username, -1),
-          storeCall(() =>
-            this.#redis.set(keys.known, '1', { expiration: { type: 'PX', value: KNOWN_CLIENT_MS } }),
-          ),
+          this.#redis.set(keys.known, '1', { px: KNOWN_CLIENT_MS }),
         ])
       },
       cancel: async () => {

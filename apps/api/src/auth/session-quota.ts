@@ -3,12 +3,11 @@ import {
   keys,
   retryAfterSeconds,
   type Keys,
-  type RedisClient,
+  type RedisConnection,
 } from '@portcullis/sessions/redis'
 import type { FastifyRequest } from 'fastify'
 import { RateLimited, withRetryAfter } from '../errors.ts'
 import { apiEvent } from '../security-events.ts'
-import { storeCall } from '../store-guard.ts'
 
 /** What a session spends: ws-ticket mints and refreshes, each with its own budget. */
 export type QuotaKind = 'ticket' | 'refresh'
@@ -23,11 +22,11 @@ export const QUOTA_WINDOW_MS = 60_000
  * @example await app.sessionQuota.take(req, 'ticket', auth.claims.sid) // throws RateLimited past the budget
  */
 export class SessionQuota {
-  readonly #redis: RedisClient
+  readonly #redis: RedisConnection
   readonly #keys: Keys
   readonly #perMin: number
 
-  constructor(redis: RedisClient, prefix: string, perMin: number) {
+  constructor(redis: RedisConnection, prefix: string, perMin: number) {
     if (!(perMin >= 1)) throw new RangeError('SessionQuota: perMin must be >= 1')
     this.#redis = redis
     this.#keys = keys(prefix)
@@ -36,7 +35,7 @@ export class SessionQuota {
 
   async #hit(kind: QuotaKind, sid: string, cost: number): Promise<{ count: number; resetMs: number }> {
     const key = this.#keys.sessionQuota(kind, sid)
-    return await storeCall(() => hitFixedWindow(this.#redis, key, { windowMs: QUOTA_WINDOW_MS, cost }))
+    return await hitFixedWindow(this.#redis, key, { windowMs: QUOTA_WINDOW_MS, cost })
   }
 
   #refuse(req: FastifyRequest, kind: QuotaKind, sid: string, resetMs: number): never {

@@ -41,6 +41,11 @@ export class Supervisor {
   #unsubscribe: (() => Promise<void>) | null = null
   /** When the store was first seen unreachable in the current outage (ms), or null while it is healthy. */
   #downSince: number | null = null
+  /**
+   * Whether session events are known to flow (the store's `onLink`). A store that answers pings while its event
+   * link is down is still an outage: revocations published meanwhile would be missed.
+   */
+  #linkIsUp = false
   #closedForOutage = false
   #pinging = false
   #renewing = false
@@ -189,7 +194,7 @@ export class Supervisor {
         { err, userId },
         'could not read roles after a role change; re-checking once the store answers',
       )
-      this.#linkDown()
+      this.#downSince ??= Date.now()
       return
     }
     if (roles === null) {
@@ -234,10 +239,12 @@ export class Supervisor {
   }
 
   #linkDown(): void {
+    this.#linkIsUp = false
     this.#downSince ??= Date.now()
   }
 
   #linkUp(): void {
+    this.#linkIsUp = true
     // Events may have been missed while the link was down: re-check every live session.
     void this.#revalidate()
   }
@@ -248,13 +255,14 @@ export class Supervisor {
     try {
       await this.#o.store.ping()
       if (this.#unsubscribe === null && this.#timers.length > 0) await this.#subscribe()
-      if (this.#downSince !== null && this.#unsubscribe !== null) {
+      if (this.#downSince !== null && this.#unsubscribe !== null && this.#linkIsUp) {
         this.#downSince = null
         this.#closedForOutage = false
         await this.#revalidate()
       }
     } catch {
-      this.#linkDown()
+      // The store does not answer: the outage clock runs (the event link reports itself).
+      this.#downSince ??= Date.now()
     } finally {
       this.#pinging = false
     }
@@ -292,7 +300,8 @@ export class Supervisor {
       }
       rtEvent(log, 'session.revalidated', { revoked, sessions: hub.bySession.size })
     } catch (err) {
-      this.#linkDown()
+      // Not a link failure: the outage clock runs again, and the next successful check re-validates.
+      this.#downSince ??= Date.now()
       log.warn({ err }, 're-validation failed; the store is unreachable again')
     }
   }

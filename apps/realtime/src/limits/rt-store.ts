@@ -1,33 +1,14 @@
-import { withDeadline } from '@portcullis/sessions'
-import { keys as keyLayout, type Keys, type RedisClient } from '@portcullis/sessions/redis'
-import { Lane } from './lane.ts'
 import {
-  ACQUIRE_CONNECTION,
-  GATE_CONNECT,
-  CHARGE_MESSAGES,
-  RECORD_AUTH_FAILURE,
-  RENEW_CONNECTIONS,
-} from './scripts.ts'
+  hitFixedWindow,
+  keys as keyLayout,
+  type Keys,
+  type RedisConnection,
+} from '@portcullis/sessions/redis'
+import { Lane } from './lane.ts'
+import { ACQUIRE_CONNECTION, CHARGE_MESSAGES, RENEW_CONNECTIONS } from './scripts.ts'
 
-/** The Redis commands the realtime limits need: kept narrow so tests and other clients can stand in. */
-export interface RtRedis {
-  eval(script: string, keys: string[], args: Array<string | number>): Promise<unknown>
-  exists(key: string): Promise<number>
-  zRem(key: string, members: string[]): Promise<number>
-}
-
-/**
- * Adapts a node-redis client (from `createRedisClient`: fails fast while disconnected). Every call is also bounded
- * by `deadlineMs`, because node-redis does not time out the wait for a reply: a stalled Redis answers 503 too.
- */
-export function nodeRedisAdapter(client: RedisClient, deadlineMs = 1000): RtRedis {
-  return {
-    eval: (script, keys, args) =>
-      withDeadline(client.eval(script, { keys, arguments: args.map(String) }), deadlineMs),
-    exists: (key) => withDeadline(client.exists(key), deadlineMs),
-    zRem: (key, members) => withDeadline(client.zRem(key, members), deadlineMs),
-  }
-}
+/** The Redis commands the realtime limits need (of THE `RedisConnection`: one node or a cluster). */
+export type RtRedis = Pick<RedisConnection, 'run' | 'zRem'>
 
 const pair = (reply: unknown): [number, number] => {
   const [a, b] = reply as [unknown, unknown]
@@ -36,8 +17,8 @@ const pair = (reply: unknown): [number, number] => {
 
 /**
  * Shared (all-instance) limit state on Redis: connect rate, failed-auth counting and IP blocks, the per-user
- * connection cap, and the per-user message budget. Every method rejects when Redis is unreachable: callers
- * fail closed (503 before the upgrade).
+ * connection cap, and the per-user message budget. Every method rejects with `StoreUnavailableError` when Redis
+ * cannot serve it: callers fail closed (503 before the upgrade).
  */
 export class RtStore {
   readonly keys: Keys
@@ -60,30 +41,31 @@ export class RtStore {
   }
 
   /**
-   * The per-IP gate of an upgrade in one script: how long the IP stays blocked (0 when it is not) and, when it is
-   * not blocked, its connect count in the current window of `windowMs` and that window's remaining ms.
+   * The per-IP gate of an upgrade, one round trip (the fixed-window counter with the IP's block flag): how long the
+   * IP stays blocked (0 when it is not) and, when it is not blocked, its connect count in the current window of
+   * `windowMs` and that window's remaining ms (a blocked IP is not counted).
    */
   async gateConnect(
     ip: string,
     windowMs: number,
   ): Promise<{ blockedMs: number; current: number; ttl: number }> {
-    const [b, current, ttl] = (await this.#redis.eval(
-      GATE_CONNECT,
-      [this.keys.ipBlock(ip), this.keys.connectRate(ip)],
-      [windowMs],
-    )) as [number, number, number]
-    const blockedMs = b > 0 ? Number(b) : Number(b) === -1 ? 1000 : 0
-    return { blockedMs, current: Number(current), ttl: Number(ttl) }
+    const hit = await hitFixedWindow(this.#redis, this.keys.connectRate(ip), {
+      windowMs,
+      block: { key: this.keys.ipBlock(ip) },
+    })
+    return { blockedMs: hit.blockedMs, current: hit.count, ttl: hit.resetMs }
   }
 
-  /** Counts one failed authentication; true when this failure crossed the threshold and blocked the IP. */
+  /**
+   * Counts one failed authentication in a one-minute fixed window; the `perMinute`-th blocks the IP for `blockS`
+   * (and the count starts over). True when this failure blocked the IP.
+   */
   async recordAuthFailure(ip: string, perMinute: number, blockS: number): Promise<boolean> {
-    const blocked = await this.#redis.eval(
-      RECORD_AUTH_FAILURE,
-      [this.keys.authFailures(ip), this.keys.ipBlock(ip)],
-      [60_000, perMinute, blockS * 1000],
-    )
-    return Number(blocked) === 1
+    const hit = await hitFixedWindow(this.#redis, this.keys.authFailures(ip), {
+      windowMs: 60_000,
+      block: { key: this.keys.ipBlock(ip), at: perMinute, ms: blockS * 1000 },
+    })
+    return hit.blockedNow
   }
 
   /** Takes one of the user's `max` connection slots for `leaseMs` (renewed by `renewConnections`). */
@@ -94,7 +76,7 @@ export class RtStore {
     leaseMs: number,
   ): Promise<boolean> {
     const now = Date.now()
-    const ok = await this.#redis.eval(
+    const ok = await this.#redis.run(
       ACQUIRE_CONNECTION,
       [this.keys.userConnections(userId)],
       [now, now + leaseMs, max, connectionId],
@@ -141,7 +123,7 @@ export class RtStore {
   async renewConnections(userId: string, connectionIds: string[], leaseMs: number): Promise<void> {
     if (connectionIds.length === 0) return
     await this.#lane.run(() =>
-      this.#redis.eval(
+      this.#redis.run(
         RENEW_CONNECTIONS,
         [this.keys.userConnections(userId)],
         [Date.now() + leaseMs, ...connectionIds],
@@ -157,7 +139,7 @@ export class RtStore {
     spent: number,
   ): Promise<{ tokens: number; at: number }> {
     const [milli, at] = pair(
-      await this.#redis.eval(
+      await this.#redis.run(
         CHARGE_MESSAGES,
         [this.keys.userMessageBucket(userId)],
         [Date.now(), ratePerS, burst, spent],

@@ -26,7 +26,7 @@ export default async function wsRoute(
       traceUpgrade,
       fastify.checkHandshake,
       async function draining(request) {
-        if (hub.draining) throw refuse(request, new RtErrors.STORE_UNAVAILABLE(), 'shutting_down')
+        if (hub.draining) throw refuse(request, new RtErrors.SHUTTING_DOWN(), 'shutting_down')
       },
       fastify.checkIpGate,
     ],

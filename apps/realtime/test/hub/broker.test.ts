@@ -1,6 +1,6 @@
 import { describe, expect, inject, onTestFinished, test } from 'vitest'
 import { uniquePrefix, waitFor } from '@portcullis/testkit'
-import { createRedisClient, keys } from '@portcullis/sessions/redis'
+import { connectRedis, keys, whenReady } from '@portcullis/sessions/redis'
 import type { Broker, Deliver } from '../../src/hub/broker.ts'
 import { MemoryBus } from '../../src/hub/memory-broker.ts'
 import { RedisBroker } from '../../src/hub/redis-broker.ts'
@@ -16,14 +16,15 @@ const memory: Pair = async (a, b) => {
 const redis: Pair = async (a, b) => {
   const prefix = uniquePrefix('broker')
   const one = async (deliver: Deliver): Promise<Broker> => {
-    const client = createRedisClient(inject('redisUrl'))
-    const subscriber = client.duplicate()
-    await Promise.all([client.connect(), subscriber.connect()])
-    onTestFinished(async () => {
-      await subscriber.close()
-      await client.close()
+    const conn = connectRedis({ url: inject('redisUrl') })
+    onTestFinished(() => conn.close())
+    await whenReady(conn, 5000)
+    return new RedisBroker({
+      redis: conn,
+      subscriber: conn.subscriber(),
+      redisName: keys(prefix).fanout,
+      deliver,
     })
-    return new RedisBroker({ client, subscriber, redisName: keys(prefix).fanout, deliver })
   }
   return [await one(a), await one(b)]
 }
@@ -52,5 +53,24 @@ describe.each([
     await new Promise((r) => setTimeout(r, 100))
     expect(got.b).toEqual(['public:x one', 'public:x two'])
     expect(got.a).toEqual([]) // a never joined
+  })
+
+  test('a channel joined again while its last leave is still in flight keeps delivering', async () => {
+    const got: string[] = []
+    const [a, b] = await pair(
+      () => {},
+      (channel, frame) => got.push(`${channel} ${String(frame)}`),
+    )
+    for (let round = 0; round < 3; round++) {
+      await b.join('public:r')
+      // The last local subscriber goes and a new one comes at once (a client reconnecting to the same instance):
+      // the leave's unsubscribe is still on the wire when the join subscribes again.
+      b.leave('public:r')
+      await b.join('public:r')
+      await a.publish('public:r', `round ${round}`)
+      await waitFor(() => got.length === round + 1, `delivery of round ${round}`)
+      b.leave('public:r')
+    }
+    expect(got).toEqual(['public:r round 0', 'public:r round 1', 'public:r round 2'])
   })
 })

@@ -1,6 +1,6 @@
-import { describe, expect, test, onTestFinished } from 'vitest'
+import { describe, expect, inject, test, onTestFinished } from 'vitest'
 import { startRedisServer, waitFor } from '@portcullis/testkit'
-import { createRedisClient, keys } from '@portcullis/sessions/redis'
+import { connectRedis, createRedisClient, keys, RedisSessionStore } from '@portcullis/sessions/redis'
 import { bearer, connect, refused, shared, startApp } from '../helper.ts'
 
 describe('session store unreachable: fail closed', () => {
@@ -67,5 +67,45 @@ describe('session store unreachable: fail closed', () => {
     await waitFor(() => t.logs.events('session.revalidated').length > 0, 'revalidation logged')
     keptClient.send({ type: 'ping', id: 'still' })
     await keptClient.next({ type: 'pong', id: 'still' })
+  })
+})
+
+/** A Redis store whose event link the test can report down and up, while Redis itself answers every ping. */
+class LinkStore extends RedisSessionStore {
+  #onLink: ((up: boolean) => void) | undefined
+
+  constructor(prefix: string) {
+    super({ redis: connectRedis({ url: inject('redisUrl') }), prefix, ownsRedis: true })
+  }
+
+  override async subscribe(
+    handler: Parameters<RedisSessionStore['subscribe']>[0],
+    onLink?: (up: boolean) => void,
+  ): Promise<() => Promise<void>> {
+    this.#onLink = onLink
+    return await super.subscribe(handler, onLink)
+  }
+
+  link(up: boolean): void {
+    this.#onLink?.(up)
+  }
+}
+
+describe('event link down while Redis answers pings', () => {
+  test('past STORE_GRACE_MS live sockets close 1013 (events may be missed); back within it nothing closes', async () => {
+    const s = shared()
+    const store = new LinkStore(s.prefix)
+    onTestFinished(() => store.close())
+    const t = await startApp({ STORE_GRACE_MS: 600 }, { shared: s, deps: { store } })
+    const brief = await connect(t.url, { headers: bearer((await t.login()).token) })
+    store.link(false)
+    await new Promise((r) => setTimeout(r, 200))
+    store.link(true)
+    await new Promise((r) => setTimeout(r, 1200))
+    brief.send({ type: 'ping', id: 'still' })
+    await brief.next({ type: 'pong', id: 'still' })
+    store.link(false)
+    expect(await brief.closed).toEqual({ code: 1013, reason: 'try_again_later' })
+    expect(t.logs.events('store.unreachable')).toHaveLength(1)
   })
 })

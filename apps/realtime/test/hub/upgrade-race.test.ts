@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { createRedisClient, keys, RedisSessionStore } from '@portcullis/sessions/redis'
+import { connectRedis, keys, RedisSessionStore } from '@portcullis/sessions/redis'
 import type { SessionRecord } from '@portcullis/sessions'
 import { inject, onTestFinished } from 'vitest'
 import { userRolesChanged } from '@portcullis/sessions'
@@ -16,9 +16,7 @@ class GatedStore extends RedisSessionStore {
   #read!: () => void
 
   constructor(prefix: string) {
-    const client = createRedisClient(inject('redisUrl'))
-    void client.connect()
-    super({ client, prefix, ownsClient: true })
+    super({ redis: connectRedis({ url: inject('redisUrl') }), prefix, ownsRedis: true })
     this.reading = new Promise((resolve) => (this.#read = resolve))
   }
 

@@ -1,7 +1,7 @@
 import { expect, inject, onTestFinished, test } from 'vitest'
 import { uniquePrefix } from '@portcullis/testkit'
-import { createRedisClient } from '@portcullis/sessions/redis'
-import { nodeRedisAdapter, RtStore } from '../../src/limits/rt-store.ts'
+import { createRedisClient, redisConnection } from '@portcullis/sessions/redis'
+import { RtStore } from '../../src/limits/rt-store.ts'
 
 // Regression (bench, 10 000 connections): lease renewal sent one EVAL per user at once and mass close one ZREM
 // each; both bursts passed node-redis's queue bound ("The queue is full") and an upgrade arriving then got a 503.
@@ -9,7 +9,7 @@ test('bursts of renewals and releases never fill the command queue nor refuse a 
   const client = createRedisClient(inject('redisUrl'), { maxQueuedCommands: 100 })
   await client.connect()
   onTestFinished(() => client.close())
-  const store = new RtStore(nodeRedisAdapter(client), uniquePrefix(), 16)
+  const store = new RtStore(redisConnection(client), uniquePrefix(), 16)
   const users = Array.from({ length: 600 }, (_, i) => `u${i}`)
   for (let i = 0; i < users.length; i += 50) {
     const slice = users.slice(i, i + 50)
@@ -34,7 +34,7 @@ test('releases of one user in the same turn are coalesced and all settle', async
   const client = createRedisClient(inject('redisUrl'))
   await client.connect()
   onTestFinished(() => client.close())
-  const store = new RtStore(nodeRedisAdapter(client), uniquePrefix())
+  const store = new RtStore(redisConnection(client), uniquePrefix())
   for (const id of ['a', 'b', 'c']) expect(await store.acquireConnection('u', id, 5, 60_000)).toBe(true)
   await Promise.all(['a', 'b'].map((id) => store.releaseConnection('u', id)))
   expect(await client.zRange(store.keys.userConnections('u'), 0, -1)).toEqual(['c'])

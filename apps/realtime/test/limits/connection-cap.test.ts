@@ -1,8 +1,8 @@
 import { connect as tcpConnect } from 'node:net'
 import { expect, onTestFinished, test } from 'vitest'
 import { waitFor } from '@portcullis/testkit'
-import { createRedisClient } from '@portcullis/sessions/redis'
-import { nodeRedisAdapter, RtStore } from '../../src/limits/rt-store.ts'
+import { createRedisClient, redisConnection } from '@portcullis/sessions/redis'
+import { RtStore } from '../../src/limits/rt-store.ts'
 import { bearer, connect, refused, shared, startApp } from '../helper.ts'
 
 test('the per-user cap holds across instances, and a dead instance’s slot frees itself when its lease expires', async () => {
@@ -15,7 +15,7 @@ test('the per-user cap holds across instances, and a dead instance’s slot free
   const client = createRedisClient(a.config.REDIS_URL)
   await client.connect()
   onTestFinished(() => client.close())
-  const ghost = new RtStore(nodeRedisAdapter(client), s.prefix)
+  const ghost = new RtStore(redisConnection(client), s.prefix)
   expect(await ghost.acquireConnection(login.userId, 'ghost', 2, 1000)).toBe(true)
   expect((await refused(b.url, { headers: bearer(login.token) })).status).toBe(429)
   await new Promise((r) => setTimeout(r, 1100))
@@ -38,7 +38,7 @@ test('a client that vanishes before the 101 does not keep its slot', async () =>
   const client = createRedisClient(t.config.REDIS_URL)
   await client.connect()
   onTestFinished(() => client.close())
-  const slots = new RtStore(nodeRedisAdapter(client), s.prefix).keys.userConnections(login.userId)
+  const slots = new RtStore(redisConnection(client), s.prefix).keys.userConnections(login.userId)
   const port = new URL(t.url).port
   for (let i = 0; i < 3; i++) {
     const socket = tcpConnect({ host: '127.0.0.1', port: Number(port) })

@@ -86,10 +86,10 @@ export async function poolClose(job: PoolCloseJob): Promise<PoolCloseResult> {
  * (as the api does on logout or admin revocation) and times until the socket closes. Paced so "idle" means idle.
  */
 export async function revoke(job: RevokeJob): Promise<RevokeResult> {
-  const { createRedisClient, RedisSessionStore } = await import('@portcullis/sessions/redis')
-  const client = createRedisClient(job.redisUrl, { name: 'bench-revoker' })
-  await client.connect()
-  const store = new RedisSessionStore({ client, prefix: job.prefix, ownsClient: true })
+  const { connectRedis, RedisSessionStore, whenReady } = await import('@portcullis/sessions/redis')
+  const redis = connectRedis(job.redis, { name: 'bench-revoker' })
+  await whenReady(redis, 10_000)
+  const store = new RedisSessionStore({ redis, prefix: job.prefix, ownsRedis: true })
   let background: { stop: () => Promise<number> } | undefined
   if (job.background) background = await startBackground(job.background)
 

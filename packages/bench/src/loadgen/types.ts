@@ -71,7 +71,8 @@ export interface PoolCloseJob {
 export interface RevokeJob {
   cmd: 'revoke'
   pool: string
-  redisUrl: string
+  /** The store's Redis (`redisTarget` shape: one node or a cluster). */
+  redis: { url: string } | { clusterNodes: string[] }
   prefix: string
   paceMs: number
   timeoutMs: number

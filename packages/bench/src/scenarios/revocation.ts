@@ -33,7 +33,8 @@ export async function runRevocationScenario(ctx: Context): Promise<void> {
     const result = await command<RevokeResult>(ctx, {
       cmd: 'revoke',
       pool: 'revoke',
-      redisUrl: ctx.env.redisUrl,
+      redis:
+        'clusterNodes' in ctx.env.redis ? { clusterNodes: [...ctx.env.redis.clusterNodes] } : ctx.env.redis,
       prefix: ctx.env.prefix,
       paceMs: ctx.options.revokePaceMs,
       timeoutMs: 2000,

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildApp, loadApiConfig } from '@portcullis/api'
 import { MemorySessionStore } from '@portcullis/sessions/memory'
-import { createRedisClient } from '@portcullis/sessions/redis'
+import { createRedisClient, redisConnection } from '@portcullis/sessions/redis'
 import { stringify } from 'yaml'
 import type { GeneratedFile } from './files.ts'
 import { banner } from './markdown.ts'
@@ -20,7 +20,7 @@ export async function openApiDocument(): Promise<Record<string, unknown>> {
     const config = loadApiConfig({ NODE_ENV: 'development', LOG_LEVEL: 'silent', DEV_KEYS_DIR: keysDir })
     const app = await buildApp(config, {
       store: new MemorySessionStore(),
-      redis: createRedisClient(config.REDIS_URL),
+      redis: redisConnection(createRedisClient(config.REDIS_URL)),
     })
     try {
       await app.ready()

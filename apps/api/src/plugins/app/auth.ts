@@ -29,7 +29,7 @@ declare module 'fastify' {
 /**
  * Bearer authentication with `@fastify/jwt` (registered here, with the one verifier of `@portcullis/tokens`):
  * `authenticate` runs `request.jwtVerify()` — the token rules, then `trusted`, which reads the session in the store
- * (revoked or another user's → 401; an unreachable store → `StoreUnavailable`, 503) and sets `request.auth`.
+ * (revoked or another user's → 401; an unreachable store → `StoreUnavailableError`, 503) and sets `request.auth`.
  * Every refusal is the same public 401 `unauthorized`; the log says why (`auth.token.rejected`).
  */
 async function authPlugin(app: FastifyInstance): Promise<void> {

@@ -1,15 +1,13 @@
-import { hitFixedWindow, keys, type RedisClient } from '@portcullis/sessions/redis'
+import { hitFixedWindow, keys, type RedisConnection } from '@portcullis/sessions/redis'
 import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
 import type { RouteOptions } from 'fastify'
-import { StoreUnavailable } from '../../errors.ts'
-import { REDIS_CALL_TIMEOUT_MS } from '../../store-guard.ts'
 
 /**
  * A `@fastify/rate-limit` store over the node-redis client (its built-in Redis store speaks ioredis), so per-IP
  * limits hold across api instances: the workspace's one fixed-window counter (`hitFixedWindow`). An unreachable
- * Redis fails closed (503), never open.
+ * Redis fails closed (`StoreUnavailableError`: 503), never open.
  */
-export function redisRateLimitStore(redis: RedisClient, prefix: string): FastifyRateLimitStoreCtor {
+export function redisRateLimitStore(redis: RedisConnection, prefix: string): FastifyRateLimitStoreCtor {
   class RedisRateLimitStore implements FastifyRateLimitStore {
     readonly #key: string
 
@@ -22,9 +20,9 @@ export function redisRateLimitStore(redis: RedisClient, prefix: string): Fastify
       callback: (error: Error | null, result?: { current: number; ttl: number }) => void,
       timeWindow: number,
     ): void {
-      hitFixedWindow(redis, this.#key + key, { windowMs: timeWindow, timeoutMs: REDIS_CALL_TIMEOUT_MS }).then(
+      hitFixedWindow(redis, this.#key + key, { windowMs: timeWindow }).then(
         ({ count, resetMs }) => callback(null, { current: count, ttl: resetMs }),
-        (err: unknown) => callback(new StoreUnavailable({ cause: err })),
+        (err: unknown) => callback(err as Error),
       )
     }
 

@@ -1,5 +1,6 @@
 // docs/reference/http-api.md: tickets and refreshes beyond TICKET_RATE_PER_MIN per session answer 429 (+Retry-After), shared by
 // every api instance through Redis.
+import { keys } from '@portcullis/sessions/redis'
 import { hashSecret } from '@portcullis/sessions'
 import { describe, expect, it } from 'vitest'
 import { bearer, buildTestApp, loginAs, rawRedis } from '../../helper.ts'
@@ -62,7 +63,7 @@ describe('per-session quotas (TICKET_RATE_PER_MIN)', () => {
     expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(60)
     expect(logs.lines().some((l) => l.event === 'auth.quota.exceeded' && l.reason === 'refresh')).toBe(true)
     // the refused token is still the live one: the client retries after Retry-After, nothing is lost
-    const session = `${config.REDIS_KEY_PREFIX}session:{s:${pair.sessionId}}`
+    const session = keys(config.REDIS_KEY_PREFIX).session(pair.sessionId)
     expect(await raw.hGet(session, 'rt')).toBe(hashSecret(pair.refreshToken))
     // tickets have their own budget
     expect((await app.inject(ticket(pair.accessToken))).statusCode).toBe(200)

@@ -1,5 +1,6 @@
 // docs/reference/configuration.md: SESSION_MAX_AGE_S is an absolute session lifetime. Refresh past it is 401 `session_expired`; no
 // refresh moves the session's expiry past `endsAt`; no access token carries an `exp` past it.
+import { keys } from '@portcullis/sessions/redis'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { hashSecret, SPENT_REFRESH_KEPT } from '@portcullis/sessions'
 import { describe, expect, it } from 'vitest'
@@ -23,7 +24,7 @@ describe('sessions end at SESSION_MAX_AGE_S', () => {
     )
     const raw = await rawRedis()
     let pair: Pair = await loginAs(app, 'alice')
-    const key = `${config.REDIS_KEY_PREFIX}session:{s:${pair.sessionId}}`
+    const key = keys(config.REDIS_KEY_PREFIX).session(pair.sessionId)
     const endsAt = t0 + 3_600_000
     expect(await raw.hmGet(key, ['endsAt', 'expiresAt'])).toEqual([String(endsAt), String(t0 + 1_800_000)])
 
@@ -95,7 +96,7 @@ describe('sessions end at SESSION_MAX_AGE_S', () => {
     const { app, config } = await buildTestApp({ TICKET_RATE_PER_MIN: '1000' })
     const raw = await rawRedis()
     const first = await loginAs(app, 'alice')
-    const key = `${config.REDIS_KEY_PREFIX}session:{s:${first.sessionId}}`
+    const key = keys(config.REDIS_KEY_PREFIX).session(first.sessionId)
     const tokens = [first.refreshToken]
     for (let i = 0; i < SPENT_REFRESH_KEPT + 8; i++) {
       const res = await app.inject(refresh(tokens.at(-1)!))

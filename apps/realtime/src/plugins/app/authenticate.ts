@@ -51,17 +51,6 @@ export interface AuthenticateOptions {
   allowQueryToken: boolean
 }
 
-class StoreDown extends Error {}
-
-/** Awaits a session-store call; an unreachable store becomes `StoreDown` (→ 503, never admit). */
-async function fromStore<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call()
-  } catch (err) {
-    throw new StoreDown('session store unreachable', { cause: err })
-  }
-}
-
 /** The refusal of a token failure, by its wire code (`wireError`: the one mapping). */
 function refusalOf(failure: TokenFailure): FastifyError {
   switch (wireError(failure).error) {
@@ -107,7 +96,7 @@ async function authenticatePlugin(fastify: FastifyInstance, options: Authenticat
 
   /** A ticket's grant, checked: its Origin binding, its token's expiry and key. */
   async function redeemTicket(request: FastifyRequest, ticket: string): Promise<TicketGrant> {
-    const grant = await fromStore(() => store.consumeTicket(ticket))
+    const grant = await store.consumeTicket(ticket)
     if (!grant) return await unauthorized(request, new RtErrors.TICKET_INVALID(), 'ticket_unknown_or_spent')
     // The ticket request's trace continues into this upgrade's span (docs/reference/protocol.md).
     upgradeOf(request).continueTrace(grant.traceparent)
@@ -171,9 +160,7 @@ async function authenticatePlugin(fastify: FastifyInstance, options: Authenticat
     request.upgradeWatch = upgrades.start(sid, userId)
     // Both lookups in one round trip (node-redis pipelines concurrent commands; the keys may sit in different
     // Cluster slots, so this is a pipeline rather than one script: decision 0702).
-    const [session, roles] = await fromStore(() =>
-      Promise.all([store.getSession(sid), store.getRoles(userId)]),
-    )
+    const [session, roles] = await Promise.all([store.getSession(sid), store.getRoles(userId)])
     if (!session || session.userId !== userId)
       return await unauthorized(request, new RtErrors.SESSION_REVOKED(), 'session_revoked')
     if (!roles) return await unauthorized(request, new RtErrors.SESSION_REVOKED(), 'unknown_user')
@@ -190,14 +177,9 @@ async function authenticatePlugin(fastify: FastifyInstance, options: Authenticat
     }
   }
 
+  // An unreachable store rejects with StoreUnavailableError: the error handler refuses 503 (never admit).
   fastify.decorate('authenticateUpgrade', async function authenticateUpgrade(request: FastifyRequest) {
-    try {
-      request.principal = await principalFor(request)
-    } catch (err) {
-      if (err instanceof StoreDown)
-        throw refuse(request, new RtErrors.STORE_UNAVAILABLE({ cause: err.cause }), 'store_unavailable')
-      throw err
-    }
+    request.principal = await principalFor(request)
   })
 }
 

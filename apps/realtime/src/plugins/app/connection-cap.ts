@@ -56,12 +56,8 @@ async function connectionCapPlugin(fastify: FastifyInstance, options: Connection
     if (!principal) throw new Error('reserveConnection runs after authenticate')
     const connectionId = randomBytes(12).toString('base64url')
     const lease = connectionLease(principal.sid, connectionId)
-    let ok: boolean
-    try {
-      ok = await store.acquireConnection(principal.userId, lease, maxPerUser, leaseMs)
-    } catch (err) {
-      throw refuse(request, new RtErrors.STORE_UNAVAILABLE({ cause: err }), 'store_unavailable')
-    }
+    // An unreachable store rejects with StoreUnavailableError: the error handler refuses 503 (fail closed).
+    const ok = await store.acquireConnection(principal.userId, lease, maxPerUser, leaseMs)
     if (!ok) {
       void reply.header('retry-after', RETRY_AFTER_S)
       throw refuse(request, new RtErrors.USER_CONNECTIONS(), 'user_connection_limit')

@@ -11,9 +11,18 @@ async function errorHandlerPlugin(fastify: FastifyInstance): Promise<void> {
   fastify.setErrorHandler(function handleError(err: FastifyError, request, reply) {
     const status = typeof err.statusCode === 'number' && err.statusCode >= 400 ? err.statusCode : 500
     const known = err.code ? PUBLIC_CODES[err.code] : undefined
-    // A refusal raised outside our hooks (e.g. the rate-limit store failing) still gets its security event.
-    if (request.ws && !request.refusalRecorded) refuse(request, err, known ?? 'internal_error')
-    if (status >= 500) request.log.error({ err }, 'request failed')
+    // A refusal raised outside `refuse()` (an unreachable store anywhere in the upgrade's hooks: the one place it
+    // becomes a 503) still gets its security event.
+    if (request.ws && !request.refusalRecorded)
+      refuse(
+        request,
+        err,
+        err.code === 'STORE_ERR_UNAVAILABLE' ? 'store_unavailable' : (known ?? 'internal_error'),
+      )
+    // An expected 503 (store or keys unreachable, instance full, shutting down) is an operational condition, logged
+    // as its security event above and here at warn; only an unexpected 5xx is an error (a bug).
+    if (status >= 500 && !known) request.log.error({ err }, 'request failed')
+    else if (status >= 500) request.log.warn({ err }, 'request refused: service unavailable')
     else if (!known) request.log.info({ err }, 'request refused')
     if (status === 503) void reply.header('retry-after', RETRY_AFTER_UNAVAILABLE_S)
     const error = known ?? (status >= 500 ? 'internal_error' : status === 404 ? 'not_found' : 'bad_request')

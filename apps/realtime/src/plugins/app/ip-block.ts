@@ -40,12 +40,8 @@ async function ipBlockPlugin(fastify: FastifyInstance, options: IpBlockOptions):
     throw new Error('ip-block: failuresPerMin, blockS and connectPerMin must be >= 1')
 
   fastify.decorate('checkIpGate', async function checkIpGate(request: FastifyRequest, reply) {
-    let gate: { blockedMs: number; current: number; ttl: number }
-    try {
-      gate = await store.gateConnect(clientKey(request.ip), CONNECT_WINDOW_MS)
-    } catch (err) {
-      throw refuse(request, new RtErrors.STORE_UNAVAILABLE({ cause: err }), 'store_unavailable')
-    }
+    // An unreachable store rejects with StoreUnavailableError: the error handler refuses 503 (fail closed).
+    const gate = await store.gateConnect(clientKey(request.ip), CONNECT_WINDOW_MS)
     if (gate.blockedMs > 0) {
       void reply.header('retry-after', Math.ceil(gate.blockedMs / 1000))
       throw refuse(request, new RtErrors.IP_BLOCKED(), 'ip_blocked')

@@ -7,7 +7,7 @@ import type { RealtimeConfig } from '../../config.ts'
 import { Hub } from '../../hub/hub.ts'
 import { RedisBroker } from '../../hub/redis-broker.ts'
 import { Supervisor } from '../../hub/supervisor.ts'
-import { nodeRedisAdapter, RtStore } from '../../limits/rt-store.ts'
+import { RtStore } from '../../limits/rt-store.ts'
 import { logStoreTimeouts } from '../../store-timeouts.ts'
 import { logKeyLifecycle } from '../../keys-log.ts'
 
@@ -59,9 +59,9 @@ async function nodePlugin(fastify: FastifyInstance, options: NodeOptions): Promi
   const { config, connectionLeaseMs, expLeewayMs } = options
   if (!config || !(connectionLeaseMs >= 1000) || !(expLeewayMs >= 0))
     throw new Error('node: config, connectionLeaseMs and expLeewayMs are required')
-  const { client, subscriber } = fastify.redisConnections
-  const store = options.store ?? new RedisSessionStore({ client, prefix: config.REDIS_KEY_PREFIX })
-  const rtStore = new RtStore(nodeRedisAdapter(client), config.REDIS_KEY_PREFIX)
+  const { redis, subscriber } = fastify.redisConnections
+  const store = options.store ?? new RedisSessionStore({ redis, prefix: config.REDIS_KEY_PREFIX })
+  const rtStore = new RtStore(redis, config.REDIS_KEY_PREFIX)
   const keys = createJwksSource({
     url: config.JWKS_URL,
     refreshMs: config.JWKS_REFRESH_S * 1000,
@@ -83,7 +83,7 @@ async function nodePlugin(fastify: FastifyInstance, options: NodeOptions): Promi
       expLeewayMs,
       expiryWarningMs: config.EXPIRY_WARNING_S * 1000,
     },
-    broker: (deliver) => new RedisBroker({ client, subscriber, redisName: rtStore.keys.fanout, deliver }),
+    broker: (deliver) => new RedisBroker({ redis, subscriber, redisName: rtStore.keys.fanout, deliver }),
     release: (userId, lease) => fastify.releaseConnection(userId, lease),
     log: fastify.log,
   })

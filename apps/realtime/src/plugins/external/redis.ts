@@ -1,57 +1,51 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import { createRedisClient, watchStoreConnection, type RedisClient } from '@portcullis/sessions/redis'
+import {
+  connectRedis,
+  redisAddress,
+  watchStoreConnection,
+  whenReady,
+  type RedisConnection,
+  type RedisSubscriber,
+  type RedisTarget,
+} from '@portcullis/sessions/redis'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** This instance's Redis connections: commands, and the subscriber that carries channel fan-out (named apart from
-     * the api's `redis` decorator: both apps are typechecked together in cross-app tests). */
-    redisConnections: { client: RedisClient; subscriber: RedisClient }
+    /**
+     * This instance's Redis (one node or a cluster): commands, and the sharded subscriber that carries channel
+     * fan-out (named apart from the api's `redis` decorator: both apps are typechecked together in cross-app tests).
+     */
+    redisConnections: { redis: RedisConnection; subscriber: RedisSubscriber }
   }
 }
 
 export interface RedisPluginOptions {
-  url: string
+  /** `redisTarget(config)`: `REDIS_CLUSTER_NODES` when set, else `REDIS_URL`. */
+  target: RedisTarget
   /** How long start-up waits for the first connection before going on (then 503 until Redis answers), ms. */
   connectWaitMs?: number
 }
 
-/** Resolves once `client` connected or `ms` passed; the client keeps reconnecting in the background either way. */
-async function connectOrWait(client: RedisClient, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined
-  await Promise.race([
-    client.connect().then(
-      () => {},
-      () => {},
-    ),
-    new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
-  ])
-  clearTimeout(timer)
-}
-
 /**
- * node-redis clients that fail fast while disconnected (see `createRedisClient`), with an `error` listener each so
- * an outage never crashes the process. The app starts whether or not Redis answers: upgrades get 503 meanwhile.
+ * THE Redis connection of the instance (`connectRedis`: fails fast, `StoreUnavailableError` on every failure, never
+ * crashes on an outage) and one sharded subscriber for channel fan-out. The app starts whether or not Redis answers:
+ * upgrades get 503 meanwhile.
  */
 async function redisPlugin(fastify: FastifyInstance, options: RedisPluginOptions): Promise<void> {
-  if (!options.url) throw new Error('redis: url is required')
-  const client = createRedisClient(options.url, {
+  if (!options.target) throw new Error('redis: target is required')
+  const redis = connectRedis(options.target, {
     name: 'portcullis-realtime',
     onError: (err) => fastify.log.debug({ err }, 'redis client error'),
   })
-  const subscriber = client.duplicate()
-  subscriber.on('error', (err: Error) => fastify.log.debug({ err }, 'redis subscriber error'))
+  const subscriber = redis.subscriber()
   // One log line when the store is unreachable at boot (and when it comes back), not one per retry.
-  const watch = watchStoreConnection(client, fastify.log, options.url)
-  const waitMs = options.connectWaitMs ?? 2000
-  await Promise.all([connectOrWait(client, waitMs), connectOrWait(subscriber, waitMs)])
+  const watch = watchStoreConnection(redis.events, fastify.log, redisAddress(options.target))
+  await whenReady(redis, options.connectWaitMs ?? 2000)
   watch.startupDone()
-  fastify.decorate('redisConnections', { client, subscriber })
+  fastify.decorate('redisConnections', { redis, subscriber })
   fastify.addHook('onClose', async function closeRedis() {
-    for (const c of [subscriber, client]) {
-      if (c.isOpen) await c.close().catch(() => c.destroy())
-      else c.destroy()
-    }
+    await redis.close()
   })
 }
 

@@ -132,30 +132,27 @@ export class Supervisor {
   }
 
   /**
-   * One renewal per user, through the store's bounded background lane (never a burst of 10 000 calls at once);
-   * a round still running when the next is due is not doubled (leases last three rounds).
+   * Every user's leases in a few batched calls, through the store's bounded background lane (never a burst of
+   * 10 000 calls at once); a round still running when the next is due is not doubled (leases last three rounds).
    */
   async #renewLeases(): Promise<void> {
     this.#o.hub.sweepBudgets()
     this.upgrades.sweep(ABANDONED_UPGRADE_MS)
     if (this.#renewing) return
     this.#renewing = true
-    let failed = 0
     try {
-      const renewals = Array.from(this.#o.hub.byUser.entries(), ([userId, conns]) =>
-        this.#o.rtStore
-          .renewConnections(
-            userId,
-            Array.from(conns, (c) => connectionLease(c.sid, c.id)),
-            this.#o.connectionLeaseMs,
-          )
-          .catch(() => void (failed += 1)),
+      await this.#o.rtStore.renewLeases(
+        Array.from(this.#o.hub.byUser.entries(), ([userId, conns]): [string, string[]] => [
+          userId,
+          Array.from(conns, (c) => connectionLease(c.sid, c.id)),
+        ]),
+        this.#o.connectionLeaseMs,
       )
-      await Promise.all(renewals)
+    } catch (err) {
+      this.#o.log.warn({ err }, 'could not renew connection slots')
     } finally {
       this.#renewing = false
     }
-    if (failed > 0) this.#o.log.warn({ failed }, 'could not renew connection slots')
   }
 
   /**

@@ -6,6 +6,7 @@ import { redisTarget } from '@portcullis/sessions/redis'
 import { loggerOptions } from '@portcullis/telemetry'
 import { EXP_LEEWAY_S } from '@portcullis/tokens'
 import type { RealtimeConfig } from './config.ts'
+import { RequestLog } from './request-log.ts'
 import redis from './plugins/external/redis.ts'
 import websocket from './plugins/external/websocket.ts'
 import authenticate from './plugins/app/authenticate.ts'
@@ -55,6 +56,7 @@ export async function buildApp(config: RealtimeConfig, deps: AppDeps = {}): Prom
       ...loggerOptions({ level: config.LOG_LEVEL, name: 'realtime' }),
       ...(deps.logStream ? { stream: deps.logStream } : {}),
     },
+    logController: new RequestLog(),
     ...(https ? { https } : {}),
     trustProxy: config.TRUSTED_PROXIES.length > 0 ? config.TRUSTED_PROXIES : false,
     bodyLimit: 1024,

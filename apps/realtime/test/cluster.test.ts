@@ -92,6 +92,19 @@ describe('realtime on Redis Cluster', () => {
     expect(await onB.next({ id: 'b8' })).toMatchObject({ type: 'error', code: 'rate_limited' })
   })
 
+  test('a lease renewal round covers users of every slot (one script never spans two slots)', async () => {
+    const [a] = await pair()
+    const store = a.app.node.rtStore
+    const users = Array.from({ length: 40 }, (_, i) => `renew-${i}`)
+    for (const u of users) expect(await store.acquireConnection(u, `${u}-c`, 5, 60_000)).toBe(true)
+    await expect(
+      store.renewLeases(
+        users.map((u): [string, string[]] => [u, [`${u}-c`]]),
+        60_000,
+      ),
+    ).resolves.toBeUndefined()
+  })
+
   test('channel fan-out crosses instances on every shard; failed authentications block the IP', async () => {
     const [a, b] = await pair({ AUTH_FAILURES_PER_MIN: 3 })
     const channels = await channelsOnEveryShard(a.config.REDIS_KEY_PREFIX)

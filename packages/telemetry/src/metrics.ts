@@ -1,6 +1,8 @@
 import {
   metrics,
+  type Attributes,
   type Counter,
+  type ObservableCounter,
   type Histogram,
   type MeterProvider,
   type UpDownCounter,
@@ -29,7 +31,8 @@ export interface PortcullisInstruments {
   activeConnections: UpDownCounter
   upgrades: Counter
   authFailures: Counter
-  messages: Counter
+  /** Observed at each collection from the in-process counts of `recordMessage` (no per-message SDK call). */
+  messages: ObservableCounter
   rateLimited: Counter
   invalidMessages: Counter
   messageDuration: Histogram
@@ -57,10 +60,12 @@ function createInstruments(provider: MeterProvider): PortcullisInstruments {
       description: 'Failed authentications by reason and source (login, refresh, upgrade, live socket)',
       unit: '{failure}',
     }),
-    messages: meter.createCounter(METRIC.MESSAGES, {
-      description: 'Client messages by type and outcome',
-      unit: '{message}',
-    }),
+    messages: observeMessages(
+      meter.createObservableCounter(METRIC.MESSAGES, {
+        description: 'Client messages by type and outcome',
+        unit: '{message}',
+      }),
+    ),
     rateLimited: meter.createCounter(METRIC.RATE_LIMITED, {
       description: 'Client messages dropped for rate',
       unit: '{message}',
@@ -70,7 +75,8 @@ function createInstruments(provider: MeterProvider): PortcullisInstruments {
       unit: '{message}',
     }),
     messageDuration: meter.createHistogram(METRIC.MESSAGE_DURATION, {
-      description: 'Time to handle one client message, frame received to reply sent',
+      description:
+        'Time to handle one client message, frame received to reply sent (the messages with a recorded span)',
       unit: 'ms',
       advice: { explicitBucketBoundaries: DURATION_BUCKETS_MS },
     }),
@@ -88,6 +94,43 @@ function createInstruments(provider: MeterProvider): PortcullisInstruments {
       unit: '{event}',
     }),
   }
+}
+
+/** Running count of one (type, outcome) pair; its attribute set is built once. */
+interface MessageCount {
+  readonly attrs: Attributes
+  count: number
+}
+// Both labels are bounded (message types of the protocol, five outcomes): a handful of entries.
+const messageCounts = new Map<string, Map<string, MessageCount>>()
+
+function observeMessages(counter: ObservableCounter): ObservableCounter {
+  counter.addCallback((result) => {
+    for (const byOutcome of messageCounts.values())
+      for (const entry of byOutcome.values()) result.observe(entry.count, entry.attrs)
+  })
+  return counter
+}
+
+/**
+ * Counts one client message (`portcullis.ws.messages{portcullis.message.type, portcullis.outcome}`) and, when
+ * `durationMs` is given, records it in `portcullis.ws.message.duration`. The count is a plain increment read at
+ * collection time: an SDK counter call hashes its attribute set on every call, which cost more than the rest of a
+ * message's telemetry together (docs/decisions/0971-telemetry-per-message.md). Returns the attribute set (shared,
+ * frozen) for the message's span.
+ * @example recordMessage('ping', 'ok', 0.12)
+ */
+export function recordMessage(type: string, outcome: string, durationMs?: number): Attributes {
+  let byOutcome = messageCounts.get(type)
+  if (!byOutcome) messageCounts.set(type, (byOutcome = new Map()))
+  let entry = byOutcome.get(outcome)
+  if (!entry) {
+    entry = { attrs: Object.freeze({ [ATTR.MESSAGE_TYPE]: type, [ATTR.OUTCOME]: outcome }), count: 0 }
+    byOutcome.set(outcome, entry)
+  }
+  entry.count += 1
+  if (durationMs !== undefined) portcullisMetrics().messageDuration.record(durationMs, entry.attrs)
+  return entry.attrs
 }
 
 // Keyed by provider: the global meter provider is not a proxy, so instruments made before the SDK (or a test

@@ -158,6 +158,20 @@ describe('message span sampling', () => {
         ok0 + 50,
       )
 
+      // An unsampled message is still the active one while it is handled: its outcome is counted.
+      const invalid0 = await otel.value(METRIC.MESSAGES, {
+        [ATTR.MESSAGE_TYPE]: 'ping',
+        [ATTR.OUTCOME]: 'invalid',
+      })
+      const marked = conn.message(8)
+      marked.setType('ping')
+      marked.run(() => activeMessage()?.mark('invalid', 'schema'))
+      expect(activeMessage()).toBeUndefined()
+      marked.end()
+      expect(
+        await otel.value(METRIC.MESSAGES, { [ATTR.MESSAGE_TYPE]: 'ping', [ATTR.OUTCOME]: 'invalid' }),
+      ).toBe(invalid0 + 1)
+
       setMessageSpanRatio(1)
       conn.message(8).end('ok')
       expect(otel.spans().filter((s) => s.name.startsWith('ws.message'))).toHaveLength(1)

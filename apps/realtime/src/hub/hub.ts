@@ -14,7 +14,7 @@ import { Connection, type ConnectionLimits, type ConnectionOwner } from '../tran
 import { frames } from '../transport/frames.ts'
 import { canPublish, canSubscribe } from './channels.ts'
 import type { Broker, BrokerFactory } from './broker.ts'
-import { addTo, removeFrom } from './multimap.ts'
+import { addTo, MultiMap, removeFrom } from './multimap.ts'
 
 export interface HubOptions {
   rtStore: RtStore
@@ -37,8 +37,8 @@ export interface HubOptions {
  */
 export class Hub implements ConnectionOwner {
   readonly connections = new Map<string, Connection>()
-  readonly bySession = new Map<string, Set<Connection>>()
-  readonly byUser = new Map<string, Set<Connection>>()
+  readonly bySession = new MultiMap<string, Connection>()
+  readonly byUser = new MultiMap<string, Connection>()
   readonly #channels = new Map<string, Set<Connection>>()
   readonly #budgets = new Map<string, UserBudget>()
   readonly #options: HubOptions
@@ -63,16 +63,11 @@ export class Hub implements ConnectionOwner {
     log: FastifyBaseLogger,
     telemetry?: ConnectionTelemetry,
   ): Connection {
-    const { limits, rtStore } = this.#options
-    let budget = this.#budgets.get(principal.userId)
-    if (!budget) {
-      budget = new UserBudget(principal.userId, rtStore, limits.msgRatePerS, limits.msgBurst)
-      this.#budgets.set(principal.userId, budget)
-    }
-    const conn = new Connection(socket, id, principal, peer, this, budget, limits, log, telemetry)
+    const { limits } = this.#options
+    const conn = new Connection(socket, id, principal, peer, this, limits, log, telemetry)
     this.connections.set(id, conn)
-    addTo(this.bySession, conn.sid, conn)
-    addTo(this.byUser, conn.userId, conn)
+    this.bySession.add(conn.sid, conn)
+    this.byUser.add(conn.userId, conn)
     conn.send(
       JSON.stringify({
         type: 'welcome',
@@ -87,18 +82,31 @@ export class Hub implements ConnectionOwner {
         },
       }),
     )
-    // The user's shared message budget syncs with Redis on the first message here (a silent socket costs none).
     return conn
+  }
+
+  /**
+   * The user's message budget shared by their sockets here (and with Redis), made by a socket's first frame: a
+   * silent socket costs none. Kept until the sweep finds the user without sockets (see `sweepBudgets`).
+   */
+  budgetOf(userId: string): UserBudget {
+    let budget = this.#budgets.get(userId)
+    if (!budget) {
+      const { limits, rtStore } = this.#options
+      budget = new UserBudget(userId, rtStore, limits.msgRatePerS, limits.msgBurst)
+      this.#budgets.set(userId, budget)
+    }
+    return budget
   }
 
   /** Bookkeeping when a socket is gone (any side, any reason). */
   closed(conn: Connection, code: number, reason: string): void {
     if (!this.connections.delete(conn.id)) return
     this.#budgets.get(conn.userId)?.flush()
-    removeFrom(this.bySession, conn.sid, conn)
-    removeFrom(this.byUser, conn.userId, conn)
-    for (const channel of conn.subscriptions) this.#leave(conn, channel)
-    conn.subscriptions.clear()
+    this.bySession.delete(conn.sid, conn)
+    this.byUser.delete(conn.userId, conn)
+    if (conn.subscriptions) for (const channel of conn.subscriptions) this.#leave(conn, channel)
+    conn.subscriptions = undefined
     void this.#options.release(conn.userId, connectionLease(conn.sid, conn.id))
     rtEvent(conn.log, 'ws.closed', {
       code,
@@ -143,24 +151,25 @@ export class Hub implements ConnectionOwner {
     const { channel, id } = msg
     if (!canSubscribe(channel, conn.userId, conn.roles))
       return conn.rejectInvalid(id, 'forbidden', 'not allowed on this channel', 'forbidden_channel')
-    if (conn.subscriptions.has(channel)) return conn.send(frames.subscribed(id, channel))
-    if (conn.subscriptions.size >= this.#options.maxSubscriptions)
+    const subscriptions = (conn.subscriptions ??= new Set())
+    if (subscriptions.has(channel)) return conn.send(frames.subscribed(id, channel))
+    if (subscriptions.size >= this.#options.maxSubscriptions)
       return conn.send(frames.error(id, 'too_many_subscriptions', 'subscription limit reached'))
-    conn.subscriptions.add(channel)
+    subscriptions.add(channel)
     addTo(this.#channels, channel, conn)
     try {
       await this.#broker.join(channel)
     } catch {
-      conn.subscriptions.delete(channel)
+      subscriptions.delete(channel)
       removeFrom(this.#channels, channel, conn)
       return conn.send(frames.error(id, 'unavailable', 'could not subscribe, retry later', 1000))
     }
     // A role change or an unsubscribe may have happened while Redis confirmed.
-    if (conn.subscriptions.has(channel)) conn.send(frames.subscribed(id, channel))
+    if (conn.subscriptions?.has(channel)) conn.send(frames.subscribed(id, channel))
   }
 
   #unsubscribe(conn: Connection, msg: ClientMessageOf<'unsubscribe'>): void {
-    if (!conn.subscriptions.delete(msg.channel))
+    if (!conn.subscriptions?.delete(msg.channel))
       return conn.send(frames.error(msg.id, 'not_subscribed', 'not subscribed to this channel'))
     this.#leave(conn, msg.channel)
     conn.send(frames.unsubscribed(msg.id, msg.channel, 'requested'))
@@ -234,17 +243,14 @@ export class Hub implements ConnectionOwner {
     conn.sessionEndsAt = session.endsAt
     conn.expMs = result.claims.exp * 1000
     conn.kid = result.kid
-    conn.scheduleExpiry()
     rtEvent(conn.log, 'ws.auth.refreshed', conn.who())
     conn.send(frames.authRefreshed(msg.id, conn.expMs))
   }
 
   /** Closes every socket of a session (revocation), returns how many. */
   closeSession(sid: string, code: number, reason: string): number {
-    const conns = this.bySession.get(sid)
-    if (!conns) return 0
-    for (const conn of conns) conn.close(code, reason)
-    return conns.size
+    for (const conn of this.bySession.get(sid)) conn.close(code, reason)
+    return this.bySession.count(sid)
   }
 
   /**
@@ -264,27 +270,24 @@ export class Hub implements ConnectionOwner {
 
   /** Closes every socket of a user (roles gone from the store), returns how many. */
   closeUser(userId: string, code: number, reason: string): number {
-    const conns = this.byUser.get(userId)
-    if (!conns) return 0
-    for (const conn of conns) conn.close(code, reason)
-    return conns.size
+    for (const conn of this.byUser.get(userId)) conn.close(code, reason)
+    return this.byUser.count(userId)
   }
 
   /** Applies new roles to the user's sockets: `session.updated`, then drops subscriptions no longer allowed. */
   applyRoles(userId: string, roles: Role[]): number {
-    const conns = this.byUser.get(userId)
-    if (!conns) return 0
     let dropped = 0
-    for (const conn of conns) {
+    for (const conn of this.byUser.get(userId)) {
       conn.roles = roles
       conn.send(frames.sessionUpdated(roles))
-      for (const channel of conn.subscriptions) {
-        if (canSubscribe(channel, conn.userId, roles)) continue
-        conn.subscriptions.delete(channel)
-        this.#leave(conn, channel)
-        conn.send(frames.unsubscribed(undefined, channel, 'forbidden'))
-        dropped += 1
-      }
+      if (conn.subscriptions)
+        for (const channel of conn.subscriptions) {
+          if (canSubscribe(channel, conn.userId, roles)) continue
+          conn.subscriptions.delete(channel)
+          this.#leave(conn, channel)
+          conn.send(frames.unsubscribed(undefined, channel, 'forbidden'))
+          dropped += 1
+        }
     }
     return dropped
   }

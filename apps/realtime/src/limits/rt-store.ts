@@ -1,5 +1,6 @@
 import {
   hitFixedWindow,
+  keySlot,
   keys as keyLayout,
   type Keys,
   type RedisConnection,
@@ -8,7 +9,10 @@ import { Lane } from './lane.ts'
 import { ACQUIRE_CONNECTION, CHARGE_MESSAGES, RENEW_CONNECTIONS } from './scripts.ts'
 
 /** The Redis commands the realtime limits need (of THE `RedisConnection`: one node or a cluster). */
-export type RtRedis = Pick<RedisConnection, 'run' | 'zRem'>
+export type RtRedis = Pick<RedisConnection, 'run' | 'zRem' | 'mode'>
+
+/** Users whose leases one renewal call extends (one script, keys of one slot on a cluster). */
+const RENEW_BATCH_USERS = 256
 
 const pair = (reply: unknown): [number, number] => {
   const [a, b] = reply as [unknown, unknown]
@@ -115,20 +119,43 @@ export class RtStore {
     }
   }
 
-  /**
-   * Extends the leases of the live connections of one user (the heartbeat that makes dead instances' slots
-   * expire). Runs through the bounded background lane (one call per user: the users' keys live in different
-   * Redis Cluster slots, so one script cannot cover several users; see decision 0700).
-   */
+  /** Extends the leases of one user's live connections (see `renewLeases`). */
   async renewConnections(userId: string, connectionIds: string[], leaseMs: number): Promise<void> {
-    if (connectionIds.length === 0) return
-    await this.#lane.run(() =>
-      this.#redis.run(
-        RENEW_CONNECTIONS,
-        [this.keys.userConnections(userId)],
-        [Date.now() + leaseMs, ...connectionIds],
-      ),
-    )
+    await this.renewLeases([[userId, connectionIds]], leaseMs)
+  }
+
+  /**
+   * Extends the leases of the live connections of many users (the heartbeat that makes dead instances' slots
+   * expire): up to RENEW_BATCH_USERS users per script call, so 10 000 users cost 40 calls instead of 10 000. On a
+   * cluster one script may only touch one slot: users are grouped by their key's slot (then mostly one per call, as
+   * before). Calls run through the bounded background lane (decision 0700); rejects if any call failed.
+   */
+  async renewLeases(
+    leases: Iterable<[userId: string, connectionIds: string[]]>,
+    leaseMs: number,
+  ): Promise<void> {
+    const groups = new Map<number, Array<[string, string[]]>>()
+    for (const [userId, ids] of leases) {
+      if (ids.length === 0) continue
+      const key = this.keys.userConnections(userId)
+      const slot = this.#redis.mode === 'cluster' ? keySlot(key) : 0
+      let group = groups.get(slot)
+      if (!group) groups.set(slot, (group = []))
+      group.push([key, ids])
+    }
+    const at = Date.now() + leaseMs
+    const calls: Array<Promise<unknown>> = []
+    for (const group of groups.values()) {
+      for (let i = 0; i < group.length; i += RENEW_BATCH_USERS) {
+        const batch = group.slice(i, i + RENEW_BATCH_USERS)
+        const args = [at, ...batch.map(([, ids]) => ids.length), ...batch.flatMap(([, ids]) => ids)]
+        const keys = batch.map(([key]) => key)
+        calls.push(this.#lane.run(() => this.#redis.run(RENEW_CONNECTIONS, keys, args)))
+      }
+    }
+    const results = await Promise.allSettled(calls)
+    const failed = results.find((r) => r.status === 'rejected')
+    if (failed) throw (failed as PromiseRejectedResult).reason
   }
 
   /** Charges `spent` admitted messages to the user's cross-instance bucket; returns its balance (tokens, at ms). */

@@ -23,13 +23,22 @@ return 1
 `,
 )
 
-/** KEYS[1] the user's connection zset. ARGV: lease expiry ms, connection ids… Extends live leases. */
+/**
+ * KEYS: connection zsets of one or more users. ARGV[1]: lease expiry ms; ARGV[2 .. #KEYS+1]: how many connection ids
+ * each key has; then the ids, key after key. Extends live leases (never re-adds a released one) and each key's expiry.
+ */
 export const RENEW_CONNECTIONS = lua(
   'renew_connections',
   `
-for i = 2, #ARGV do redis.call('ZADD', KEYS[1], 'XX', ARGV[1], ARGV[i]) end
-local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-if last[2] then redis.call('PEXPIREAT', KEYS[1], last[2]) end
+local at = ARGV[1]
+local pos = #KEYS + 2
+for k = 1, #KEYS do
+  local last = pos + tonumber(ARGV[k + 1]) - 1
+  for i = pos, last do redis.call('ZADD', KEYS[k], 'XX', at, ARGV[i]) end
+  pos = last + 1
+  local top = redis.call('ZRANGE', KEYS[k], -1, -1, 'WITHSCORES')
+  if top[2] then redis.call('PEXPIREAT', KEYS[k], top[2]) end
+end
 return 1
 `,
 )

@@ -35,9 +35,23 @@ export default async function wsRoute(
       const principal = request.principal!
       const connectionId = request.connectionId!
       request.keepConnectionSlot?.()
-      // No child logger per socket (memory at 10 000 sockets): every socket event carries connectionId itself.
-      const log = request.log
-      const telemetry = upgradeOf(request).accept({
+      // The instance's logger, not the request's child (memory at 10 000 sockets): every socket event carries its
+      // connectionId, ip and ids itself, and the upgrade route writes no request lines to correlate with.
+      const log = fastify.log
+      const upgrade = upgradeOf(request)
+      // On the upgrade span, which ends now: an event on the long-lived connection span stays in memory with it
+      // (≈ 0.25 KB per socket for its attributes and timestamp).
+      upgrade.run(() =>
+        rtEvent(log, 'ws.connected', {
+          via: principal.via,
+          ip: request.ip,
+          origin: request.headers.origin ?? null,
+          userId: principal.userId,
+          sessionId: principal.sid,
+          connectionId,
+        }),
+      )
+      const telemetry = upgrade.accept({
         credential: principal.via,
         userId: principal.userId,
         sessionId: principal.sid,
@@ -54,16 +68,6 @@ export default async function wsRoute(
       // Events that raced the upgrade (revocation, role change) apply now that the socket can be found.
       supervisor.settleUpgrade(request.upgradeWatch!, conn)
       releaseUpgrade(socket, request, log)
-      telemetry.run(() =>
-        rtEvent(log, 'ws.connected', {
-          via: principal.via,
-          ip: request.ip,
-          origin: request.headers.origin ?? null,
-          userId: principal.userId,
-          sessionId: principal.sid,
-          connectionId,
-        }),
-      )
     },
   })
 }

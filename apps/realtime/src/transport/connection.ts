@@ -21,6 +21,8 @@ export interface ConnectionLimits {
 
 /** What a connection asks of the hub (dispatch and bookkeeping), so transport and hub stay separate. */
 export interface ConnectionOwner {
+  /** The user's shared message budget (asked once, at the socket's first frame: a silent socket holds none). */
+  budgetOf(userId: string): UserBudget
   /** Handles a valid message; a returned promise settles when its (async) handling is done. */
   dispatch(conn: Connection, msg: ClientMessage): void | Promise<void>
   closed(conn: Connection, code: number, reason: string): void
@@ -35,6 +37,10 @@ const DROP_WINDOW_MS = 10_000
 /**
  * One authenticated socket: rate limits, parsing, invalid-message counting, token lifetime, backpressure.
  * Valid messages go to the owner's `dispatch`. Everything on the per-frame path is synchronous.
+ *
+ * Memory per idle socket is a target (docs/benchmarks.md): what only an active socket needs (its subscriptions,
+ * rate bucket, the user's budget, invalid-message times) is allocated on first use, and the token's expiry is
+ * checked by the supervisor's sweep (`checkExpiry`) and before every frame in or out, not by a timer per socket.
  */
 export class Connection {
   readonly id: string
@@ -52,7 +58,8 @@ export class Connection {
   kid: string | null
   /** The session's absolute end, epoch ms (SESSION_MAX_AGE_S): no refresh moves the socket past it. */
   sessionEndsAt: number
-  readonly subscriptions = new Set<string>()
+  /** Channels subscribed here; allocated by the first subscribe (most sockets of a fan-out never have one). */
+  subscriptions: Set<string> | undefined
   /** Last client data frame (pongs excluded), epoch ms. */
   lastDataAt = this.openedAt
   /** Last pong, epoch ms. */
@@ -63,12 +70,11 @@ export class Connection {
   #closing = false
   readonly #owner: ConnectionOwner
   readonly #limits: ConnectionLimits
-  readonly #bucket: TokenBucket
-  readonly #budget: UserBudget
-  readonly #invalidAt: number[] = []
+  #bucket: TokenBucket | undefined
+  #budget: UserBudget | undefined
+  #invalidAt: number[] | undefined
   #dropWindowStart = 0
   #drops = 0
-  #expiryTimer: NodeJS.Timeout | undefined
   /** The `expMs` an `auth.expiring` was sent for (never twice for one token). */
   #warnedFor = 0
   /** Connection span and per-message spans/metrics (absent in unit tests that build a bare connection). */
@@ -80,7 +86,6 @@ export class Connection {
     principal: Principal,
     peer: { ip: string; origin: string | null },
     owner: ConnectionOwner,
-    budget: UserBudget,
     limits: ConnectionLimits,
     log: FastifyBaseLogger,
     telemetry?: ConnectionTelemetry,
@@ -98,16 +103,13 @@ export class Connection {
     this.ip = peer.ip
     this.origin = peer.origin
     this.#owner = owner
-    this.#budget = budget
     this.#limits = limits
-    this.#bucket = new TokenBucket(limits.msgRatePerS, limits.msgBurst)
     this.log = log
     socket.on('message', (data, isBinary) => this.#onFrame(data as Buffer, isBinary))
     socket.on('pong', () => {
       this.lastPongAt = Date.now()
     })
     socket.on('close', (code, reason) => this.#onClose(code, reason.toString()))
-    this.scheduleExpiry()
   }
 
   /** The identity fields every security event about this socket carries. */
@@ -133,9 +135,13 @@ export class Connection {
     return Math.min(this.expMs + this.#limits.expLeewayMs, this.sessionEndsAt)
   }
 
-  /** Sends one text frame; a peer whose send buffer passes the bound is closed 1013 (slow consumer). */
+  /**
+   * Sends one text frame; a peer whose send buffer passes the bound is closed 1013 (slow consumer). Nothing is sent
+   * past the deadline: the socket closes 4401 instead, whenever the sweep last ran.
+   */
   send(frame: string | Buffer): void {
     if (this.#closing) return
+    if (Date.now() > this.deadlineMs) return this.#expire()
     this.socket.send(frame, { binary: false })
     if (this.socket.bufferedAmount > this.#limits.sendBufferLimit) {
       rtEvent(this.log, 'ws.backpressure', {
@@ -152,48 +158,33 @@ export class Connection {
   close(code: number, reason: string): void {
     if (this.#closing) return
     this.#closing = true
-    this.#clearTimers()
     this.socket.close(code, reason)
   }
 
   /** Cuts the TCP connection at once (dead peer). */
   terminate(): void {
     this.#closing = true
-    this.#clearTimers()
     this.socket.terminate()
   }
 
   /**
-   * (Re)arms ONE timer for the next of `auth.expiring` (EXPIRY_WARNING_S before exp, once per token) and the 4401
-   * `token_expired` close (one timer per socket, not two: memory at 10 000 sockets).
+   * Called by the supervisor's sweep (about once a second): sends `auth.expiring` once per token,
+   * EXPIRY_WARNING_S before `exp` (unless the deadline comes first), and closes 4401 at the deadline. Frames in and
+   * out check the deadline themselves, so the sweep's period never lets an expired socket exchange data.
    */
-  scheduleExpiry(): void {
-    this.#clearTimers()
-    const warnAt = this.expMs - this.#limits.expiryWarningMs
-    const next = this.#warnedFor !== this.expMs && warnAt < this.deadlineMs ? warnAt : this.deadlineMs
-    // Timers cannot wait longer than ~24.8 days; a far-away instant is re-armed when the long wait ends.
-    this.#expiryTimer = setTimeout(() => this.#onExpiryTimer(), clampDelay(next - Date.now()))
-  }
-
-  #onExpiryTimer(): void {
-    const now = Date.now()
+  checkExpiry(now: number): void {
+    if (this.#closing) return
     if (now >= this.deadlineMs) return this.#expire()
-    if (this.#warnedFor !== this.expMs && now >= this.expMs - this.#limits.expiryWarningMs) {
+    const warnAt = this.expMs - this.#limits.expiryWarningMs
+    if (this.#warnedFor !== this.expMs && now >= warnAt) {
       this.#warnedFor = this.expMs
       this.send(frames.authExpiring(this.expMs))
     }
-    this.scheduleExpiry()
   }
 
   #expire(): void {
-    const now = Date.now()
-    if (now < this.deadlineMs) return this.scheduleExpiry()
-    const why = now >= this.sessionEndsAt ? CLOSE_CODES.sessionExpired : CLOSE_CODES.tokenExpired
+    const why = Date.now() >= this.sessionEndsAt ? CLOSE_CODES.sessionExpired : CLOSE_CODES.tokenExpired
     this.close(why.code, why.reason)
-  }
-
-  #clearTimers(): void {
-    clearTimeout(this.#expiryTimer)
   }
 
   /** Sends an `error` for an invalid message and closes 4400 at the threshold. */
@@ -211,7 +202,7 @@ export class Connection {
       level: 'warn',
     })
     this.send(frames.error(id, code, message))
-    const times = this.#invalidAt
+    const times = (this.#invalidAt ??= [])
     times.push(now)
     if (times.length > INVALID_LIMIT) times.shift()
     if (times.length === INVALID_LIMIT && now - times[0]! <= INVALID_WINDOW_MS) {
@@ -252,6 +243,8 @@ export class Connection {
       return this.close(CLOSE_CODES.unsupportedData.code, CLOSE_CODES.unsupportedData.reason)
     }
     // Every frame spends a rate token, invalid ones too.
+    this.#bucket ??= new TokenBucket(this.#limits.msgRatePerS, this.#limits.msgBurst, now)
+    this.#budget ??= this.#owner.budgetOf(this.userId)
     const wait = this.#bucket.take(now) || this.#budget.take(now)
     if (wait > 0) return this.#dropForRate(now, data, wait)
     const parsed = parseClientMessage(data)
@@ -286,15 +279,10 @@ export class Connection {
 
   #onClose(code: number, reason: string): void {
     this.#closing = true
-    this.#clearTimers()
     this.telemetry?.close({ code, reason })
     this.#owner.closed(this, code, reason)
   }
 }
-
-/** Longest delay a Node timer accepts, ms. */
-const MAX_TIMER_MS = 2 ** 31 - 1
-const clampDelay = (ms: number): number => Math.min(MAX_TIMER_MS, Math.max(0, ms))
 
 const ID_RE = /"id"\s*:\s*"([\x20\x21\x23-\x5b\x5d-\x7e]{1,64})"/
 

@@ -25,7 +25,8 @@ export function wsServerOptions(maxMessageBytes: number): NonNullable<WebsocketP
     perMessageDeflate: false,
     skipUTF8Validation: true,
     closeTimeout: CLOSE_TIMEOUT_MS,
-    clientTracking: true,
+    // The hub tracks its sockets (and drains them on close): ws's own Set of clients would hold every socket twice.
+    clientTracking: false,
     handleProtocols: (protocols: Set<string>) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
   }
   return options

@@ -39,3 +39,31 @@ test('releases of one user in the same turn are coalesced and all settle', async
   await Promise.all(['a', 'b'].map((id) => store.releaseConnection('u', id)))
   expect(await client.zRange(store.keys.userConnections('u'), 0, -1)).toEqual(['c'])
 })
+
+test('a renewal round extends every user’s live leases in batched calls and never re-adds a released one', async () => {
+  const client = createRedisClient(inject('redisUrl'))
+  await client.connect()
+  onTestFinished(() => client.close())
+  const store = new RtStore(redisConnection(client), uniquePrefix())
+  // More users than one call carries (256), one with two sockets.
+  const users = Array.from({ length: 300 }, (_, i) => `u${i}`)
+  for (const u of users) expect(await store.acquireConnection(u, `${u}-a`, 5, 2000)).toBe(true)
+  expect(await store.acquireConnection('u7', 'u7-b', 5, 2000)).toBe(true)
+  await store.releaseConnection('u0', 'u0-a')
+  const before = Date.now()
+  await store.renewLeases(
+    users.map((u): [string, string[]] => [u, u === 'u7' ? ['u7-a', 'u7-b'] : [`${u}-a`]]),
+    60_000,
+  )
+  for (const [u, id] of [
+    ['u1', 'u1-a'],
+    ['u7', 'u7-b'],
+    ['u299', 'u299-a'],
+  ] as const) {
+    expect(Number(await client.zScore(store.keys.userConnections(u), id))).toBeGreaterThanOrEqual(
+      before + 60_000,
+    )
+    expect(await client.pTTL(store.keys.userConnections(u))).toBeGreaterThan(50_000)
+  }
+  expect(await client.exists(store.keys.userConnections('u0'))).toBe(0)
+})

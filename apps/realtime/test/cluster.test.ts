@@ -1,30 +1,23 @@
 // Realtime on a real Redis Cluster (3 masters + 3 replicas, one per file): what holds on one node holds here, and
 // a master killed with SIGKILL under live sockets and traffic is survived without a restart.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { waitFor } from '@portcullis/testkit'
-import { startRedisCluster, type RedisCluster } from '@portcullis/testkit/cluster'
+import { useRedisCluster } from '@portcullis/testkit/cluster/vitest'
 import { createRedisClient, keys, keySlot } from '@portcullis/sessions/redis'
 import { bearer, connect, open, refused, shared, startApp, type Client, type TestApp } from './helper.ts'
 
-let cluster: RedisCluster
-
-beforeAll(async () => {
-  cluster = await startRedisCluster()
-}, 60_000)
-afterAll(async () => {
-  await cluster?.stop()
-})
+const cluster = useRedisCluster()
 
 /** Two instances on the cluster sharing a prefix and a signer. */
 async function pair(overrides: Parameters<typeof startApp>[0] = {}): Promise<[TestApp, TestApp]> {
   const s = shared()
-  const config = { REDIS_CLUSTER_NODES: cluster.seeds.split(','), ...overrides }
+  const config = { REDIS_CLUSTER_NODES: cluster().seeds.split(','), ...overrides }
   return [await startApp(config, { shared: s }), await startApp(config, { shared: s })]
 }
 
 /** Channels whose fan-out keys land on every master (so a failover always moves some of them). */
 async function channelsOnEveryShard(prefix: string): Promise<string[]> {
-  const masters = new Set(await cluster.masters())
+  const masters = new Set(await cluster().masters())
   const byMaster = new Map<number, string>()
   const owner = await slotOwner()
   for (let i = 0; byMaster.size < masters.size; i++) {
@@ -37,7 +30,7 @@ async function channelsOnEveryShard(prefix: string): Promise<string[]> {
 
 /** The master port serving a slot now (from CLUSTER SLOTS of a live master). */
 async function slotOwner(): Promise<(slot: number) => number> {
-  const [master] = await cluster.masters()
+  const [master] = await cluster().masters()
   const client = createRedisClient(`redis://127.0.0.1:${master}`)
   await client.connect()
   const ranges = await client.sendCommand<Array<[number, number, [string, number]]>>(['CLUSTER', 'SLOTS'])
@@ -153,7 +146,7 @@ describe('realtime on Redis Cluster', () => {
       })()
 
       await new Promise((r) => setTimeout(r, 300))
-      const { killed } = await cluster.killMaster()
+      const { killed } = await cluster().killMaster()
       // Until both instances are ready again (every master answers).
       await waitFor(
         async () =>
@@ -190,7 +183,7 @@ describe('realtime on Redis Cluster', () => {
           s.send({ type: 'ping', id: `alive-${i}` })
           await s.next({ type: 'pong', id: `alive-${i}` })
         }
-      await cluster.restart(killed) // back as a replica: the next test can fail over again
+      await cluster().restart(killed) // back as a replica: the next test can fail over again
     },
   )
 
@@ -201,7 +194,7 @@ describe('realtime on Redis Cluster', () => {
       const [a] = await pair({ STORE_GRACE_MS: 300 })
       const login = await a.login()
       const live = await connect(a.url, { headers: bearer(login.token) })
-      await cluster.killMaster()
+      await cluster().killMaster()
       expect(await live.closed).toEqual({ code: 1013, reason: 'try_again_later' })
       expect(a.logs.events('store.unreachable')).toHaveLength(1)
       await waitFor(async () => (await a.app.inject({ url: '/readyz' })).statusCode === 200, 'ready', 30_000)

@@ -4,7 +4,16 @@ import { describe, expect, test } from 'vitest'
 import { waitFor } from '@portcullis/testkit'
 import { useRedisCluster } from '@portcullis/testkit/cluster/vitest'
 import { createRedisClient, keys, keySlot } from '@portcullis/sessions/redis'
-import { bearer, connect, open, refused, shared, startApp, type Client, type TestApp } from './helper.ts'
+import { bearer, connect, open, refused, shared, startApp, type TestApp } from './helper.ts'
+import {
+  bothReady,
+  expectRecovered,
+  expectRiddenOut,
+  overspendAcrossInstances,
+  subscribe,
+  trafficDuring,
+  usersOnBoth,
+} from './two-instances.ts'
 
 const cluster = useRedisCluster()
 
@@ -38,11 +47,6 @@ async function slotOwner(): Promise<(slot: number) => number> {
   return (slot) => Number(ranges.find(([from, to]) => slot >= from && slot <= to)![2][1])
 }
 
-async function subscribe(client: Client, channel: string): Promise<void> {
-  client.send({ type: 'subscribe', id: `sub-${channel}`, channel })
-  await client.next({ type: 'subscribed', channel })
-}
-
 describe('realtime on Redis Cluster', () => {
   test('revocation and role changes reach both instances', async () => {
     const [a, b] = await pair()
@@ -72,17 +76,7 @@ describe('realtime on Redis Cluster', () => {
 
   test('the per-user message budget is shared by the instances', async () => {
     const [a, b] = await pair({ MSG_RATE_PER_S: 1, MSG_BURST: 10 })
-    const login = await a.login()
-    const onA = await connect(a.url, { headers: bearer(login.token) })
-    const onB = await connect(b.url, { headers: bearer(login.token) })
-    for (let i = 0; i < 8; i++) onA.send({ type: 'ping', id: `a${i}` })
-    await onA.next({ id: 'a7' })
-    for (let i = 0; i < 8; i++) onB.send({ type: 'ping', id: `b${i}` })
-    await onB.next({ id: 'b7' })
-    // Both instances charge what they admitted and re-sync (generous on a loaded machine: 1 s refills 1 token of 6 owed).
-    await new Promise((r) => setTimeout(r, 1000))
-    onB.send({ type: 'ping', id: 'b8' })
-    expect(await onB.next({ id: 'b8' })).toMatchObject({ type: 'error', code: 'rate_limited' })
+    expect(await overspendAcrossInstances([a, b])).toMatchObject({ type: 'error', code: 'rate_limited' })
   })
 
   test('channel fan-out crosses instances on every shard; failed authentications block the IP', async () => {
@@ -113,76 +107,19 @@ describe('realtime on Redis Cluster', () => {
       })
       const channels = await channelsOnEveryShard(a.config.REDIS_KEY_PREFIX)
       // 24 users, one socket on each instance, subscribed to a channel on every shard.
-      const users: Array<{ sid: string; token: string; sockets: Client[] }> = []
-      for (let i = 0; i < 24; i++) {
-        const login = await a.login(`fo${i}`)
-        const sockets = [
-          await connect(a.url, { headers: bearer(login.token) }),
-          await connect(b.url, { headers: bearer(login.token) }),
-        ]
-        for (const s of sockets) for (const channel of channels) await subscribe(s, channel)
-        users.push({ sid: login.sid, token: login.token, sockets })
-      }
-      const everySocket = users.flatMap((u) => u.sockets)
-      let closedEarly = 0
-      for (const s of everySocket) void s.closed.then(() => (closedEarly += 1))
-
+      const users = await usersOnBoth([a, b], 24, 'fo', channels)
       // Traffic throughout: publishes from one socket per instance, and fresh upgrades.
-      const run = { stop: false }
-      const upgrades: number[] = []
-      const traffic = (async () => {
-        for (let i = 0; !run.stop; i++) {
-          const from = users[i % users.length]!.sockets[i % 2]!
-          from.send({ type: 'publish', id: `t${i}`, channel: channels[i % channels.length]!, text: `t${i}` })
-          const extra = users[i % users.length]!
-          const result = await open((i % 2 ? a : b).url, { headers: bearer(extra.token) })
-          if ('status' in result) upgrades.push(result.status)
-          else {
-            upgrades.push(101)
-            result.close()
-          }
-          await new Promise((r) => setTimeout(r, 50))
-        }
-      })()
+      const traffic = trafficDuring([a, b], users, channels)
 
       await new Promise((r) => setTimeout(r, 300))
       const { killed } = await cluster().killMaster()
-      // Until both instances are ready again (every master answers).
-      await waitFor(
-        async () =>
-          (await a.app.inject({ url: '/readyz' })).statusCode === 200 &&
-          (await b.app.inject({ url: '/readyz' })).statusCode === 200,
-        'both instances ready again',
-        30_000,
-      )
+      await bothReady([a, b], 30_000) // every master answers again
       await new Promise((r) => setTimeout(r, 1000))
-      run.stop = true
-      await traffic
+      expectRiddenOut(a, await traffic.stop())
 
-      expect(closedEarly).toBe(0) // no 1013: the store was back within STORE_GRACE_MS
-      expect(upgrades).toContain(503) // fail closed while the shard was away
-      expect(upgrades.every((status) => status === 101 || status === 503)).toBe(true)
-      expect(a.logs.events('store.unreachable')).toHaveLength(0)
-
-      // Fan-out after the failover, on every shard (the moved channels included), to both instances.
-      const [sender] = users[0]!.sockets
-      for (const channel of channels) {
-        sender!.send({ type: 'publish', id: `after-${channel}`, channel, text: `after ${channel}` })
-        await sender!.next({ type: 'published', id: `after-${channel}` })
-        for (const s of users[1]!.sockets)
-          await s.next((f) => f.type === 'message' && f.text === `after ${channel}`)
-      }
-      // Revocations issued after the failover close exactly the revoked sessions' sockets, on both instances.
-      const revoked = users.slice(0, 12)
-      const kept = users.slice(12)
-      for (const u of revoked) await a.store.revokeSession(u.sid, 'admin')
-      for (const u of revoked)
-        for (const s of u.sockets) expect(await s.closed).toEqual({ code: 4401, reason: 'session_revoked' })
-      for (const u of kept)
-        for (const [i, s] of u.sockets.entries()) {
-          s.send({ type: 'ping', id: `alive-${i}` })
-          await s.next({ type: 'pong', id: `alive-${i}` })
-        }
+      // Fan-out after the failover on every shard (the moved channels included), to both instances; revocations
+      // issued after it close exactly the revoked sessions' sockets, on both instances.
+      await expectRecovered(a, users, channels, 12)
       await cluster().restart(killed) // back as a replica: the next test can fail over again
     },
   )

@@ -70,10 +70,10 @@ export function trafficDuring(
 ): { stop(): Promise<{ upgrades: number[]; closedEarly: number }> } {
   let closedEarly = 0
   for (const s of users.flatMap((u) => u.sockets)) void s.closed.then(() => (closedEarly += 1))
-  let stopped = false
+  const run = { stop: false }
   const upgrades: number[] = []
   const traffic = (async () => {
-    for (let i = 0; !stopped; i++) {
+    for (let i = 0; !run.stop; i++) {
       const u = users[i % users.length]!
       u.sockets[i % 2]!.send({
         type: 'publish',
@@ -92,7 +92,7 @@ export function trafficDuring(
   })()
   return {
     async stop() {
-      stopped = true
+      run.stop = true
       await traffic
       return { upgrades, closedEarly }
     },

@@ -1,27 +1,20 @@
 // The api on a real Redis Cluster (3 masters + 3 replicas, one per file), including a master killed with SIGKILL
 // while requests flow: every store-backed answer is a success or a 503 within 2 s, never a 500, and the api
 // recovers by itself.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { waitFor } from '@portcullis/testkit'
-import { startRedisCluster, type RedisCluster } from '@portcullis/testkit/cluster'
+import { useRedisCluster } from '@portcullis/testkit/cluster/vitest'
 import { bearer, buildTestApp, listen, loginAs } from './helper.ts'
 
-let cluster: RedisCluster
-
-beforeAll(async () => {
-  cluster = await startRedisCluster()
-}, 60_000)
-afterAll(async () => {
-  await cluster?.stop()
-})
+const cluster = useRedisCluster()
 
 const onCluster = (env: Record<string, string> = {}) =>
-  buildTestApp({ REDIS_CLUSTER_NODES: cluster.seeds, ...env })
+  buildTestApp({ REDIS_CLUSTER_NODES: cluster().seeds, ...env })
 
 describe('api on Redis Cluster', () => {
   it('logs in, mints tickets, refreshes, changes roles and logs out; events reach a listener', async () => {
     const { app, config } = await onCluster()
-    const { events } = await listen(config.REDIS_KEY_PREFIX, { clusterNodes: cluster.seeds.split(',') })
+    const { events } = await listen(config.REDIS_KEY_PREFIX, { clusterNodes: cluster().seeds.split(',') })
     expect((await app.inject('/readyz')).statusCode).toBe(200)
     const admin = await loginAs(app, 'admin')
     const alice = await loginAs(app, 'alice')
@@ -99,7 +92,7 @@ describe('api on Redis Cluster', () => {
         }
       })()
       await new Promise((r) => setTimeout(r, 200))
-      await cluster.killMaster()
+      await cluster().killMaster()
       await waitFor(async () => (await app.inject('/readyz')).statusCode === 200, 'ready again', 30_000)
       await new Promise((r) => setTimeout(r, 500))
       run.stop = true

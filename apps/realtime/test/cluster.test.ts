@@ -1,30 +1,32 @@
 // Realtime on a real Redis Cluster (3 masters + 3 replicas, one per file): what holds on one node holds here, and
 // a master killed with SIGKILL under live sockets and traffic is survived without a restart.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { waitFor } from '@portcullis/testkit'
-import { startRedisCluster, type RedisCluster } from '@portcullis/testkit/cluster'
+import { useRedisCluster } from '@portcullis/testkit/cluster/vitest'
 import { createRedisClient, keys, keySlot } from '@portcullis/sessions/redis'
-import { bearer, connect, open, refused, shared, startApp, type Client, type TestApp } from './helper.ts'
+import { bearer, connect, open, refused, shared, startApp, type TestApp } from './helper.ts'
+import {
+  bothReady,
+  expectRecovered,
+  expectRiddenOut,
+  overspendAcrossInstances,
+  subscribe,
+  trafficDuring,
+  usersOnBoth,
+} from './two-instances.ts'
 
-let cluster: RedisCluster
-
-beforeAll(async () => {
-  cluster = await startRedisCluster()
-}, 60_000)
-afterAll(async () => {
-  await cluster?.stop()
-})
+const cluster = useRedisCluster()
 
 /** Two instances on the cluster sharing a prefix and a signer. */
 async function pair(overrides: Parameters<typeof startApp>[0] = {}): Promise<[TestApp, TestApp]> {
   const s = shared()
-  const config = { REDIS_CLUSTER_NODES: cluster.seeds.split(','), ...overrides }
+  const config = { REDIS_CLUSTER_NODES: cluster().seeds.split(','), ...overrides }
   return [await startApp(config, { shared: s }), await startApp(config, { shared: s })]
 }
 
 /** Channels whose fan-out keys land on every master (so a failover always moves some of them). */
 async function channelsOnEveryShard(prefix: string): Promise<string[]> {
-  const masters = new Set(await cluster.masters())
+  const masters = new Set(await cluster().masters())
   const byMaster = new Map<number, string>()
   const owner = await slotOwner()
   for (let i = 0; byMaster.size < masters.size; i++) {
@@ -37,17 +39,12 @@ async function channelsOnEveryShard(prefix: string): Promise<string[]> {
 
 /** The master port serving a slot now (from CLUSTER SLOTS of a live master). */
 async function slotOwner(): Promise<(slot: number) => number> {
-  const [master] = await cluster.masters()
+  const [master] = await cluster().masters()
   const client = createRedisClient(`redis://127.0.0.1:${master}`)
   await client.connect()
   const ranges = await client.sendCommand<Array<[number, number, [string, number]]>>(['CLUSTER', 'SLOTS'])
   client.destroy()
   return (slot) => Number(ranges.find(([from, to]) => slot >= from && slot <= to)![2][1])
-}
-
-async function subscribe(client: Client, channel: string): Promise<void> {
-  client.send({ type: 'subscribe', id: `sub-${channel}`, channel })
-  await client.next({ type: 'subscribed', channel })
 }
 
 describe('realtime on Redis Cluster', () => {
@@ -79,17 +76,7 @@ describe('realtime on Redis Cluster', () => {
 
   test('the per-user message budget is shared by the instances', async () => {
     const [a, b] = await pair({ MSG_RATE_PER_S: 1, MSG_BURST: 10 })
-    const login = await a.login()
-    const onA = await connect(a.url, { headers: bearer(login.token) })
-    const onB = await connect(b.url, { headers: bearer(login.token) })
-    for (let i = 0; i < 8; i++) onA.send({ type: 'ping', id: `a${i}` })
-    await onA.next({ id: 'a7' })
-    for (let i = 0; i < 8; i++) onB.send({ type: 'ping', id: `b${i}` })
-    await onB.next({ id: 'b7' })
-    // Both instances charge what they admitted and re-sync (generous on a loaded machine: 1 s refills 1 token of 6 owed).
-    await new Promise((r) => setTimeout(r, 1000))
-    onB.send({ type: 'ping', id: 'b8' })
-    expect(await onB.next({ id: 'b8' })).toMatchObject({ type: 'error', code: 'rate_limited' })
+    expect(await overspendAcrossInstances([a, b])).toMatchObject({ type: 'error', code: 'rate_limited' })
   })
 
   test('a lease renewal round covers users of every slot (one script never spans two slots)', async () => {
@@ -133,77 +120,20 @@ describe('realtime on Redis Cluster', () => {
       })
       const channels = await channelsOnEveryShard(a.config.REDIS_KEY_PREFIX)
       // 24 users, one socket on each instance, subscribed to a channel on every shard.
-      const users: Array<{ sid: string; token: string; sockets: Client[] }> = []
-      for (let i = 0; i < 24; i++) {
-        const login = await a.login(`fo${i}`)
-        const sockets = [
-          await connect(a.url, { headers: bearer(login.token) }),
-          await connect(b.url, { headers: bearer(login.token) }),
-        ]
-        for (const s of sockets) for (const channel of channels) await subscribe(s, channel)
-        users.push({ sid: login.sid, token: login.token, sockets })
-      }
-      const everySocket = users.flatMap((u) => u.sockets)
-      let closedEarly = 0
-      for (const s of everySocket) void s.closed.then(() => (closedEarly += 1))
-
+      const users = await usersOnBoth([a, b], 24, 'fo', channels)
       // Traffic throughout: publishes from one socket per instance, and fresh upgrades.
-      const run = { stop: false }
-      const upgrades: number[] = []
-      const traffic = (async () => {
-        for (let i = 0; !run.stop; i++) {
-          const from = users[i % users.length]!.sockets[i % 2]!
-          from.send({ type: 'publish', id: `t${i}`, channel: channels[i % channels.length]!, text: `t${i}` })
-          const extra = users[i % users.length]!
-          const result = await open((i % 2 ? a : b).url, { headers: bearer(extra.token) })
-          if ('status' in result) upgrades.push(result.status)
-          else {
-            upgrades.push(101)
-            result.close()
-          }
-          await new Promise((r) => setTimeout(r, 50))
-        }
-      })()
+      const traffic = trafficDuring([a, b], users, channels)
 
       await new Promise((r) => setTimeout(r, 300))
-      const { killed } = await cluster.killMaster()
-      // Until both instances are ready again (every master answers).
-      await waitFor(
-        async () =>
-          (await a.app.inject({ url: '/readyz' })).statusCode === 200 &&
-          (await b.app.inject({ url: '/readyz' })).statusCode === 200,
-        'both instances ready again',
-        30_000,
-      )
+      const { killed } = await cluster().killMaster()
+      await bothReady([a, b], 30_000) // every master answers again
       await new Promise((r) => setTimeout(r, 1000))
-      run.stop = true
-      await traffic
+      expectRiddenOut(a, await traffic.stop())
 
-      expect(closedEarly).toBe(0) // no 1013: the store was back within STORE_GRACE_MS
-      expect(upgrades).toContain(503) // fail closed while the shard was away
-      expect(upgrades.every((status) => status === 101 || status === 503)).toBe(true)
-      expect(a.logs.events('store.unreachable')).toHaveLength(0)
-
-      // Fan-out after the failover, on every shard (the moved channels included), to both instances.
-      const [sender] = users[0]!.sockets
-      for (const channel of channels) {
-        sender!.send({ type: 'publish', id: `after-${channel}`, channel, text: `after ${channel}` })
-        await sender!.next({ type: 'published', id: `after-${channel}` })
-        for (const s of users[1]!.sockets)
-          await s.next((f) => f.type === 'message' && f.text === `after ${channel}`)
-      }
-      // Revocations issued after the failover close exactly the revoked sessions' sockets, on both instances.
-      const revoked = users.slice(0, 12)
-      const kept = users.slice(12)
-      for (const u of revoked) await a.store.revokeSession(u.sid, 'admin')
-      for (const u of revoked)
-        for (const s of u.sockets) expect(await s.closed).toEqual({ code: 4401, reason: 'session_revoked' })
-      for (const u of kept)
-        for (const [i, s] of u.sockets.entries()) {
-          s.send({ type: 'ping', id: `alive-${i}` })
-          await s.next({ type: 'pong', id: `alive-${i}` })
-        }
-      await cluster.restart(killed) // back as a replica: the next test can fail over again
+      // Fan-out after the failover on every shard (the moved channels included), to both instances; revocations
+      // issued after it close exactly the revoked sessions' sockets, on both instances.
+      await expectRecovered(a, users, channels, 12)
+      await cluster().restart(killed) // back as a replica: the next test can fail over again
     },
   )
 
@@ -214,7 +144,7 @@ describe('realtime on Redis Cluster', () => {
       const [a] = await pair({ STORE_GRACE_MS: 300 })
       const login = await a.login()
       const live = await connect(a.url, { headers: bearer(login.token) })
-      await cluster.killMaster()
+      await cluster().killMaster()
       expect(await live.closed).toEqual({ code: 1013, reason: 'try_again_later' })
       expect(a.logs.events('store.unreachable')).toHaveLength(1)
       await waitFor(async () => (await a.app.inject({ url: '/readyz' })).statusCode === 200, 'ready', 30_000)

@@ -1,25 +1,18 @@
 // The session store, the counters and the event feed on a real Redis Cluster (3 masters + 3 replicas, one per file),
 // including a master killed with SIGKILL under load.
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { createCluster } from 'redis'
 import { uniquePrefix, waitFor } from '@portcullis/testkit'
-import { startRedisCluster, type RedisCluster } from '@portcullis/testkit/cluster'
+import { useRedisCluster } from '@portcullis/testkit/cluster/vitest'
 import { StoreUnavailableError, type SessionEvent } from '../src/index.ts'
 import { hitFixedWindow, keys, keySlot, partitionOf, RedisSessionStore } from '../src/redis.ts'
 import { session, storeContract } from './contract.ts'
 import { testRedis } from './redis-url.ts'
 
-let cluster: RedisCluster
-
-beforeAll(async () => {
-  cluster = await startRedisCluster()
-}, 60_000)
-afterAll(async () => {
-  await cluster?.stop()
-})
+const cluster = useRedisCluster()
 
 async function clusterStore(prefix = uniquePrefix('cl'), now?: () => number): Promise<RedisSessionStore> {
-  const redis = await testRedis({ clusterNodes: cluster.seeds.split(',') }, { deadlineMs: 1000 })
+  const redis = await testRedis({ clusterNodes: cluster().seeds.split(',') }, { deadlineMs: 1000 })
   expect(redis.mode).toBe('cluster')
   const store = new RedisSessionStore({ redis, prefix, ownsRedis: true, ...(now ? { now } : {}) })
   onTestFinished(() => store.close())
@@ -30,7 +23,7 @@ storeContract('redis cluster', (options) => clusterStore(undefined, options?.now
 
 describe('on Redis Cluster', () => {
   it('computes the slots Redis computes (CLUSTER KEYSLOT), event partitions included', async () => {
-    const raw = createCluster({ rootNodes: cluster.nodes.map((n) => ({ url: n.url })) })
+    const raw = createCluster({ rootNodes: cluster().nodes.map((n) => ({ url: n.url })) })
     raw.on('error', () => {})
     await raw.connect()
     onTestFinished(() => raw.close())
@@ -42,9 +35,9 @@ describe('on Redis Cluster', () => {
   })
 
   it('spreads the event partitions over every master', async () => {
-    const masters = await cluster.masters()
+    const masters = await cluster().masters()
     expect(masters).toHaveLength(3)
-    const raw = createCluster({ rootNodes: cluster.nodes.map((n) => ({ url: n.url })) })
+    const raw = createCluster({ rootNodes: cluster().nodes.map((n) => ({ url: n.url })) })
     raw.on('error', () => {})
     await raw.connect()
     onTestFinished(() => raw.close())
@@ -53,7 +46,7 @@ describe('on Redis Cluster', () => {
   })
 
   it('runs the two-key fixed-window script (counter + block flag in one slot)', async () => {
-    const redis = await testRedis({ clusterNodes: cluster.seeds.split(',') })
+    const redis = await testRedis({ clusterNodes: cluster().seeds.split(',') })
     const k = keys(uniquePrefix('clfw'))
     const block = { key: k.ipBlock('10.9.9.9'), at: 2, ms: 60_000 }
     const hit = () => hitFixedWindow(redis, k.authFailures('10.9.9.9'), { windowMs: 60_000, block })
@@ -102,7 +95,7 @@ describe('on Redis Cluster', () => {
           await new Promise((r) => setTimeout(r, 20))
         }
       })()
-      const { killed, promoted } = await cluster.killMaster()
+      const { killed, promoted } = await cluster().killMaster()
       expect(promoted).not.toBe(killed)
       await waitFor(() => links.includes(false), 'the feed to report the lost shard', 10_000)
       await waitFor(() => links.at(-1) === true, 'every partition to deliver again', 20_000)
@@ -118,7 +111,7 @@ describe('on Redis Cluster', () => {
       for (const s of sessions.values()) expect(await api.revokeSession(s.sid, 'admin')).toBe(true)
       await waitFor(() => heard.length === 64, 'all 64 revocations', 10_000)
       expect(new Set(heard.map((e) => e.type === 'session.revoked' && e.sid)).size).toBe(64)
-      await cluster.restart(killed)
+      await cluster().restart(killed)
     },
   )
 })

@@ -33,6 +33,18 @@ async function redisStore(
   return store
 }
 
+/** Resolves once the store answers a ping again (after its Redis came back). */
+async function storeBack(store: RedisSessionStore): Promise<void> {
+  await waitFor(
+    () =>
+      store.ping().then(
+        () => true,
+        () => false,
+      ),
+    'store back',
+  )
+}
+
 async function rawClient(): Promise<RedisClient> {
   const raw = createRedisClient(redisUrl())
   await raw.connect()
@@ -262,14 +274,7 @@ describe('RedisSessionStore', () => {
     expect(Date.now() - started).toBeLessThan(2000)
     await waitFor(() => links.includes(false), 'link down')
     await server.start()
-    await waitFor(
-      () =>
-        store.ping().then(
-          () => true,
-          () => false,
-        ),
-      'store back',
-    )
+    await storeBack(store)
     await waitFor(() => links.at(-1) === true, 'link up again')
     // Up means proven: events flow again (the feed saw its probes come back on every partition).
     const heard: string[] = []
@@ -288,14 +293,7 @@ describe('RedisSessionStore', () => {
     await store.createSession(s)
     await server.kill()
     await server.start()
-    await waitFor(
-      () =>
-        store.ping().then(
-          () => true,
-          () => false,
-        ),
-      'store back',
-    )
+    await storeBack(store)
     const admin = createRedisClient(server.url)
     await admin.connect()
     onTestFinished(() => admin.close())

@@ -1,21 +1,14 @@
 import { createCluster } from 'redis'
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import { startRedisCluster, type RedisCluster } from '../src/redis-cluster.ts'
+import { expect, it } from 'vitest'
+import { useRedisCluster } from '../src/use-redis-cluster.ts'
 
-let cluster: RedisCluster
-
-beforeAll(async () => {
-  cluster = await startRedisCluster()
-}, 60_000)
-afterAll(async () => {
-  await cluster?.stop()
-})
+const cluster = useRedisCluster()
 
 it('starts 3 masters + 3 replicas that serve every slot; seeds list every node', async () => {
-  expect(cluster.nodes).toHaveLength(6)
-  expect(cluster.seeds.split(',')).toHaveLength(6)
-  expect(await cluster.masters()).toHaveLength(3)
-  const client = createCluster({ rootNodes: cluster.nodes.map((n) => ({ url: n.url })) })
+  expect(cluster().nodes).toHaveLength(6)
+  expect(cluster().seeds.split(',')).toHaveLength(6)
+  expect(await cluster().masters()).toHaveLength(3)
+  const client = createCluster({ rootNodes: cluster().nodes.map((n) => ({ url: n.url })) })
   client.on('error', () => {})
   await client.connect()
   // Keys in different slots land on different masters, and read back.
@@ -28,15 +21,15 @@ it(
   'kill -9 of a master: its replica is promoted and the killed node rejoins as a replica',
   { timeout: 60_000 },
   async () => {
-    const before = await cluster.masters()
-    const { killed, promoted } = await cluster.killMaster()
+    const before = await cluster().masters()
+    const { killed, promoted } = await cluster().killMaster()
     expect(before).toContain(killed)
     expect(before).not.toContain(promoted)
-    const after = await cluster.masters()
+    const after = await cluster().masters()
     expect(after).toContain(promoted)
     expect(after).not.toContain(killed)
     expect(after).toHaveLength(3)
-    await cluster.restart(killed)
-    expect(await cluster.masters()).not.toContain(killed)
+    await cluster().restart(killed)
+    expect(await cluster().masters()).not.toContain(killed)
   },
 )

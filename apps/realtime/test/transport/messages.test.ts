@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { bearer, connect, shared, startApp } from '../helper.ts'
+import { overspendAcrossInstances } from '../two-instances.ts'
 
 async function setup(overrides = {}) {
   const t = await startApp(overrides)
@@ -99,18 +100,7 @@ describe('client frames', () => {
     const limits = { MSG_RATE_PER_S: 1, MSG_BURST: 10 }
     const a = await startApp(limits, { shared: s })
     const b = await startApp(limits, { shared: s })
-    const login = await a.login()
-    const onA = await connect(a.url, { headers: bearer(login.token) })
-    const onB = await connect(b.url, { headers: bearer(login.token) })
-    for (let i = 0; i < 8; i++) onA.send({ type: 'ping', id: `a${i}` })
-    await onA.next({ id: 'a7' })
-    for (let i = 0; i < 8; i++) onB.send({ type: 'ping', id: `b${i}` })
-    await onB.next({ id: 'b7' })
-    // Both instances charge what they admitted and re-sync (1 s, generous on a loaded machine: it refills 1 of 6 owed).
-    await new Promise((r) => setTimeout(r, 1000))
-    // B's own bucket still has 2 tokens, but the user's shared bucket is 6 in debt (B learned it when charging).
-    onB.send({ type: 'ping', id: 'b8' })
-    const b8 = await onB.next({ id: 'b8' })
+    const b8 = await overspendAcrossInstances([a, b])
     expect(b8).toMatchObject({ type: 'error', code: 'rate_limited' })
     expect(b8.retryAfterMs as number).toBeGreaterThan(2000)
   })

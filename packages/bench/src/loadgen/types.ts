@@ -183,14 +183,8 @@ export interface RevokeResult {
   backgroundRatePerS?: number
 }
 
-export interface CrossFanoutResult extends Timed {
-  publishes: number
-  deliveries: number
-  deliveriesPerS: number
-  /** Deliveries received per delivery expected (publishes in the window × subscribers), after a drain. */
-  completeness: number
-  latency: LatencySummary
-}
+/** `cross-fanout` reports what `fanout` does. */
+export type CrossFanoutResult = FanoutResult
 
 export interface StormOpenResult {
   opened: number

@@ -9,17 +9,23 @@ interface Column {
   ratios?: boolean
 }
 
+// Columns most tables show, written once so their labels agree.
+const P50: Column = { metric: 'p50Ms', label: 'p50 ms' }
+const P99: Column = { metric: 'p99Ms', label: 'p99 ms' }
+const CLIENT_CPU: Column = { metric: 'clientCpuPct', label: 'client CPU %' }
+const OTHER_CPU: Column = { metric: 'otherCpuPct', label: 'other CPU %' }
+
 const COLUMNS: Record<string, { title: string; columns: Column[] }> = {
   handshake: {
     title: '(a) Handshakes at concurrency 50',
     columns: [
       { metric: 'ratePerS', label: 'handshakes/s', ratios: true },
-      { metric: 'p50Ms', label: 'p50 ms' },
-      { metric: 'p99Ms', label: 'p99 ms' },
+      P50,
+      P99,
       { metric: 'serverCpuUsPerOp', label: 'server CPU µs/handshake', ratios: true },
       { metric: 'redisCpuUsPerOp', label: 'Redis CPU µs' },
-      { metric: 'clientCpuPct', label: 'client CPU %' },
-      { metric: 'otherCpuPct', label: 'other CPU %' },
+      CLIENT_CPU,
+      OTHER_CPU,
     ],
   },
   echo: {
@@ -27,26 +33,26 @@ const COLUMNS: Record<string, { title: string; columns: Column[] }> = {
       '(b) Request/reply round trips (connections × in flight; fixed = open loop at a fixed offered load)',
     columns: [
       { metric: 'ratePerS', label: 'round trips/s', ratios: true },
-      { metric: 'p50Ms', label: 'p50 ms' },
-      { metric: 'p99Ms', label: 'p99 ms' },
+      P50,
+      P99,
       { metric: 'serverCpuUsPerMsg', label: 'server CPU µs/msg', ratios: true },
       { metric: 'redisCpuUsPerMsg', label: 'Redis CPU µs/msg' },
       { metric: 'serverLoopP99Ms', label: 'server event-loop p99 ms' },
-      { metric: 'clientCpuPct', label: 'client CPU %' },
-      { metric: 'otherCpuPct', label: 'other CPU %' },
+      CLIENT_CPU,
+      OTHER_CPU,
     ],
   },
   fanout: {
     title: '(c) Fan-out: one publisher, subscribers over the instances',
     columns: [
       { metric: 'deliveriesPerS', label: 'deliveries/s', ratios: true },
-      { metric: 'p50Ms', label: 'p50 ms' },
-      { metric: 'p99Ms', label: 'p99 ms' },
+      P50,
+      P99,
       { metric: 'completeness', label: 'delivered share' },
       { metric: 'instances', label: 'instances' },
       { metric: 'serverCpuUsPerDelivery', label: 'server CPU µs/delivery' },
-      { metric: 'clientCpuPct', label: 'client CPU %' },
-      { metric: 'otherCpuPct', label: 'other CPU %' },
+      CLIENT_CPU,
+      OTHER_CPU,
     ],
   },
   idle: {
@@ -67,8 +73,8 @@ const COLUMNS: Record<string, { title: string; columns: Column[] }> = {
     title: '(e) Revocation → close, sessions over two instances',
     columns: [
       { metric: 'sessions', label: 'sessions' },
-      { metric: 'p50Ms', label: 'p50 ms' },
-      { metric: 'p99Ms', label: 'p99 ms' },
+      P50,
+      P99,
       { metric: 'maxMs', label: 'max ms' },
       { metric: 'notClosed', label: 'not closed' },
       { metric: 'backgroundRatePerS', label: 'background round trips/s' },
@@ -79,27 +85,27 @@ const COLUMNS: Record<string, { title: string; columns: Column[] }> = {
       '(g) `wss://`: TLS in-process (handshakes at concurrency 10, a full TLS handshake each; echo 100 × 8)',
     columns: [
       { metric: 'ratePerS', label: 'per s', ratios: true },
-      { metric: 'p50Ms', label: 'p50 ms' },
-      { metric: 'p99Ms', label: 'p99 ms' },
+      P50,
+      P99,
       { metric: 'serverCpuUsPerOp', label: 'server CPU µs/op', ratios: true },
       { metric: 'redisCpuUsPerOp', label: 'Redis CPU µs/op' },
-      { metric: 'clientCpuPct', label: 'client CPU %' },
-      { metric: 'otherCpuPct', label: 'other CPU %' },
+      CLIENT_CPU,
+      OTHER_CPU,
     ],
   },
   'cross-fanout': {
     title: '(h) Cross-instance fan-out: every subscriber on B, the publisher on A, fixed publish rate',
     columns: [
       { metric: 'deliveriesPerS', label: 'deliveries/s' },
-      { metric: 'p50Ms', label: 'p50 ms' },
-      { metric: 'p99Ms', label: 'p99 ms' },
+      P50,
+      P99,
       { metric: 'p999Ms', label: 'p99.9 ms' },
       { metric: 'completeness', label: 'delivered share' },
       { metric: 'serverCpuUsPerDelivery', label: 'server CPU µs/delivery', ratios: true },
       { metric: 'redisCpuUsPerDelivery', label: 'Redis CPU µs/delivery' },
       { metric: 'serverLoopP99Ms', label: 'server event-loop p99 ms' },
-      { metric: 'clientCpuPct', label: 'client CPU %' },
-      { metric: 'otherCpuPct', label: 'other CPU %' },
+      CLIENT_CPU,
+      OTHER_CPU,
     ],
   },
   reconnect: {
@@ -133,12 +139,12 @@ const COLUMNS: Record<string, { title: string; columns: Column[] }> = {
     title: '(k) Ticket handshake with Redis behind a delaying TCP proxy (c = concurrency)',
     columns: [
       { metric: 'ratePerS', label: 'handshakes/s' },
-      { metric: 'p50Ms', label: 'p50 ms' },
-      { metric: 'p99Ms', label: 'p99 ms' },
+      P50,
+      P99,
       { metric: 'serverCpuUsPerOp', label: 'server CPU µs/handshake' },
       { metric: 'redisCpuUsPerOp', label: 'Redis CPU µs' },
       { metric: 'errors', label: 'errors' },
-      { metric: 'otherCpuPct', label: 'other CPU %' },
+      OTHER_CPU,
     ],
   },
   loop: {
@@ -151,7 +157,7 @@ const COLUMNS: Record<string, { title: string; columns: Column[] }> = {
       { metric: 'serverCpuUsPerMsg', label: 'server CPU µs/msg' },
       { metric: 'redisCpuUsPerMsg', label: 'Redis CPU µs/msg' },
       { metric: 'lost', label: 'lost' },
-      { metric: 'otherCpuPct', label: 'other CPU %' },
+      OTHER_CPU,
     ],
   },
 }
@@ -170,6 +176,13 @@ const ratioCell = (v: number | null | undefined): string =>
   v === null || v === undefined ? '–' : `${v.toFixed(2)}×`
 const label = (s: ServerName): string => LABELS[s]
 
+/** A markdown table: a header row, its rule, then one line per row of cells. */
+function table(head: string[], rows: string[][]): string[] {
+  return [head, head.map(() => '---'), ...rows].map((cells, i) =>
+    i === 1 ? `|${cells.join('|')}|` : `| ${cells.join(' | ')} |`,
+  )
+}
+
 function scenarioTable(rows: Row[], scenario: string): string {
   const spec = COLUMNS[scenario]
   const mine = rows.filter((r) => r.scenario === scenario)
@@ -179,16 +192,16 @@ function scenarioTable(rows: Row[], scenario: string): string {
     head.push(c.label)
     if (c.ratios) head.push('× raw ws', '× Socket.IO')
   }
-  const lines = [`### ${spec.title}`, '', `| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`]
-  for (const row of mine) {
-    const cells = [row.case, label(row.server)]
+  const cells = mine.map((row) => {
+    const out = [row.case, label(row.server)]
     for (const c of spec.columns) {
-      cells.push(fmt(row.metrics[c.metric]))
+      out.push(fmt(row.metrics[c.metric]))
       if (c.ratios)
-        cells.push(ratioCell(row.ratios[c.metric]?.vsRaw), ratioCell(row.ratios[c.metric]?.vsSocketio))
+        out.push(ratioCell(row.ratios[c.metric]?.vsRaw), ratioCell(row.ratios[c.metric]?.vsSocketio))
     }
-    lines.push(`| ${cells.join(' | ')} |`)
-  }
+    return out
+  })
+  const lines = [`### ${spec.title}`, '', ...table(head, cells)]
   const notes = mine.flatMap((r) => r.notes.map((n) => `- ${r.case}, ${label(r.server)}: ${n}`))
   return [...lines, ...(notes.length ? ['', ...notes] : []), ''].join('\n')
 }
@@ -199,11 +212,13 @@ function targetTable(report: BenchReport, issue: 8 | 14): string[] {
   return [
     `### Targets (issue ${issue})`,
     '',
-    '| target | value | result |',
-    '|---|---|---|',
-    ...mine.map(
-      (t) =>
-        `| ${t.target} | ${fmt(t.value)} | ${t.pass === null ? 'not measured' : t.pass ? 'pass' : '**miss**'}${t.note ? ` (${t.note})` : ''} |`,
+    ...table(
+      ['target', 'value', 'result'],
+      mine.map((t) => [
+        t.target,
+        fmt(t.value),
+        `${t.pass === null ? 'not measured' : t.pass ? 'pass' : '**miss**'}${t.note ? ` (${t.note})` : ''}`,
+      ]),
     ),
     '',
   ]
@@ -215,15 +230,16 @@ function controlsTable(report: BenchReport): string[] {
     out.push(
       '### (f) Cost of each control (one switched off at a time)',
       '',
-      '| control | figure | with | without | cost |',
-      '|---|---|---|---|---|',
-    )
-    for (const c of report.controls) {
-      out.push(
-        `| ${c.control} | ${c.figure} | ${fmt(c.with)} | ${fmt(c.without)} | ${c.costPct === null ? '–' : `${c.costPct.toFixed(1)} %`} |`,
-      )
-    }
-    out.push(
+      ...table(
+        ['control', 'figure', 'with', 'without', 'cost'],
+        report.controls.map((c) => [
+          c.control,
+          c.figure,
+          fmt(c.with),
+          fmt(c.without),
+          c.costPct === null ? '–' : `${c.costPct.toFixed(1)} %`,
+        ]),
+      ),
       '',
       `Always on (no switch; limits set high so they are checked but never hit): ${report.alwaysOn.join('; ')}.`,
       '',

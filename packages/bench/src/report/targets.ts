@@ -183,26 +183,20 @@ function issue14(rows: Row[], options: BenchOptions): TargetResult[] {
     '<=',
     1,
   )
-  add(
-    'i14-reject-ticket-cpu',
-    'server CPU of a rejected (never issued) / an accepted ticket handshake',
-    over(
-      metric('handshake', 'reject-ticket', 'portcullis', cpu),
-      metric('handshake', 'accept', 'portcullis', cpu),
-    ),
-    '<=',
-    1,
-  )
-  add(
-    'i14-reject-bearer-cpu',
-    'server CPU of a rejected (bad signature) / an accepted bearer handshake',
-    over(
-      metric('handshake', 'reject', 'portcullis', cpu),
-      metric('handshake', 'accept-bearer', 'portcullis', cpu),
-    ),
-    '<=',
-    1,
-  )
+  const handshakeCpu = (c: string, server: Parameters<typeof metric>[2] = 'portcullis') =>
+    metric('handshake', c, server, cpu)
+  for (const [kind, rejected, accepted, why] of [
+    ['ticket', 'reject-ticket', 'accept', 'never issued'],
+    ['bearer', 'reject', 'accept-bearer', 'bad signature'],
+  ] as const) {
+    add(
+      `i14-reject-${kind}-cpu`,
+      `server CPU of a rejected (${why}) / an accepted ${kind} handshake`,
+      over(handshakeCpu(rejected), handshakeCpu(accepted)),
+      '<=',
+      1,
+    )
+  }
   for (const c of ['100x8', '1000x1']) {
     add(
       `i14-echo-${c}-cpu`,
@@ -224,10 +218,7 @@ function issue14(rows: Row[], options: BenchOptions): TargetResult[] {
       5,
     )
   }
-  const gained = over(
-    metric('handshake', 'accept', 'portcullis', cpu),
-    metric('handshake', 'accept', 'portcullis-notrace', cpu),
-  )
+  const gained = over(handshakeCpu('accept'), handshakeCpu('accept', 'portcullis-notrace'))
   add(
     'i14-tracing-handshake',
     'ticket handshake server CPU added by tracing at the default sampler, %',

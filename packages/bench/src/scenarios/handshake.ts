@@ -1,11 +1,39 @@
 import { randomBytes } from 'node:crypto'
-import { credentialsFor, endpoints, measure, rotate, type Context } from '../context.ts'
+import {
+  credentialsFor,
+  endpoints,
+  measure,
+  rotate,
+  type Context,
+  type Measurement,
+  type Sampled,
+} from '../context.ts'
 import type { Credential } from '../loadgen/conn.ts'
 import type { HandshakeResult } from '../loadgen/types.ts'
 import type { Target } from '../targets.ts'
 
 /** Upper bound of handshakes/s any server reaches here: sizes the single-use ticket supply of one window. */
 const MAX_RATE = 3500
+
+/**
+ * The figures every handshake row reports (`wss` and `redis-rtt` too), from one measured window: rate, latency,
+ * errors, server and Redis CPU per handshake (µs, accepted or rejected alike), other CPU; the first error as a note.
+ */
+export function handshakeFigures(m: Sampled<HandshakeResult>): Pick<Measurement, 'metrics' | 'notes'> {
+  const { result } = m
+  return {
+    metrics: {
+      ratePerS: result.ratePerS,
+      p50Ms: result.latency.p50Ms,
+      p99Ms: result.latency.p99Ms,
+      errors: result.errors,
+      serverCpuUsPerOp: m.serverCpuUs / result.count,
+      redisCpuUsPerOp: m.redisCpuUs / result.count,
+      otherCpuPct: m.otherCpuPct,
+    },
+    notes: result.firstError ? [`first error: ${result.firstError.slice(0, 160)}`] : undefined,
+  }
+}
 
 interface Unit {
   target: Target
@@ -60,35 +88,25 @@ export async function runHandshakeScenario(ctx: Context): Promise<void> {
   for (let r = 0; r < options.repeats; r++) {
     for (const unit of rotate(units, r)) {
       const credentials = await unit.credentials()
-      const { result, serverCpuUs, redisCpuUs, otherCpuPct, loopP99Ms } = await measure<HandshakeResult>(
-        ctx,
-        unit.target,
-        {
-          cmd: 'handshake',
-          endpoints: endpoints(ctx, unit.target, false, unit.origin),
-          credentials,
-          expect: unit.expect,
-          concurrency: options.handshakeConcurrency,
-          warmupMs: options.warmupMs,
-          durationMs: options.windowMs,
-        },
-      )
-      const notes = result.firstError ? [`first error: ${result.firstError.slice(0, 160)}`] : undefined
+      const m = await measure<HandshakeResult>(ctx, unit.target, {
+        cmd: 'handshake',
+        endpoints: endpoints(ctx, unit.target, false, unit.origin),
+        credentials,
+        expect: unit.expect,
+        concurrency: options.handshakeConcurrency,
+        warmupMs: options.warmupMs,
+        durationMs: options.windowMs,
+      })
+      const { metrics, notes } = handshakeFigures(m)
       ctx.record({
         scenario: 'handshake',
         case: unit.case,
         server: unit.target.name,
         metrics: {
-          ratePerS: result.ratePerS,
-          p50Ms: result.latency.p50Ms,
-          p99Ms: result.latency.p99Ms,
-          errors: result.errors,
-          serverCpuUsPerOp: serverCpuUs / result.count,
-          redisCpuUsPerOp: redisCpuUs / result.count,
-          clientCpuPct: result.clientCpuPct,
-          otherCpuPct,
-          serverLoopP99Ms: loopP99Ms,
-          windowS: result.elapsedMs / 1000,
+          ...metrics,
+          clientCpuPct: m.result.clientCpuPct,
+          serverLoopP99Ms: m.loopP99Ms,
+          windowS: m.result.elapsedMs / 1000,
         },
         notes,
       })

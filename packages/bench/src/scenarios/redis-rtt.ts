@@ -4,6 +4,7 @@ import { credentialsFor, endpoints, measure, rotate, type Context } from '../con
 import type { HandshakeResult } from '../loadgen/types.ts'
 import { readyMessage, startNode, watchReady } from '../proc.ts'
 import { startTarget, stopTarget, type Target } from '../targets.ts'
+import { handshakeFigures } from './handshake.ts'
 
 const PROXY = fileURLToPath(new URL('../servers/delay-proxy.ts', import.meta.url))
 /** Concurrency of the handshakes: 1 shows each round trip, 10 a small crowd waiting on them together. */
@@ -65,16 +66,7 @@ export async function runRedisRttScenario(ctx: Context): Promise<void> {
             scenario: 'redis-rtt',
             case: `${unit.case}-c${concurrency}`,
             server: unit.target.name,
-            metrics: {
-              ratePerS: m.result.ratePerS,
-              p50Ms: m.result.latency.p50Ms,
-              p99Ms: m.result.latency.p99Ms,
-              serverCpuUsPerOp: m.serverCpuUs / m.result.count,
-              redisCpuUsPerOp: m.redisCpuUs / m.result.count,
-              errors: m.result.errors,
-              otherCpuPct: m.otherCpuPct,
-            },
-            notes: m.result.firstError ? [`first error: ${m.result.firstError.slice(0, 160)}`] : undefined,
+            ...handshakeFigures(m),
           })
         }
       }

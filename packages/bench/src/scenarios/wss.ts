@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { credentialsFor, endpoints, measure, rotate, type Context } from '../context.ts'
 import type { EchoResult, HandshakeResult } from '../loadgen/types.ts'
+import { handshakeFigures } from './handshake.ts'
 import { startTarget, stopTarget, type Target } from '../targets.ts'
 
 const DEV_TLS = fileURLToPath(new URL('../../../../scripts/dev-tls.ts', import.meta.url))
@@ -80,21 +81,13 @@ async function handshakes(ctx: Context, target: Target, tickets: number): Promis
     warmupMs: options.warmupMs,
     durationMs: Math.max(options.windowMs, MIN_WINDOW_MS),
   })
+  const { metrics, notes } = handshakeFigures(m)
   ctx.record({
     scenario: 'wss',
     case: 'handshake',
     server: target.name,
-    metrics: {
-      ratePerS: m.result.ratePerS,
-      p50Ms: m.result.latency.p50Ms,
-      p99Ms: m.result.latency.p99Ms,
-      serverCpuUsPerOp: m.serverCpuUs / m.result.count,
-      redisCpuUsPerOp: m.redisCpuUs / m.result.count,
-      clientCpuPct: m.result.clientCpuPct,
-      otherCpuPct: m.otherCpuPct,
-      errors: m.result.errors,
-    },
-    notes: m.result.firstError ? [`first error: ${m.result.firstError.slice(0, 160)}`] : undefined,
+    metrics: { ...metrics, clientCpuPct: m.result.clientCpuPct },
+    notes,
   })
 }
 

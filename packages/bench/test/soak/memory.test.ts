@@ -54,9 +54,11 @@ test('a heap that grows after GC over the steady part is a leak; a flat one, or 
   })
 })
 
+/** Sockets of sample `i` in the test below. */
+const sockets = (i: number): number => (i < 4 ? 5000 : 10_000 - i * 150)
+
 test('a heap that follows the socket count is not a leak: the trend is judged at a constant socket count', () => {
   // 7 KB per socket; the instance gains 5 000 sockets (another died), then loses them slowly; no growth of its own.
-  const sockets = (i: number): number => (i < 4 ? 5000 : 10_000 - i * 150)
   const points = Array.from({ length: 20 }, (_, i) => ({
     at: 1_000_000 + i * 30_000,
     rss: 300 * MB,

@@ -155,6 +155,16 @@ export async function expectRecovered(
     )
   }
   const revoked = users.slice(0, revoke)
+  // The test's own store client reconnects in the background too: revoke once it answers again.
+  await waitFor(
+    () =>
+      a.store.ping().then(
+        () => true,
+        () => false,
+      ),
+    'the test store back',
+    10_000,
+  )
   for (const u of revoked) await a.store.revokeSession(u.sid, 'admin')
   for (const u of revoked)
     for (const s of u.sockets) expect(await s.closed).toEqual({ code: 4401, reason: 'session_revoked' })
